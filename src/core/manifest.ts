@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { FeaturizerConfig } from "./featurizer.ts";
+import { ScoreKind } from "./scores.ts";
+
+/** The ONNX graph a package ships and how to feed it (see src/distill/onnx for the writer). */
+export const OnnxSpec = z
+  .object({
+    file: z.string().min(1),
+    bytes: z.number().int().positive(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** ids: int32 [batch, length]; weights: float32 [batch, length] (1/n per real id, 0 for padding). */
+    inputs: z.object({ ids: z.string(), weights: z.string() }).strict(),
+    /** float32 [batch, classes]: logits of a single model, log of the mean probabilities of an ensemble. */
+    output: z.string(),
+    architecture: z
+      .object({
+        buckets: z.number().int().positive(),
+        dim: z.number().int().positive(),
+        hidden: z.number().int().min(0),
+        classes: z.number().int().min(2),
+        members: z.number().int().min(1),
+        embeddingDtype: z.enum(["float32", "float16"]),
+      })
+      .strict(),
+  })
+  .strict();
+export type OnnxSpec = z.infer<typeof OnnxSpec>;
+
+const Rate = z.number().min(0).max(1);
+
+export const RoutingSpec = z
+  .object({
+    score: ScoreKind,
+    /** Answers whose score is below this go to the teacher. */
+    threshold: z.number(),
+    target: z.object({ kind: z.enum(["teacher_rate", "retention"]), value: Rate }).strict(),
+    /** What the threshold gave on the validation split it was chosen on. */
+    validation: z.object({ teacher_rate: Rate, accuracy: Rate, retention: z.number().min(0) }).strict(),
+  })
+  .strict();
+export type RoutingSpec = z.infer<typeof RoutingSpec>;
+
+const ClassifierScores = z
+  .object({ accuracy: Rate, in_scope_accuracy: Rate, oos_recall: Rate.nullable() })
+  .strict();
+
+/** models/<name>/teacher/manifest.json: what the local teacher server needs to serve the teacher. */
+export const TeacherManifest = z
+  .object({
+    name: z.string().min(1),
+    version: z.string().min(1),
+    role: z.literal("teacher"),
+    task: z.literal("text-classification"),
+    labels: z.array(z.string().min(1)).min(2),
+    featurizer: FeaturizerConfig,
+    onnx: OnnxSpec,
+  })
+  .strict();
+export type TeacherManifest = z.infer<typeof TeacherManifest>;
+
+/** models/<name>/manifest.json (contract): the student package the gateway serves. */
+export const ModelManifest = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+    version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/),
+    role: z.literal("student"),
+    task: z.literal("text-classification"),
+    labels: z.array(z.string().min(1)).min(2),
+    /** Label that means "none of the above", if the data set has one. */
+    outOfScopeLabel: z.string().nullable(),
+    featurizer: FeaturizerConfig,
+    onnx: OnnxSpec,
+    calibration: z
+      .object({ method: z.literal("temperature"), temperature: z.number().positive(), fittedOn: z.string() })
+      .strict(),
+    routing: RoutingSpec,
+    evaluation: z
+      .object({
+        split: z.string(),
+        n: z.number().int().nonnegative(),
+        teacher: ClassifierScores,
+        student: ClassifierScores.extend({ ece: Rate, ece_uncalibrated: Rate }),
+        cascade: z.object({ teacher_rate: Rate, accuracy: Rate, retention: z.number().min(0) }).strict(),
+      })
+      .strict(),
+    training: z
+      .object({
+        dataset: z.string(),
+        sizes: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }).strict(),
+        seed: z.number().int(),
+        distillation: z.object({ temperature: z.number().positive(), alpha: Rate }).strict(),
+        createdAt: z.string(),
+      })
+      .passthrough(),
+  })
+  .strict()
+  .refine((m) => m.onnx.architecture.classes === m.labels.length, "onnx.architecture.classes must equal labels.length");
+export type ModelManifest = z.infer<typeof ModelManifest>;
