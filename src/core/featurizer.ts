@@ -19,7 +19,11 @@ export const FeaturizerConfig = z
       .object({ min: z.number().int().min(1).max(8), max: z.number().int().min(1).max(8) })
       .refine((r) => r.min <= r.max, "charNgrams.min must not exceed charNgrams.max")
       .nullable(),
-    buckets: z.number().int().min(2).max(1 << 24),
+    buckets: z
+      .number()
+      .int()
+      .min(2)
+      .max(1 << 24),
     seed: z.number().int().min(0).max(0xffffffff),
     /** Text is cut to this many code points after normalisation. */
     maxChars: z.number().int().min(1),
@@ -37,7 +41,10 @@ const SEPARATOR = 0x20;
 // A token is a run of letters, digits and marks, or any single other non-space symbol (emoji, "?").
 const TOKEN = /[\p{L}\p{N}\p{M}]+|[^\s\p{L}\p{N}\p{M}]/gu;
 
-export function normalizeText(text: string, config: Pick<FeaturizerConfig, "normalization" | "lowercase">): string {
+export function normalizeText(
+  text: string,
+  config: Pick<FeaturizerConfig, "normalization" | "lowercase">,
+): string {
   let t = config.normalization === "none" ? text : text.normalize(config.normalization);
   if (config.lowercase) t = t.toLowerCase();
   return t.replace(/\s+/gu, " ").trim();

@@ -94,5 +94,8 @@ export const ModelManifest = z
       .passthrough(),
   })
   .strict()
-  .refine((m) => m.onnx.architecture.classes === m.labels.length, "onnx.architecture.classes must equal labels.length");
+  .refine(
+    (m) => m.onnx.architecture.classes === m.labels.length,
+    "onnx.architecture.classes must equal labels.length",
+  );
 export type ModelManifest = z.infer<typeof ModelManifest>;

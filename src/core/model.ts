@@ -84,3 +84,28 @@ export function forwardLogits(
     affine(scratch.pooled, w.outWeight, w.outBias, logits);
   }
 }
+
+/**
+ * Output of an ensemble for one bag: log of the mean member probability (a single member gives its
+ * plain logits, so one code path serves teacher and student). Matches the exported ONNX graph.
+ */
+export function ensembleLogits(members: Ensemble, ids: Int32Array, out: Float32Array): void {
+  const first = members[0];
+  if (!first) throw new Error("ensembleLogits: empty ensemble");
+  if (members.length === 1) {
+    forwardLogits(first, ids, out);
+    return;
+  }
+  const C = first.classes;
+  const mean = new Float64Array(C);
+  const logits = new Float32Array(C);
+  for (const member of members) {
+    forwardLogits(member, ids, logits);
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < C; k++) if (logits[k]! > max) max = logits[k]!;
+    let sum = 0;
+    for (let k = 0; k < C; k++) sum += Math.exp(logits[k]! - max);
+    for (let k = 0; k < C; k++) mean[k]! += Math.exp(logits[k]! - max) / sum / members.length;
+  }
+  for (let k = 0; k < C; k++) out[k] = Math.log(mean[k]!);
+}

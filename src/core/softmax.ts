@@ -13,7 +13,11 @@ export function softmax(logits: ArrayLike<number>, out: Float32Array | Float64Ar
 }
 
 /** log-softmax of logits / temperature into `out`. */
-export function logSoftmax(logits: ArrayLike<number>, out: Float32Array | Float64Array, temperature = 1): void {
+export function logSoftmax(
+  logits: ArrayLike<number>,
+  out: Float32Array | Float64Array,
+  temperature = 1,
+): void {
   const n = logits.length;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;

@@ -1,0 +1,13 @@
+import type { Example } from "./types.ts";
+
+/**
+ * Builds an example from raw fields, or says what is wrong with them. Labels are trimmed because
+ * stray spaces around a label in a hand-edited file would silently create a second class; texts are
+ * kept verbatim because whitespace may be part of what the model should see.
+ */
+export function toExample(text: string, label: string): Example | string {
+  if (text.trim() === "") return "empty text";
+  const trimmed = label.trim();
+  if (trimmed === "") return "empty label";
+  return { text, label: trimmed };
+}

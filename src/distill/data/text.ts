@@ -1,0 +1,16 @@
+/** Shared text plumbing for the line-based loaders. */
+
+/** Drops a UTF-8 byte-order mark, which editors on Windows add and which would stick to the first field. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Splits into physical lines, accepting LF and CRLF endings. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
+
+/** Whether a line carries nothing; such lines are skipped, so a trailing newline is harmless. */
+export function isBlank(line: string): boolean {
+  return line.trim() === "";
+}

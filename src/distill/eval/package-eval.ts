@@ -1,0 +1,34 @@
+import type { Dataset } from "../data/index.ts";
+import type { LoadedPackage } from "../package/files.ts";
+import { onnxLogits } from "../package/onnx-node.ts";
+import { encodeSplit } from "../pipeline/encode.ts";
+import { evaluate } from "./evaluate.ts";
+import type { EvalDetails, EvalSummary } from "./types.ts";
+
+/**
+ * Evaluates a model package as shipped: its ONNX files run by onnxruntime-node on the test split,
+ * each model with its own featuriser from its manifest.
+ */
+export async function evaluatePackage(
+  pkg: LoadedPackage,
+  dataset: Pick<Dataset, "name" | "test">,
+): Promise<{ summary: EvalSummary; details: EvalDetails }> {
+  const { manifest, teacher } = pkg;
+  if (teacher.manifest.labels.join("\n") !== manifest.labels.join("\n"))
+    throw new Error(`${pkg.dir}: the teacher's labels differ from the student's`);
+  const student = encodeSplit(dataset.test, manifest.labels, manifest.featurizer);
+  const teacherBags = encodeSplit(dataset.test, manifest.labels, teacher.manifest.featurizer).bags;
+  return evaluate({
+    dataset: dataset.name,
+    modelName: manifest.name,
+    modelVersion: manifest.version,
+    labels: manifest.labels,
+    outOfScopeLabel: manifest.outOfScopeLabel,
+    gold: student.labels,
+    studentLogits: await onnxLogits(pkg.student, manifest.onnx, student.bags),
+    teacherLogits: await onnxLogits(teacher.onnx, teacher.manifest.onnx, teacherBags),
+    temperature: manifest.calibration.temperature,
+    routing: manifest.routing,
+    onnxBytes: pkg.student.length,
+  });
+}

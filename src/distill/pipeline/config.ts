@@ -1,0 +1,81 @@
+import { z } from "zod";
+import type { FeaturizerConfig } from "../../core/featurizer.ts";
+
+/** Hyper-parameters of one model of the family; the featuriser parameters go to the manifest. */
+export const ModelRecipe = z
+  .object({
+    buckets: z.number().int().min(2),
+    wordNgrams: z.array(z.number().int().min(1).max(4)).min(1),
+    charNgrams: z.object({ min: z.number().int().min(1), max: z.number().int().min(1) }).nullable(),
+    dim: z.number().int().min(1),
+    hidden: z.number().int().min(0),
+    members: z.number().int().min(1),
+    embeddingDtype: z.enum(["float32", "float16"]),
+    epochs: z.number().int().min(1),
+    batchSize: z.number().int().min(1),
+    lr: z.number().positive(),
+    weightDecay: z.number().min(0),
+    labelSmoothing: z.number().min(0).lt(1),
+  })
+  .strict();
+export type ModelRecipe = z.infer<typeof ModelRecipe>;
+
+/** The strongest model we can train here without pretrained weights: a wide ensemble. */
+export const TEACHER_RECIPE: ModelRecipe = {
+  buckets: 1 << 17,
+  wordNgrams: [1, 2],
+  charNgrams: { min: 3, max: 5 },
+  dim: 48,
+  hidden: 0,
+  members: 3,
+  embeddingDtype: "float16",
+  epochs: 8,
+  batchSize: 32,
+  lr: 0.005,
+  weightDecay: 0,
+  labelSmoothing: 0,
+};
+
+/** Small enough for the edge: student.onnx well under 1.5 MB. */
+export const STUDENT_RECIPE: ModelRecipe = {
+  buckets: 1 << 15,
+  wordNgrams: [1, 2],
+  charNgrams: { min: 3, max: 5 },
+  dim: 20,
+  hidden: 0,
+  members: 1,
+  embeddingDtype: "float16",
+  epochs: 10,
+  batchSize: 32,
+  lr: 0.005,
+  weightDecay: 0,
+  labelSmoothing: 0,
+};
+
+export interface DistillOptions {
+  name: string;
+  out: string;
+  seed: number;
+  teacher: ModelRecipe;
+  student: ModelRecipe;
+  kd: { temperature: number; alpha: number };
+  /** Largest validation in-scope accuracy given up for out-of-scope recall (see out-of-scope.ts). */
+  oosMaxInScopeDrop: number;
+  target: { kind: "teacher_rate" | "retention"; value: number };
+  quiet: boolean;
+}
+
+export function featurizerFor(recipe: ModelRecipe, seed: number): FeaturizerConfig {
+  return {
+    kind: "hashed-ngrams",
+    version: 1,
+    normalization: "NFKC",
+    lowercase: true,
+    wordNgrams: recipe.wordNgrams,
+    charNgrams: recipe.charNgrams,
+    buckets: recipe.buckets,
+    seed,
+    maxChars: 1000,
+    maxFeatures: 1024,
+  };
+}

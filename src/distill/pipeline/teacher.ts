@@ -1,0 +1,88 @@
+import { type Ensemble, ensembleLogits, forwardLogits } from "../../core/model.ts";
+import type { Dataset } from "../data/index.ts";
+import { applyOutOfScopeBias, chooseOutOfScopeBias, type OosBiasChoice } from "../train/out-of-scope.ts";
+import type { TrainConfig } from "../train/trainer.ts";
+import { type DistillOptions, featurizerFor } from "./config.ts";
+import { type EncodedSplit, encodeSplit } from "./encode.ts";
+import { packJob } from "./member-job.ts";
+import { trainMembers } from "./members.ts";
+import type { Progress } from "./progress.ts";
+
+export interface TrainedTeacher {
+  members: Ensemble;
+  featurizer: ReturnType<typeof featurizerFor>;
+  oosBias: OosBiasChoice | null;
+  /** Ensemble logits (log mean probability) per split, for distillation and routing. */
+  logits: { train: Float32Array[]; val: Float32Array[] };
+}
+
+export function trainConfig(recipe: DistillOptions["teacher"], seed: number): TrainConfig {
+  return {
+    epochs: recipe.epochs,
+    batchSize: recipe.batchSize,
+    lr: recipe.lr,
+    weightDecay: recipe.weightDecay,
+    decay: true,
+    seed,
+    loss: { alpha: 1, temperature: 1, labelSmoothing: recipe.labelSmoothing },
+    featureDropout: 0,
+  };
+}
+
+/** Trains the teacher ensemble (members in parallel threads) and corrects its out-of-scope prior. */
+export async function trainTeacher(
+  dataset: Dataset,
+  options: DistillOptions,
+  progress: Progress,
+): Promise<TrainedTeacher> {
+  const recipe = options.teacher;
+  const featurizer = featurizerFor(recipe, options.seed);
+  const train = encodeSplit(dataset.train, dataset.labels, featurizer);
+  const val = encodeSplit(dataset.val, dataset.labels, featurizer);
+  const arch = {
+    buckets: recipe.buckets,
+    dim: recipe.dim,
+    hidden: recipe.hidden,
+    classes: dataset.labels.length,
+  };
+  const jobs = Array.from({ length: recipe.members }, (_, m) =>
+    packJob(arch, trainConfig(recipe, options.seed * 1000 + m + 1), train, null, val),
+  );
+  progress.stage(`teacher: ${recipe.members} members, ${train.bags.length} training texts`);
+  const bars = jobs.map((_, m) => progress.epochs(`teacher ${m + 1}/${recipe.members}`, recipe.epochs));
+  const members = await trainMembers(jobs, (m, e) => bars[m]!.update(e.epoch, e.loss, e.valAccuracy));
+
+  let oosBias: OosBiasChoice | null = null;
+  const oosIndex = dataset.outOfScopeLabel ? dataset.labels.indexOf(dataset.outOfScopeLabel) : -1;
+  if (oosIndex >= 0) {
+    const memberLogits = members.map((m) =>
+      logitsOf(val, (ids, out) => forwardLogits(m, ids, out), arch.classes),
+    );
+    oosBias = chooseOutOfScopeBias(memberLogits, val.labels, oosIndex, options.oosMaxInScopeDrop);
+    applyOutOfScopeBias(members, oosIndex, oosBias.bias);
+    progress.stage(
+      `teacher: out-of-scope bias ${oosBias.bias.toFixed(1)} (val in-scope ${pct(oosBias.inScopeAccuracy)}, oos recall ${pct(oosBias.oosRecall)})`,
+    );
+  }
+  const ensemble = (ids: Int32Array, out: Float32Array) => ensembleLogits(members, ids, out);
+  return {
+    members,
+    featurizer,
+    oosBias,
+    logits: { train: logitsOf(train, ensemble, arch.classes), val: logitsOf(val, ensemble, arch.classes) },
+  };
+}
+
+export function logitsOf(
+  split: Pick<EncodedSplit, "bags">,
+  forward: (ids: Int32Array, out: Float32Array) => void,
+  classes: number,
+): Float32Array[] {
+  return split.bags.map((ids) => {
+    const out = new Float32Array(classes);
+    forward(ids, out);
+    return out;
+  });
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

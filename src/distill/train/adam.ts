@@ -1,0 +1,58 @@
+/**
+ * AdamW (Loshchilov & Hutter) for dense tensors, and its lazy sparse form for embedding rows: a row's
+ * moments and weights change only on steps where the row had a gradient, as in PyTorch's SparseAdam.
+ * Bias correction uses the global step, so a rarely seen row still takes a full-size first step.
+ */
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export const DEFAULT_ADAM: AdamConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+
+export class AdamState {
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  constructor(size: number) {
+    this.m = new Float32Array(size);
+    this.v = new Float32Array(size);
+  }
+}
+
+/** Step sizes shared by every tensor in one optimiser step. */
+export interface StepScalars {
+  lrHat: number;
+  decay: number;
+}
+
+export function stepScalars(config: AdamConfig, step: number, lr = config.lr): StepScalars {
+  const c1 = 1 - config.beta1 ** step;
+  const c2 = 1 - config.beta2 ** step;
+  return { lrHat: (lr * Math.sqrt(c2)) / c1, decay: 1 - lr * config.weightDecay };
+}
+
+/** Updates param[from, to) from grad[from, to) and zeroes that gradient slice. */
+export function adamUpdate(
+  config: AdamConfig,
+  s: StepScalars,
+  param: Float32Array,
+  grad: Float32Array,
+  state: AdamState,
+  from = 0,
+  to = param.length,
+): void {
+  const { beta1, beta2, eps } = config;
+  const { m, v } = state;
+  for (let i = from; i < to; i++) {
+    const g = grad[i]!;
+    grad[i] = 0;
+    const mi = beta1 * m[i]! + (1 - beta1) * g;
+    const vi = beta2 * v[i]! + (1 - beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = param[i]! * s.decay - (s.lrHat * mi) / (Math.sqrt(vi) + eps);
+  }
+}

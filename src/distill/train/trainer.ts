@@ -1,0 +1,301 @@
+import type { EmbeddingBagWeights } from "../../core/model.ts";
+import { headInputSize } from "../../core/model.ts";
+import { mulberry32, shuffleInPlace } from "../../core/random.ts";
+import { type AdamConfig, AdamState, adamUpdate, DEFAULT_ADAM, stepScalars } from "./adam.ts";
+import { createLossScratch, distillationLoss, type LossConfig } from "./loss.ts";
+
+export interface Architecture {
+  buckets: number;
+  dim: number;
+  hidden: number;
+  classes: number;
+}
+
+/** Training examples as bags of feature ids; teacher logits turn plain training into distillation. */
+export interface TrainSet {
+  bags: Int32Array[];
+  labels: Int32Array;
+  /** Per-example teacher logits (length classes each), or null for hard labels only. */
+  teacherLogits: Float32Array[] | null;
+  /** Per-example weights (e.g. class re-weighting), default 1. */
+  weights: Float32Array | null;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  /** Linear decay of the learning rate to zero over training, as fastText does. */
+  decay: boolean;
+  seed: number;
+  loss: LossConfig;
+  /** Probability of dropping each feature id from a bag during training (feature dropout). */
+  featureDropout: number;
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+}
+
+export function initWeights(arch: Architecture, seed: number): EmbeddingBagWeights {
+  const rng = mulberry32(seed);
+  const uniform = (size: number, bound: number): Float32Array => {
+    const a = new Float32Array(size);
+    for (let i = 0; i < size; i++) a[i] = (rng() * 2 - 1) * bound;
+    return a;
+  };
+  const { buckets, dim, hidden, classes } = arch;
+  const headIn = hidden > 0 ? hidden : dim;
+  return {
+    ...arch,
+    embedding: uniform(buckets * dim, 1 / Math.sqrt(dim)),
+    hiddenWeight: hidden > 0 ? uniform(dim * hidden, Math.sqrt(6 / dim)) : null,
+    hiddenBias: hidden > 0 ? new Float32Array(hidden) : null,
+    outWeight: uniform(headIn * classes, Math.sqrt(1 / headIn)),
+    outBias: new Float32Array(classes),
+  };
+}
+
+/** Gradient buffers; the embedding gradient is dense in memory but only touched rows are visited. */
+class Gradients {
+  readonly embedding: Float32Array;
+  readonly touched: Int32Array;
+  touchedCount = 0;
+  readonly isTouched: Uint8Array;
+  readonly hiddenWeight: Float32Array;
+  readonly hiddenBias: Float32Array;
+  readonly outWeight: Float32Array;
+  readonly outBias: Float32Array;
+
+  constructor(w: EmbeddingBagWeights) {
+    this.embedding = new Float32Array(w.embedding.length);
+    this.touched = new Int32Array(w.buckets);
+    this.isTouched = new Uint8Array(w.buckets);
+    this.hiddenWeight = new Float32Array(w.hiddenWeight?.length ?? 0);
+    this.hiddenBias = new Float32Array(w.hiddenBias?.length ?? 0);
+    this.outWeight = new Float32Array(w.outWeight.length);
+    this.outBias = new Float32Array(w.outBias.length);
+  }
+
+  touch(row: number): void {
+    if (this.isTouched[row]) return;
+    this.isTouched[row] = 1;
+    this.touched[this.touchedCount++] = row;
+  }
+}
+
+class Optimiser {
+  private readonly embedding: AdamState;
+  private readonly hiddenWeight: AdamState;
+  private readonly hiddenBias: AdamState;
+  private readonly outWeight: AdamState;
+  private readonly outBias: AdamState;
+  private step = 0;
+
+  constructor(
+    private readonly config: AdamConfig,
+    w: EmbeddingBagWeights,
+  ) {
+    this.embedding = new AdamState(w.embedding.length);
+    this.hiddenWeight = new AdamState(w.hiddenWeight?.length ?? 0);
+    this.hiddenBias = new AdamState(w.hiddenBias?.length ?? 0);
+    this.outWeight = new AdamState(w.outWeight.length);
+    this.outBias = new AdamState(w.outBias.length);
+  }
+
+  apply(w: EmbeddingBagWeights, g: Gradients, lr: number): void {
+    this.step++;
+    const s = stepScalars(this.config, this.step, lr);
+    const noDecay = { ...s, decay: 1 };
+    const dim = w.dim;
+    for (let t = 0; t < g.touchedCount; t++) {
+      const row = g.touched[t]!;
+      g.isTouched[row] = 0;
+      adamUpdate(this.config, s, w.embedding, g.embedding, this.embedding, row * dim, row * dim + dim);
+    }
+    g.touchedCount = 0;
+    if (w.hiddenWeight && w.hiddenBias) {
+      adamUpdate(this.config, s, w.hiddenWeight, g.hiddenWeight, this.hiddenWeight);
+      adamUpdate(this.config, noDecay, w.hiddenBias, g.hiddenBias, this.hiddenBias);
+    }
+    adamUpdate(this.config, s, w.outWeight, g.outWeight, this.outWeight);
+    adamUpdate(this.config, noDecay, w.outBias, g.outBias, this.outBias);
+  }
+}
+
+/** Forward and backward for one example; accumulates gradients and returns the loss. */
+class ExampleStep {
+  private readonly pooled: Float32Array;
+  private readonly hiddenAct: Float32Array;
+  private readonly logits: Float32Array;
+  private readonly gLogits: Float32Array;
+  private readonly gHead: Float32Array;
+  private readonly gPooled: Float32Array;
+  private readonly lossScratch;
+
+  constructor(
+    private readonly w: EmbeddingBagWeights,
+    private readonly loss: LossConfig,
+  ) {
+    this.pooled = new Float32Array(w.dim);
+    this.hiddenAct = new Float32Array(Math.max(1, w.hidden));
+    this.logits = new Float32Array(w.classes);
+    this.gLogits = new Float32Array(w.classes);
+    this.gHead = new Float32Array(headInputSize(w));
+    this.gPooled = new Float32Array(w.dim);
+    this.lossScratch = createLossScratch(w.classes);
+  }
+
+  run(
+    ids: Int32Array,
+    n: number,
+    label: number,
+    weight: number,
+    teacher: Float32Array | null,
+    scale: number,
+    g: Gradients,
+  ): number {
+    const { w, pooled, hiddenAct, logits } = this;
+    const { dim, hidden, classes, embedding } = w;
+    // h0 = mean of embedding rows
+    pooled.fill(0);
+    for (let i = 0; i < n; i++) {
+      const row = ids[i]! * dim;
+      for (let j = 0; j < dim; j++) pooled[j]! += embedding[row + j]!;
+    }
+    const inv = n > 0 ? 1 / n : 0;
+    for (let j = 0; j < dim; j++) pooled[j]! *= inv;
+    const head = hidden > 0 ? hiddenAct : pooled;
+    if (hidden > 0) dense(pooled, w.hiddenWeight!, w.hiddenBias!, hiddenAct, true);
+    dense(head, w.outWeight, w.outBias, logits, false);
+
+    const loss = distillationLoss(
+      this.loss,
+      logits,
+      label,
+      weight,
+      teacher,
+      this.gLogits,
+      scale,
+      this.lossScratch,
+    );
+
+    // Output layer: dW2 += head ⊗ gz, db2 += gz, gHead = W2 · gz
+    const gz = this.gLogits;
+    backDense(head, w.outWeight, gz, g.outWeight, g.outBias, this.gHead, classes);
+    let gPooled = this.gHead;
+    if (hidden > 0) {
+      for (let j = 0; j < hidden; j++) if (hiddenAct[j]! <= 0) this.gHead[j] = 0;
+      backDense(pooled, w.hiddenWeight!, this.gHead, g.hiddenWeight, g.hiddenBias, this.gPooled, hidden);
+      gPooled = this.gPooled;
+    }
+    // Embedding rows: each occurrence receives gPooled / n.
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      g.touch(id);
+      const row = id * dim;
+      for (let j = 0; j < dim; j++) g.embedding[row + j]! += gPooled[j]! * inv;
+    }
+    return loss;
+  }
+}
+
+/** y = x·W + b, optionally ReLU. */
+function dense(
+  x: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array,
+  y: Float32Array,
+  relu: boolean,
+): void {
+  const cols = bias.length;
+  y.set(bias);
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    if (xi === 0) continue;
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) y[j]! += xi * weight[row + j]!;
+  }
+  if (relu) for (let j = 0; j < cols; j++) if (y[j]! < 0) y[j] = 0;
+}
+
+/** Backward of y = x·W + b given gy: gW += x ⊗ gy, gb += gy, gx = W · gy. */
+function backDense(
+  x: Float32Array,
+  weight: Float32Array,
+  gy: Float32Array,
+  gW: Float32Array,
+  gb: Float32Array,
+  gx: Float32Array,
+  cols: number,
+): void {
+  for (let j = 0; j < cols; j++) gb[j]! += gy[j]!;
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    const row = i * cols;
+    let acc = 0;
+    for (let j = 0; j < cols; j++) {
+      const gj = gy[j]!;
+      gW[row + j]! += xi * gj;
+      acc += weight[row + j]! * gj;
+    }
+    gx[i] = acc;
+  }
+}
+
+/** Trains one model with minibatch AdamW; deterministic for a given seed. */
+export function train(
+  arch: Architecture,
+  set: TrainSet,
+  config: TrainConfig,
+  onEpoch: (report: EpochReport, weights: EmbeddingBagWeights) => void = () => {},
+  initial: EmbeddingBagWeights = initWeights(arch, config.seed),
+): EmbeddingBagWeights {
+  const w = initial;
+  const rng = mulberry32(config.seed ^ 0x5bd1e995);
+  const grads = new Gradients(w);
+  const optimiser = new Optimiser({ ...DEFAULT_ADAM, lr: config.lr, weightDecay: config.weightDecay }, w);
+  const step = new ExampleStep(w, config.loss);
+  const n = set.bags.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const totalSteps = config.epochs * Math.ceil(n / config.batchSize);
+  const maxBag = set.bags.reduce((m, b) => Math.max(m, b.length), 1);
+  const kept = new Int32Array(maxBag);
+  let stepIndex = 0;
+
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    shuffleInPlace(order, rng);
+    let lossSum = 0;
+    for (let start = 0; start < n; start += config.batchSize) {
+      const end = Math.min(n, start + config.batchSize);
+      const scale = 1 / (end - start);
+      for (let b = start; b < end; b++) {
+        const i = order[b]!;
+        const bag = set.bags[i]!;
+        const count = dropFeatures(bag, config.featureDropout, rng, kept);
+        const weight = set.weights ? set.weights[i]! : 1;
+        const teacher = set.teacherLogits ? set.teacherLogits[i]! : null;
+        lossSum += step.run(kept, count, set.labels[i]!, weight, teacher, scale, grads);
+      }
+      const lr = config.decay ? config.lr * (1 - stepIndex / totalSteps) : config.lr;
+      optimiser.apply(w, grads, lr);
+      stepIndex++;
+    }
+    onEpoch({ epoch, loss: lossSum / n }, w);
+  }
+  return w;
+}
+
+/** Copies the bag into `out`, dropping each id with probability p but always keeping at least one. */
+function dropFeatures(bag: Int32Array, p: number, rng: () => number, out: Int32Array): number {
+  if (p <= 0 || bag.length <= 1) {
+    out.set(bag);
+    return bag.length;
+  }
+  let count = 0;
+  for (let i = 0; i < bag.length; i++) if (rng() >= p) out[count++] = bag[i]!;
+  if (count === 0) out[count++] = bag[Math.floor(rng() * bag.length)]!;
+  return count;
+}

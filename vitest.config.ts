@@ -1,0 +1,42 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects, split by file name:
+ * - "node":    `*.test.ts` under src/ and test/node/ — toolkit, teacher server, core maths (Node pool).
+ * - "workerd": `*.workerd.test.ts` under src/, and everything under test/workerd/ — runs inside workerd
+ *              through @cloudflare/vitest-pool-workers, with the bindings and module rules of wrangler.toml.
+ */
+const WORKERD_TESTS = ["src/**/*.workerd.test.ts", "test/workerd/**/*.test.ts"];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "node",
+          include: ["src/**/*.test.ts", "test/node/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/*.workerd.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            // wrangler.toml also supplies the module `rules` (*.wasm → CompiledWasm, *.onnx → Data): the
+            // pool turns them into miniflare modulesRules for imports the test runner resolves.
+            wrangler: { configPath: "./wrangler.toml" },
+            // Tests must never reach Cloudflare: no remote proxy sessions.
+            remoteBindings: false,
+          }),
+        ],
+        test: {
+          name: "workerd",
+          include: WORKERD_TESTS,
+          // A cold onnxruntime-web session in workerd takes a fraction of a second; leave headroom for CI.
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
