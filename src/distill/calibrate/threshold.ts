@@ -35,10 +35,19 @@ export function sweepThresholds(
       k++;
     }
     // The smallest threshold that sends every score ≤ value to the teacher.
-    const threshold = k < n ? (value + scores[order[k]!]!) / 2 : nextUp(value);
+    const threshold = k < n ? between(value, scores[order[k]!]!) : nextUp(value);
     points.push({ threshold, teacher_rate: k / n, accuracy: correct / n });
   }
   return points;
+}
+
+/**
+ * A threshold strictly above `lo` and at most `hi`: their midpoint, unless `lo` and `hi` are adjacent
+ * doubles and the midpoint rounds back to `lo` (as saturated probabilities near 1 can be), then `hi`.
+ */
+function between(lo: number, hi: number): number {
+  const mid = lo + (hi - lo) / 2;
+  return mid > lo ? mid : hi;
 }
 
 function nextUp(x: number): number {
@@ -80,10 +89,15 @@ export function chooseOperatingPoint(
     }
   }
   if (best) return best;
-  // Nothing met the target: the retention target falls back to the most accurate point.
+  // Nothing met the target: the retention target falls back to the most accurate point (ties again
+  // go to the lower teacher rate, across score kinds too).
   for (const [score, points] of Object.entries(sweeps) as [ScoreKind, OperatingPoint[]][]) {
     for (const point of points) {
-      if (!best || point.accuracy > best.point.accuracy) best = { score, point, met: false };
+      const moreAccurate =
+        !best ||
+        point.accuracy > best.point.accuracy ||
+        (point.accuracy === best.point.accuracy && point.teacher_rate < best.point.teacher_rate);
+      if (moreAccurate) best = { score, point, met: false };
     }
   }
   if (!best) throw new Error("chooseOperatingPoint: no operating points to choose from");

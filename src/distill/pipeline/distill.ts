@@ -33,6 +33,19 @@ export async function distill(
   progress: Progress,
   provenance: Record<string, unknown>,
 ): Promise<DistillResult> {
+  try {
+    return await distillSteps(dataset, options, progress, provenance);
+  } finally {
+    progress.done();
+  }
+}
+
+async function distillSteps(
+  dataset: Dataset,
+  options: DistillOptions,
+  progress: Progress,
+  provenance: Record<string, unknown>,
+): Promise<DistillResult> {
   const started = performance.now();
   const teacher = await trainTeacher(dataset, options, progress);
   const student = trainStudent(dataset, teacher.logits.train, options, progress);
@@ -108,7 +121,6 @@ export async function distill(
   pkg.manifest = { ...draft, evaluation: evaluationOf(summary) };
   await writePackage(pkg);
   await writeReport(options.out, summary, details);
-  progress.done();
   return { pkg, summary, details, seconds: (performance.now() - started) / 1000 };
 }
 

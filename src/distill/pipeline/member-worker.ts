@@ -6,7 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { train } from "../train/trainer.ts";
 import { type MemberJob, type MemberMessage, unpackJob } from "./member-job.ts";
 
-const job = workerData as MemberJob;
+const { job } = workerData as { job: MemberJob };
 const { arch, set, config, evaluate } = unpackJob(job);
 const post = (message: MemberMessage, transfer: ArrayBuffer[] = []) =>
   parentPort!.postMessage(message, transfer);

@@ -37,10 +37,8 @@ function trainInThisThread(job: MemberJob, member: number, onEpoch: EpochListene
 
 function trainInWorker(job: MemberJob, member: number, onEpoch: EpochListener): Promise<EmbeddingBagWeights> {
   return new Promise((resolve, reject) => {
-    // tsx lets the thread load the TypeScript entry whether or not the parent was started with it.
-    const worker = new Worker(new URL("./member-worker.ts", import.meta.url), {
-      workerData: job,
-      execArgv: ["--import", "tsx"],
+    const worker = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
+      workerData: { entry: new URL("./member-worker.ts", import.meta.url).href, job },
     });
     let done = false;
     worker.on("message", (message: MemberMessage) => {

@@ -39,10 +39,12 @@ export function chooseOutOfScopeBias(
     return { bias, inScopeAccuracy: inHits / Math.max(1, inScope), oosRecall: oosHits / Math.max(1, oos) };
   };
   const base = figures(0);
+  // A drop of exactly maxInScopeDrop is allowed: the slack absorbs rounding (0.8 − 0.1 > 0.7 in floats).
+  const floor = base.inScopeAccuracy - maxInScopeDrop - 1e-12;
   let best = base;
   for (const b of grid) {
     const f = figures(b);
-    if (f.inScopeAccuracy >= base.inScopeAccuracy - maxInScopeDrop && f.bias > best.bias) best = f;
+    if (f.inScopeAccuracy >= floor && f.bias > best.bias) best = f;
   }
   return best;
 }

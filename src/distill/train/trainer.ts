@@ -202,6 +202,43 @@ class ExampleStep {
   }
 }
 
+/** Gradients of one example's loss with respect to every parameter (same layout as the weights). */
+export interface ExampleGradients {
+  loss: number;
+  embedding: Float32Array;
+  /** Embedding rows that received a gradient, in first-seen order. */
+  touchedRows: number[];
+  hiddenWeight: Float32Array;
+  hiddenBias: Float32Array;
+  outWeight: Float32Array;
+  outBias: Float32Array;
+}
+
+/**
+ * Loss and gradients for one example (the whole bag, no feature dropout), computed by the same
+ * forward and backward pass a training step uses. For gradient checks.
+ */
+export function exampleGradients(
+  w: EmbeddingBagWeights,
+  loss: LossConfig,
+  ids: Int32Array,
+  label: number,
+  weight = 1,
+  teacher: Float32Array | null = null,
+): ExampleGradients {
+  const g = new Gradients(w);
+  const value = new ExampleStep(w, loss).run(ids, ids.length, label, weight, teacher, 1, g);
+  return {
+    loss: value,
+    embedding: g.embedding,
+    touchedRows: Array.from(g.touched.subarray(0, g.touchedCount)),
+    hiddenWeight: g.hiddenWeight,
+    hiddenBias: g.hiddenBias,
+    outWeight: g.outWeight,
+    outBias: g.outBias,
+  };
+}
+
 /** y = x·W + b, optionally ReLU. */
 function dense(
   x: Float32Array,

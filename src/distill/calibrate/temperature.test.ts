@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../core/random.ts";
+import { softmax } from "../../core/softmax.ts";
+import { fitTemperature, negativeLogLikelihood } from "./temperature.ts";
+
+/**
+ * Logits z and labels drawn from softmax(z / T*): the model is miscalibrated by exactly T*, so
+ * temperature scaling should find T ≈ T*.
+ */
+function sample(trueT: number, n: number, classes: number, seed: number) {
+  const rng = mulberry32(seed);
+  const logits: Float32Array[] = [];
+  const labels = new Int32Array(n);
+  const p = new Float64Array(classes);
+  for (let i = 0; i < n; i++) {
+    const z = Float32Array.from({ length: classes }, () => (rng() * 2 - 1) * 4);
+    softmax(z, p, trueT);
+    let u = rng();
+    let y = 0;
+    while (y < classes - 1 && u >= p[y]!) u -= p[y++]!;
+    logits.push(z);
+    labels[i] = y;
+  }
+  return { logits, labels };
+}
+
+describe("fitTemperature", () => {
+  it.each([0.5, 2, 4])("recovers T* = %f from labels drawn at that temperature", (trueT) => {
+    const { logits, labels } = sample(trueT, 4000, 5, 1000 + trueT * 10);
+    const fitted = fitTemperature(logits, labels);
+    expect(Math.abs(fitted - trueT) / trueT).toBeLessThan(0.1);
+
+    // The fitted temperature is the NLL minimum: no worse than T=1 or T*±0.5.
+    const nll = (t: number) => negativeLogLikelihood(logits, labels, t);
+    const best = nll(fitted);
+    for (const t of [1, trueT - 0.5, trueT + 0.5]) if (t > 0) expect(best).toBeLessThanOrEqual(nll(t));
+    for (const t of [0.9 * fitted, 1.1 * fitted]) expect(best).toBeLessThanOrEqual(nll(t));
+  });
+
+  it("heats a model that is always right towards the lower bound", () => {
+    const logits = [Float32Array.from([3, 0, 0]), Float32Array.from([0, 2, 0]), Float32Array.from([0, 0, 1])];
+    const labels = Int32Array.from([0, 1, 2]);
+    expect(fitTemperature(logits, labels)).toBeLessThan(0.06);
+    expect(fitTemperature(logits, labels, { minT: 0.5, maxT: 5 })).toBeCloseTo(0.5, 2);
+  });
+
+  it("cools a model that is confidently wrong half the time towards the upper bound", () => {
+    const logits = [Float32Array.from([5, 0]), Float32Array.from([5, 0])];
+    const labels = Int32Array.from([0, 1]);
+    // Best is uniform probabilities: T → ∞, stopped by maxT.
+    expect(fitTemperature(logits, labels, { minT: 0.05, maxT: 10 })).toBeGreaterThan(9.5);
+  });
+});
+
+describe("negativeLogLikelihood", () => {
+  it("is the mean −log p(label) at the given temperature", () => {
+    const logits = [Float32Array.from([2, 0]), Float32Array.from([0, 0])];
+    const labels = Int32Array.from([0, 1]);
+    const at1 = (Math.log(1 + Math.exp(-2)) + Math.LN2) / 2;
+    const at2 = (Math.log(1 + Math.exp(-1)) + Math.LN2) / 2;
+    expect(negativeLogLikelihood(logits, labels, 1)).toBeCloseTo(at1, 12);
+    expect(negativeLogLikelihood(logits, labels, 2)).toBeCloseTo(at2, 12);
+    expect(negativeLogLikelihood([], new Int32Array(0), 1)).toBe(0);
+  });
+});
