@@ -19,7 +19,7 @@ export const OnnxSpec = z
         hidden: z.number().int().min(0),
         classes: z.number().int().min(2),
         members: z.number().int().min(1),
-        embeddingDtype: z.enum(["float32", "float16"]),
+        embeddingDtype: z.enum(["float32", "float16", "int8"]),
       })
       .strict(),
   })

@@ -1,5 +1,6 @@
 import { float16BitsToFloat32 } from "./float16.ts";
 import type { EmbeddingBagWeights } from "./model.ts";
+import { dequantizeRows } from "./quantize.ts";
 
 /**
  * Reads the weights back out of an ONNX graph written by src/distill/onnx/export.ts, so the Worker and
@@ -12,6 +13,8 @@ import type { EmbeddingBagWeights } from "./model.ts";
 export function memberInitializerNames(i: number) {
   return {
     embedding: `m${i}.embedding`,
+    /** Per-row scales [buckets, 1], present when the embedding is stored as int8. */
+    embeddingScale: `m${i}.embedding.scale`,
     hiddenWeight: `m${i}.hidden.weight`,
     hiddenBias: `m${i}.hidden.bias`,
     outWeight: `m${i}.out.weight`,
@@ -21,6 +24,7 @@ export function memberInitializerNames(i: number) {
 
 /** ONNX TensorProto.DataType values we write. */
 export const ONNX_FLOAT = 1;
+export const ONNX_INT8 = 3;
 export const ONNX_INT32 = 6;
 export const ONNX_INT64 = 7;
 export const ONNX_FLOAT16 = 10;
@@ -162,6 +166,11 @@ function readTensor(r: Reader): { name: string; tensor: FloatTensor | null } {
   } else if (dataType === ONNX_FLOAT16) {
     // Without raw_data, ONNX keeps float16 bit patterns in int32_data.
     data = raw ? float16sLE(r.buf, raw[0], raw[1]) : Float32Array.from(int32s, float16BitsToFloat32);
+  } else if (dataType === ONNX_INT8) {
+    // int8 values are exact in float32; readEnsembleWeights applies the row scales.
+    data = raw
+      ? Float32Array.from(new Int8Array(r.buf.buffer, r.buf.byteOffset + raw[0], raw[1] - raw[0]))
+      : Float32Array.from(int32s);
   } else {
     return { name, tensor: null }; // e.g. the int64 axes constants: not weights
   }
@@ -209,6 +218,11 @@ export function readEnsembleWeights(bytes: Uint8Array | ArrayBuffer): EmbeddingB
     const names = memberInitializerNames(i);
     const embedding = take(inits, names.embedding, 2);
     const [buckets, dim] = embedding.dims as [number, number];
+    if (inits.has(names.embeddingScale)) {
+      const scale = take(inits, names.embeddingScale, 2);
+      if (scale.dims[0] !== buckets) throw new Error(`onnx: member ${i} embedding scales disagree`);
+      embedding.data = dequantizeRows(embedding.data, scale.data, dim);
+    }
     let hidden = 0;
     let hiddenWeight: Float32Array | null = null;
     let hiddenBias: Float32Array | null = null;

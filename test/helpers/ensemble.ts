@@ -1,5 +1,6 @@
 import { roundToFloat16 } from "../../src/core/float16.ts";
 import { type EmbeddingBagWeights, type Ensemble, forwardLogits } from "../../src/core/model.ts";
+import { dequantizeRows, quantizeRows } from "../../src/core/quantize.ts";
 import { softmax } from "../../src/core/softmax.ts";
 
 /**
@@ -63,9 +64,16 @@ export function randomBags(rand: () => number, n: number, buckets: number, maxLe
   return bags;
 }
 
-/** The weights the float16 graph computes with: the embedding rounded to float16. */
-export function asStored(members: Ensemble, dtype: "float32" | "float16"): EmbeddingBagWeights[] {
-  return members.map((m) => (dtype === "float16" ? { ...m, embedding: roundToFloat16(m.embedding) } : m));
+/** The weights the graph computes with: the embedding rounded to float16, or quantised to int8 rows. */
+export function asStored(members: Ensemble, dtype: "float32" | "float16" | "int8"): EmbeddingBagWeights[] {
+  return members.map((m) => {
+    if (dtype === "float16") return { ...m, embedding: roundToFloat16(m.embedding) };
+    if (dtype === "int8") {
+      const { values, scales } = quantizeRows(m.embedding, m.buckets, m.dim);
+      return { ...m, embedding: dequantizeRows(values, scales, m.dim) };
+    }
+    return m;
+  });
 }
 
 /** Mean of the members' softmax probabilities for one bag (a single model is one member). */

@@ -17,12 +17,14 @@ import { runInWorkerd } from "./run-onnx.ts";
 const IO = { inputs: { ids: "ids", weights: "weights" }, output: "logits" };
 
 const CASES = [0, 8].flatMap((hidden) =>
-  [1, 3].flatMap((members) => (["float32", "float16"] as const).map((dtype) => ({ hidden, members, dtype }))),
+  [1, 3].flatMap((members) =>
+    (["float32", "float16", "int8"] as const).map((dtype) => ({ hidden, members, dtype })),
+  ),
 );
 
 describe("onnxruntime-web in workerd matches the TypeScript forward pass", () => {
   it.each(CASES)("hidden=$hidden members=$members $dtype", async ({ hidden, members, dtype }) => {
-    const rand = seededRandom(2000 + hidden * 10 + members + (dtype === "float16" ? 1 : 0));
+    const rand = seededRandom(2000 + hidden * 10 + members + ["float32", "float16", "int8"].indexOf(dtype));
     const shape = { buckets: 50, dim: 6, hidden, classes: 5 };
     const ensemble = randomEnsemble(rand, shape, members);
     const bytes = exportOnnx(ensemble, { embeddingDtype: dtype });

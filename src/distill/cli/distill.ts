@@ -11,10 +11,10 @@ const USAGE = `Usage: npm run distill -- --data <file> --name <name> [--out mode
 Data:      --data FILE | --train FILE [--val FILE] [--test FILE]   --format clinc|jsonl|csv|tsv
            --text-col NAME|INDEX --label-col NAME|INDEX --val-fraction F --test-fraction F
 Routing:   --target-teacher-rate R (default 0.25) | --target-retention Q (share of teacher accuracy)
-Distill:   --kd-temperature T (default 2) --kd-alpha A (default 0.3)
-Teacher:   --teacher-members N --teacher-dim D --teacher-buckets B --teacher-epochs E
-Student:   --student-dim D --student-buckets B --student-epochs E
-Other:     --oos-max-in-scope-drop F (default 0.005) --seed N (default 42) --version V --quiet
+Distill:   --kd-temperature T (default 2) --kd-alpha A (default 0.3) --augment N (default 2)
+Teacher:   --teacher-members N --teacher-dim D --teacher-buckets B --teacher-epochs E --teacher-dtype T
+Student:   --student-dim D --student-buckets B --student-epochs E --student-dtype float32|float16|int8
+Other:     --oos-max-in-scope-drop F (default 0.003) --seed N (default 42) --version V --quiet
 `;
 
 const FLAGS = {
@@ -26,11 +26,15 @@ const FLAGS = {
   "target-retention": { type: "string" },
   "kd-temperature": { type: "string" },
   "kd-alpha": { type: "string" },
+  augment: { type: "string" },
+  "teacher-dtype": { type: "string" },
+  "student-dtype": { type: "string" },
   "oos-max-in-scope-drop": { type: "string" },
   "teacher-members": { type: "string" },
   "teacher-dim": { type: "string" },
   "teacher-buckets": { type: "string" },
   "teacher-epochs": { type: "string" },
+  "teacher-label-smoothing": { type: "string" },
   "student-dim": { type: "string" },
   "student-buckets": { type: "string" },
   "student-epochs": { type: "string" },
@@ -48,7 +52,20 @@ function recipe(
     dim: pick("dim", base.dim),
     buckets: pick("buckets", base.buckets),
     epochs: pick("epochs", base.epochs),
+    labelSmoothing: pick("label-smoothing", base.labelSmoothing),
+    embeddingDtype: dtypeFlag(flags, `${prefix}-dtype`) ?? base.embeddingDtype,
   };
+}
+
+function dtypeFlag(
+  flags: Record<string, string | boolean | undefined>,
+  name: string,
+): ModelRecipe["embeddingDtype"] | undefined {
+  const v = stringFlag(flags, name);
+  if (v === undefined) return undefined;
+  if (v !== "float32" && v !== "float16" && v !== "int8")
+    throw new UsageError(`--${name} must be float32, float16 or int8`);
+  return v;
 }
 
 async function main(): Promise<void> {
@@ -78,11 +95,12 @@ async function main(): Promise<void> {
     seed,
     teacher: recipe(flags, "teacher", TEACHER_RECIPE),
     student: recipe(flags, "student", STUDENT_RECIPE),
+    augment: numberFlag(flags, "augment") ?? 2,
     kd: {
       temperature: numberFlag(flags, "kd-temperature") ?? 2,
       alpha: numberFlag(flags, "kd-alpha") ?? 0.3,
     },
-    oosMaxInScopeDrop: numberFlag(flags, "oos-max-in-scope-drop") ?? 0.005,
+    oosMaxInScopeDrop: numberFlag(flags, "oos-max-in-scope-drop") ?? 0.003,
     target,
     quiet: flags.quiet === true,
   };

@@ -1,8 +1,8 @@
 import { type LoadOptions, loadDataset } from "../data/index.ts";
 import { evaluatePackage } from "../eval/package-eval.ts";
 import { loadPackage } from "../package/files.ts";
-import { writeReport } from "../report/write.ts";
 import { formatSummaryTable } from "../report/table.ts";
+import { writeReport } from "../report/write.ts";
 import { DATA_FLAGS, dataOptions, numberFlag, parse, runCli, stringFlag, UsageError } from "./args.ts";
 
 const USAGE = `Usage: npm run eval -- --model models/<name> [--json] [--no-report] [data flags]

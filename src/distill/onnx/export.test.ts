@@ -29,12 +29,14 @@ function runWithNode(io: { ids: string; weights: string; output: string }, class
 }
 
 const CASES = [0, 8].flatMap((hidden) =>
-  [1, 3].flatMap((members) => (["float32", "float16"] as const).map((dtype) => ({ hidden, members, dtype }))),
+  [1, 3].flatMap((members) =>
+    (["float32", "float16", "int8"] as const).map((dtype) => ({ hidden, members, dtype })),
+  ),
 );
 
 describe("exportOnnx → onnxruntime-node matches the TypeScript forward pass", () => {
   it.each(CASES)("hidden=$hidden members=$members $dtype", async ({ hidden, members, dtype }) => {
-    const rand = seededRandom(1000 + hidden * 10 + members + (dtype === "float16" ? 1 : 0));
+    const rand = seededRandom(1000 + hidden * 10 + members + ["float32", "float16", "int8"].indexOf(dtype));
     const shape = { buckets: 50, dim: 6, hidden, classes: 5 };
     const ensemble = randomEnsemble(rand, shape, members);
     const io = { ids: "ids", weights: "weights", output: "logits" };

@@ -5,9 +5,11 @@ import {
   memberInitializerNames,
   ONNX_FLOAT,
   ONNX_FLOAT16,
+  ONNX_INT8,
   ONNX_INT32,
   ONNX_INT64,
 } from "../../core/onnx-weights.ts";
+import { quantizeRows } from "../../core/quantize.ts";
 
 /**
  * Writes an embedding-bag model or ensemble (core/model.ts) as an ONNX graph that onnxruntime-web
@@ -25,7 +27,7 @@ const { onnx } = onnxProto;
 
 export interface ExportOptions {
   /** Storage type of the embedding tables (the bulk of the bytes); all other weights stay float32. */
-  embeddingDtype: "float32" | "float16";
+  embeddingDtype: "float32" | "float16" | "int8";
   inputNames?: { ids: string; weights: string };
   outputName?: string;
 }
@@ -52,6 +54,15 @@ function float16Tensor(name: string, dims: number[], data: Float32Array): Onnx.I
   const view = new DataView(raw.buffer);
   for (let i = 0; i < bits.length; i++) view.setUint16(i * 2, bits[i]!, true);
   return { name, dims, dataType: ONNX_FLOAT16, rawData: raw };
+}
+
+function int8Tensor(name: string, dims: number[], data: Int8Array): Onnx.ITensorProto {
+  return {
+    name,
+    dims,
+    dataType: ONNX_INT8,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
 }
 
 function int64Tensor(name: string, values: number[]): Onnx.ITensorProto {
@@ -118,17 +129,28 @@ export function exportOnnx(members: Ensemble, opts: ExportOptions): Uint8Array {
     }
     const names = memberInitializerNames(i);
     const p = `m${i}`;
-    const embed =
-      opts.embeddingDtype === "float16"
-        ? float16Tensor(names.embedding, [m.buckets, m.dim], m.embedding)
-        : floatTensor(names.embedding, [m.buckets, m.dim], m.embedding);
-    initializer.push(embed);
+    const shape = [m.buckets, m.dim];
+    if (opts.embeddingDtype === "int8") {
+      const { values, scales } = quantizeRows(m.embedding, m.buckets, m.dim);
+      initializer.push(int8Tensor(names.embedding, shape, values));
+      initializer.push(floatTensor(names.embeddingScale, [m.buckets, 1], scales));
+    } else if (opts.embeddingDtype === "float16") {
+      initializer.push(float16Tensor(names.embedding, shape, m.embedding));
+    } else {
+      initializer.push(floatTensor(names.embedding, shape, m.embedding));
+    }
 
     nodes.push(node("Gather", [names.embedding, inputNames.ids], `${p}.gathered`, [intAttr("axis", 0)]));
     let rows = `${p}.gathered`;
-    if (opts.embeddingDtype === "float16") {
+    if (opts.embeddingDtype !== "float32") {
       nodes.push(node("Cast", [rows], `${p}.gathered.f32`, [intAttr("to", ONNX_FLOAT)]));
       rows = `${p}.gathered.f32`;
+    }
+    if (opts.embeddingDtype === "int8") {
+      // Dequantise the gathered rows: [N, L, D] · [N, L, 1] row scales.
+      nodes.push(node("Gather", [names.embeddingScale, inputNames.ids], `${p}.scales`, [intAttr("axis", 0)]));
+      nodes.push(node("Mul", [rows, `${p}.scales`], `${p}.dequantized`));
+      rows = `${p}.dequantized`;
     }
     nodes.push(node("Mul", [rows, "weights.unsqueezed"], `${p}.weighted`));
     nodes.push(node("ReduceSum", [`${p}.weighted`, "const.axis1"], `${p}.pooled`, [intAttr("keepdims", 0)]));

@@ -48,7 +48,12 @@ async function distillSteps(
 ): Promise<DistillResult> {
   const started = performance.now();
   const teacher = await trainTeacher(dataset, options, progress);
-  const student = trainStudent(dataset, teacher.logits.train, options, progress);
+  const student = trainStudent(
+    dataset,
+    { members: teacher.members, featurizer: teacher.featurizer, trainLogits: teacher.logits.train },
+    options,
+    progress,
+  );
 
   progress.stage("export: ONNX graphs");
   const teacherOnnx = exportOnnx(teacher.members, { embeddingDtype: options.teacher.embeddingDtype });
@@ -103,6 +108,7 @@ async function distillSteps(
       sizes: { train: dataset.train.length, val: dataset.val.length, test: dataset.test.length },
       seed: options.seed,
       distillation: { temperature: options.kd.temperature, alpha: options.kd.alpha },
+      augment: options.augment,
       teacher: { recipe: options.teacher, outOfScopeBias: teacher.oosBias },
       student: { recipe: options.student },
       createdAt: new Date().toISOString(),
