@@ -1,0 +1,69 @@
+import { z } from "zod";
+
+/**
+ * The subset of OpenAI's chat completions request the teacher understands. Unknown fields (temperature,
+ * max_tokens, seed, user, ...) are accepted and ignored, as other OpenAI-compatible servers do, so stock
+ * clients work; fields whose meaning the teacher cannot honour (stream, n > 1) are rejected.
+ */
+const ContentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
+
+export const ChatMessage = z.looseObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
+  content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+const ResponseFormat = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text") }),
+  z.object({ type: z.literal("json_object") }),
+  z.object({
+    type: z.literal("json_schema"),
+    json_schema: z.looseObject({
+      name: z.string().min(1),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
+export const ChatRequest = z
+  .looseObject({
+    model: z.string().min(1),
+    messages: z.array(ChatMessage).min(1),
+    logprobs: z.boolean().nullable().optional(),
+    top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
+    response_format: ResponseFormat.optional(),
+    n: z.literal(1, { error: "only n = 1 is supported" }).nullable().optional(),
+    stream: z.literal(false, { error: "streaming is not supported" }).nullable().optional(),
+  })
+  .refine((r) => r.top_logprobs == null || r.logprobs === true, {
+    message: "top_logprobs requires logprobs: true",
+    path: ["top_logprobs"],
+  });
+export type ChatRequest = z.infer<typeof ChatRequest>;
+
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+}
+
+export interface TokenLogprob extends TopLogprob {
+  top_logprobs: TopLogprob[];
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  system_fingerprint: string;
+  choices: {
+    index: number;
+    message: { role: "assistant"; content: string; refusal: null };
+    logprobs: { content: TokenLogprob[]; refusal: null } | null;
+    finish_reason: "stop";
+  }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}

@@ -1,0 +1,129 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { discardBody, HttpError, isJsonContentType, readJson, sendJson } from "./http.ts";
+
+/**
+ * A tiny table router over node:http: the server has a dozen fixed routes, so a framework would add a
+ * dependency without removing any code. It owns the cross-cutting rules: 404/405, 415 for non-JSON
+ * POSTs, the body cap (413), bad JSON (400), and rendering every error in its surface's shape.
+ */
+export type Surface = "v2" | "openai";
+
+export interface RouteRequest {
+  req: IncomingMessage;
+  params: Record<string, string>;
+  /** The parsed JSON body for `json` routes, undefined otherwise. */
+  body: unknown;
+}
+
+export interface Reply {
+  status?: number;
+  body: unknown;
+}
+
+export interface Route {
+  method: "GET" | "POST";
+  /** Literal segments and `:name` parameters, e.g. "/v2/models/:model/infer". */
+  path: string;
+  surface: Surface;
+  /** POST routes that take a JSON body. */
+  json?: boolean;
+  handle(request: RouteRequest): Promise<Reply> | Reply;
+}
+
+export interface RouterOptions {
+  maxBodyBytes: number;
+  /** Where unexpected errors are reported; their details never reach the client. */
+  onError(error: unknown): void;
+  /** True once shutdown has begun: answers then close their connection instead of keeping it alive. */
+  closing(): boolean;
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split("/");
+  const got = path.split("/");
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith(":")) {
+      if (g === "") return null;
+      try {
+        params[w.slice(1)] = decodeURIComponent(g);
+      } catch {
+        throw new HttpError(400, `malformed percent-encoding in path segment "${g}"`, "invalid_path");
+      }
+    } else if (w !== g) return null;
+  }
+  return params;
+}
+
+/** The surface a path belongs to, so even a 404 for an unknown route has the expected error shape. */
+export function surfaceOf(path: string): Surface {
+  return path === "/v1" || path.startsWith("/v1/") ? "openai" : "v2";
+}
+
+export function errorBody(surface: Surface, error: HttpError): unknown {
+  if (surface === "v2") return { error: error.message };
+  return {
+    error: {
+      message: error.message,
+      type: error.status >= 500 ? "server_error" : "invalid_request_error",
+      param: error.param,
+      code: error.code,
+    },
+  };
+}
+
+async function dispatch(
+  routes: readonly Route[],
+  options: RouterOptions,
+  req: IncomingMessage,
+): Promise<Reply> {
+  const path = (req.url ?? "/").split("?")[0]!;
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const params = matchPath(route.path, path);
+    if (!params) continue;
+    if (route.method !== req.method) {
+      allowed.push(route.method);
+      continue;
+    }
+    if (route.json && !isJsonContentType(req.headers["content-type"])) {
+      throw new HttpError(415, "content-type must be application/json", "unsupported_media_type");
+    }
+    const body = route.json ? await readJson(req, options.maxBodyBytes) : undefined;
+    return route.handle({ req, params, body });
+  }
+  if (allowed.length > 0) {
+    const allow = [...new Set(allowed)].join(", ");
+    const message = `method ${req.method} is not allowed on ${path} (allowed: ${allow})`;
+    throw new HttpError(405, message, "method_not_allowed", null, { allow });
+  }
+  throw new HttpError(404, `no route for ${req.method} ${path}`, "not_found");
+}
+
+export function createRouter(routes: readonly Route[], options: RouterOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const surface = surfaceOf((req.url ?? "/").split("?")[0]!);
+    // Without this, a keep-alive connection that finishes its request after close() began would stay
+    // open until the client drops it, and close() would wait for it.
+    const connection = (): Record<string, string> => (options.closing() ? { connection: "close" } : {});
+    try {
+      const reply = await dispatch(routes, options, req);
+      discardBody(req);
+      sendJson(res, reply.status ?? 200, reply.body, connection());
+    } catch (caught) {
+      discardBody(req);
+      let error: HttpError;
+      if (caught instanceof HttpError) error = caught;
+      else {
+        options.onError(caught);
+        error = new HttpError(500, "internal error", "internal_error");
+      }
+      // The client may already have gone (e.g. the socket was cut after an oversized upload).
+      if (res.headersSent || res.destroyed) return;
+      sendJson(res, error.status, errorBody(surface, error), { ...error.headers, ...connection() });
+    }
+  };
+}
