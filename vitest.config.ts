@@ -33,6 +33,8 @@ export default defineConfig({
         test: {
           name: "workerd",
           include: WORKERD_TESTS,
+          // Real local teacher servers (Node) for the adapters to talk to; see the file.
+          globalSetup: ["test/workerd/global-setup.ts"],
           // A cold onnxruntime-web session in workerd takes a fraction of a second; leave headroom for CI.
           testTimeout: 30_000,
         },
