@@ -117,6 +117,18 @@ describe("distill and eval CLIs, end to end on a small slice", () => {
     expect(summary.curve.at(-1).teacher_rate).toBe(1);
   });
 
+  it("eval --data evaluates the package on another data set, leaving its report alone", async () => {
+    const other = join(dir, "other.jsonl");
+    const rows = (await readFile(join(dir, "test.jsonl"), "utf8")).split("\n").slice(0, 40);
+    await writeFile(other, rows.join("\n"));
+    const before = await readFile(join(out, "report.md"), "utf8");
+    const { stdout } = await run("node", [...CLI("eval"), "--model", out, "--json", "--data", other, "--format", "jsonl"]);
+    const summary = JSON.parse(stdout);
+    expect(summary.n_test).toBeGreaterThan(0);
+    expect(summary.n_test).toBeLessThan(40);
+    expect(await readFile(join(out, "report.md"), "utf8")).toBe(before);
+  });
+
   it("eval without --json prints a readable table", async () => {
     const { stdout } = await run("node", [...CLI("eval"), "--model", out, "--no-report"]);
     expect(stdout).toMatch(/Teacher\s+Student\s+Cascade/);
