@@ -1,0 +1,111 @@
+/**
+ * The local stack: the teacher server and the gateway under `wrangler dev`, wired together. Used by
+ * `npm start` (src/start.ts), the end-to-end tests and the benchmarks.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { startTeacherServer, type TeacherServer, type TeacherServerOptions } from "./teacher/server.ts";
+
+export interface StackOptions {
+  host?: string;
+  port: number;
+  teacher: TeacherServerOptions;
+  /** Extra Worker vars (`--var KEY:VALUE`), e.g. short breaker cooldowns in tests. */
+  vars?: Record<string, string>;
+  /** Where wrangler's output goes: inherited by `npm start`, ignored in tests. */
+  stdio?: "inherit" | "ignore";
+  readyTimeoutMs?: number;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  readonly teacher: TeacherServer;
+  /** Takes the teacher down mid-run (the gateway keeps running), and brings it back on the same port. */
+  stopTeacher(): Promise<void>;
+  restartTeacher(): Promise<void>;
+  /** Stops the gateway (its whole process group) and the teacher. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Resolves when wrangler exits, with its exit code. */
+  exited: Promise<number>;
+}
+
+export const OFFLINE_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+} as const;
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const host = options.host ?? "127.0.0.1";
+  let teacher = await startTeacherServer({ host, ...options.teacher });
+  let teacherUp = true;
+  const port = teacher.port;
+  const vars = { TEACHER_URL: teacher.url, TEACHER_PROTOCOL: "kserve-v2", ...options.vars };
+  const args = ["wrangler", "dev", "--ip", host, "--port", String(options.port)];
+  args.push("--show-interactive-dev-session=false");
+  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  const wrangler: ChildProcess = spawn("npx", args, {
+    stdio: ["ignore", options.stdio ?? "inherit", options.stdio ?? "inherit"],
+    env: { ...process.env, ...OFFLINE_ENV },
+    // Its own process group, so stopping it also stops workerd beneath it.
+    detached: true,
+  });
+  const exited = new Promise<number>((resolve) => wrangler.on("exit", (code) => resolve(code ?? 1)));
+  const gatewayUrl = `http://${host}:${options.port}`;
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (wrangler.pid !== undefined && wrangler.exitCode === null) {
+      try {
+        process.kill(-wrangler.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      await exited;
+    }
+    if (teacherUp) await teacher.close();
+  };
+
+  try {
+    await waitForOk(`${gatewayUrl}/healthz`, options.readyTimeoutMs ?? 60_000, exited);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    gatewayUrl,
+    get teacher() {
+      return teacher;
+    },
+    async stopTeacher() {
+      if (!teacherUp) return;
+      teacherUp = false;
+      await teacher.close();
+    },
+    async restartTeacher() {
+      if (teacherUp) return;
+      teacher = await startTeacherServer({ host, ...options.teacher, port });
+      teacherUp = true;
+    },
+    stop,
+    exited,
+  };
+}
+
+async function waitForOk(url: string, timeoutMs: number, exited: Promise<number>): Promise<void> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !gone) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(gone ? "wrangler dev exited before the gateway was ready" : `gateway not ready at ${url}`);
+}
