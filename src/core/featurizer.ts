@@ -104,3 +104,68 @@ export function featurize(text: string, config: FeaturizerConfig): Int32Array {
   }
   return Int32Array.from(ids);
 }
+
+/** One feature as a person reads it: a word n-gram ("credit", "credit score") or a char n-gram ("<cre"). */
+export interface FeatureName {
+  kind: "word" | "char";
+  text: string;
+}
+
+export interface NamedFeatures {
+  /** Exactly featurize(text, config). */
+  ids: Int32Array;
+  /** names[i] is the n-gram that hashed to ids[i]. */
+  names: FeatureName[];
+}
+
+/**
+ * featurize() that also says which n-gram produced each id, for explanations. It is a second walk in
+ * the same order rather than a change to featurize(), so the serving hot path never builds strings;
+ * src/core/featurizer-named.test.ts proves both give identical ids.
+ */
+export function featurizeNamed(text: string, config: FeaturizerConfig): NamedFeatures {
+  const tokens = tokenize(text, config);
+  const ids: number[] = [];
+  const names: FeatureName[] = [];
+  const { buckets, maxFeatures } = config;
+  const push = (h: number, name: FeatureName): boolean => {
+    ids.push(fmix32(h) % buckets);
+    names.push(name);
+    return ids.length < maxFeatures;
+  };
+  const done = (): NamedFeatures => ({ ids: Int32Array.from(ids), names });
+
+  for (const n of config.wordNgrams) {
+    const seed = fnvInit((config.seed + WORD_SEED * n) >>> 0);
+    for (let start = 0; start + n <= tokens.length; start++) {
+      let h = seed;
+      const words: string[] = [];
+      for (let k = 0; k < n; k++) {
+        if (k > 0) h = fnvCodePoint(h, SEPARATOR);
+        const token = tokens[start + k]!;
+        h = hashCodePoints(h, token);
+        words.push(String.fromCodePoint(...token));
+      }
+      if (!push(h, { kind: "word", text: words.join(" ") })) return done();
+    }
+  }
+
+  const range = config.charNgrams;
+  if (range) {
+    const seed = fnvInit((config.seed + CHAR_SEED) >>> 0);
+    for (const token of tokens) {
+      const wrapped = [0x3c, ...token, 0x3e]; // "<" token ">"
+      for (let n = range.min; n <= range.max; n++) {
+        for (let start = 0; start + n <= wrapped.length; start++) {
+          if (n === wrapped.length) continue;
+          const name: FeatureName = {
+            kind: "char",
+            text: String.fromCodePoint(...wrapped.slice(start, start + n)),
+          };
+          if (!push(hashCodePoints(seed, wrapped, start, start + n), name)) return done();
+        }
+      }
+    }
+  }
+  return done();
+}

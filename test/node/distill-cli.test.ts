@@ -122,7 +122,16 @@ describe("distill and eval CLIs, end to end on a small slice", () => {
     const rows = (await readFile(join(dir, "test.jsonl"), "utf8")).split("\n").slice(0, 40);
     await writeFile(other, rows.join("\n"));
     const before = await readFile(join(out, "report.md"), "utf8");
-    const { stdout } = await run("node", [...CLI("eval"), "--model", out, "--json", "--data", other, "--format", "jsonl"]);
+    const { stdout } = await run("node", [
+      ...CLI("eval"),
+      "--model",
+      out,
+      "--json",
+      "--data",
+      other,
+      "--format",
+      "jsonl",
+    ]);
     const summary = JSON.parse(stdout);
     expect(summary.n_test).toBeGreaterThan(0);
     expect(summary.n_test).toBeLessThan(40);

@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startTeacherServer, type TeacherServer } from "../../src/teacher/server.ts";
+import { closedPortUrl, startFixtureServer } from "./fixture-teacher.ts";
 
 /**
  * Runs in Node before the workerd project: starts real local teacher servers over the shipped models,
@@ -13,6 +14,12 @@ export interface TeacherUrls {
   failing: string;
   /** Adds 3 s before every answer: longer than any deadline the tests use. */
   slow: string;
+  /**
+   * An http-json teacher over the healthy one, faults by mode and request counts; see fixture-teacher.ts.
+   */
+  fixture: string;
+  /** Nothing listens here: connections are refused. */
+  refused: string;
 }
 
 declare module "vitest" {
@@ -28,8 +35,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startTeacherServer({ port: 0, latencyMs: 3000, closeTimeoutMs: 0 }),
   ]);
   const [healthy, failing, slow] = servers.map((s) => s.url) as [string, string, string];
-  project.provide("teachers", { healthy, failing, slow });
+  const fixture = await startFixtureServer(healthy);
+  const refused = await closedPortUrl();
+  project.provide("teachers", { healthy, failing, slow, fixture: fixture.url, refused });
   return async () => {
+    await fixture.close();
     await Promise.all(servers.map((s) => s.close()));
   };
 }

@@ -4,6 +4,8 @@
  * concurrency cap and the answer cache, and never throws: every failure is a typed outcome, so a
  * request whose teacher fails is still answered by the student (degraded).
  */
+import type { FeaturizerConfig } from "../../core/featurizer.ts";
+
 export type TeacherProtocol = "kserve-v2" | "openai" | "http-json" | "workers-ai";
 
 /** One text to classify with the label set it must answer from. */
@@ -13,11 +15,31 @@ export interface TeacherQuery {
   /** The gateway model's labels: an answer outside this set is a failure. */
   labels: readonly string[];
   texts: readonly string[];
+  /** Where answers may be cached; without it the answer cache is not used for this query. */
+  cache?: TeacherCacheScope;
+}
+
+/**
+ * The gateway model whose teacher answers a cache entry holds. The version is part of the key, so a new
+ * model version never sees answers given for an old label set.
+ */
+export interface TeacherCacheScope {
+  /** Gateway model name and version (not the teacher's). */
+  model: string;
+  version: string;
+  /**
+   * How a text is normalised into its key: pass the model's featuriser settings, so the key matches the
+   * hard-example id. Default: NFKC, case kept, whitespace collapsed.
+   */
+  normalization?: Pick<FeaturizerConfig, "normalization" | "lowercase">;
 }
 
 export interface TeacherAnswer {
   label: string;
-  /** Probability of `label`, in [0, 1]. */
+  /**
+   * Probability of `label`, in [0, 1]. A teacher that answers a bare label (no probabilities, no
+   * logprobs) is taken as one-hot: confidence 1 and probs null.
+   */
   confidence: number;
   /** Full distribution over `labels` when the protocol gives one. */
   probs: number[] | null;
@@ -44,6 +66,8 @@ export class TeacherError extends Error {
   constructor(
     readonly kind: TeacherFailureKind,
     message: string,
+    /** HTTP status of the teacher's answer, for http_4xx / http_5xx. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = "TeacherError";
@@ -52,4 +76,14 @@ export class TeacherError extends Error {
 
 export type TeacherOutcome =
   | { ok: true; answers: TeacherAnswer[]; latencyMs: number; cached: boolean[] }
-  | { ok: false; kind: TeacherFailureKind; message: string; latencyMs: number };
+  | {
+      ok: false;
+      kind: TeacherFailureKind;
+      message: string;
+      latencyMs: number;
+      /**
+       * Answers the cache held for some of the texts (null where it held none), so a caller may still
+       * use them when the teacher failed for the rest. Absent when the cache was not consulted.
+       */
+      cachedAnswers?: (TeacherAnswer | null)[];
+    };

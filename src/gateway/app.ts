@@ -1,0 +1,74 @@
+import { Hono } from "hono";
+import type { Env } from "./bindings.ts";
+import { configFor } from "./config.ts";
+import type { AppEnv, Services } from "./context.ts";
+import { ApiError } from "./errors.ts";
+import { jsonErrors, notFound, onError } from "./middleware/json-errors/index.ts";
+import { requestId } from "./middleware/request-id/index.ts";
+import { BUNDLED_MODELS, type ModelPackage } from "./models/bundled.ts";
+import { ModelRegistry } from "./models/registry.ts";
+import { defaultTeacher, type TeacherFactory, type TeacherPort } from "./router/port.ts";
+import { classifyRoutes } from "./routes/classify.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { modelRoutes } from "./routes/models.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { v2Routes } from "./routes/v2.ts";
+import { teacherModelFor } from "./teacher/config.ts";
+
+export interface AppOptions {
+  /** How to reach the teacher for an env; by default the teacher side's client, configured by TEACHER_*. */
+  teacher?: TeacherFactory;
+  /** The model packages to serve; the ones bundled from models/ by default. */
+  models?: Readonly<Record<string, ModelPackage>>;
+}
+
+/**
+ * The gateway as a Hono app. Configuration is parsed and the teacher port built once per env object
+ * (once per isolate in workerd); the registry caches sessions per isolate.
+ */
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+  const registry = new ModelRegistry(options.models ?? BUNDLED_MODELS);
+  const makeTeacher = options.teacher ?? defaultTeacher;
+  const services = new WeakMap<object, Services>();
+
+  function servicesFor(env: Env | undefined): Services {
+    const key: object = env ?? registry;
+    let found = services.get(key);
+    if (!found) {
+      const config = configFor(env);
+      if (!registry.has(config.defaultModel))
+        throw new ApiError(
+          500,
+          "config_invalid",
+          `configuration: DEFAULT_MODEL "${config.defaultModel}" is not a served model`,
+        );
+      const teacher: TeacherPort = makeTeacher(env ?? {}, config);
+      found = {
+        config,
+        registry,
+        teacher,
+        teacherModel: (manifest) => teacherModelFor(config.teacher, manifest.name),
+      };
+      services.set(key, found);
+    }
+    return found;
+  }
+
+  const app = new Hono<AppEnv>();
+  // Order matters: the request id first so every answer, errors included, carries it; then the JSON
+  // safety net around everything else.
+  app.use(requestId());
+  app.use(jsonErrors());
+  app.use(async (c, next) => {
+    c.set("services", servicesFor(c.env));
+    await next();
+  });
+  app.route("/", classifyRoutes);
+  app.route("/", modelRoutes);
+  app.route("/", healthRoutes);
+  app.route("/", v2Routes);
+  app.route("/", openApiRoutes);
+  app.notFound(notFound);
+  app.onError(onError);
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { TeacherBindings } from "./teacher/adapters.ts";
+
+/**
+ * What the Worker receives as `env`: plain-text variables (wrangler `[vars]`, `.dev.vars`, secrets) and
+ * bindings. Every variable is optional and arrives as a string (or a number, from a TOML `[vars]`
+ * table); config.ts validates and defaults them, so handlers never read `env` directly.
+ */
+export interface Env extends TeacherBindings {
+  DEFAULT_MODEL?: string;
+  MAX_TEXT_CHARS?: string | number;
+  MAX_BATCH?: string | number;
+  MAX_BODY_BYTES?: string | number;
+  THRESHOLD_MIN?: string | number;
+  THRESHOLD_MAX?: string | number;
+  // The teacher's variables; src/gateway/teacher/config.ts (TeacherEnvSchema) defines their meaning.
+  TEACHER_URL?: string;
+  TEACHER_PROTOCOL?: string;
+  TEACHER_MODEL?: string;
+  TEACHER_API_KEY?: string;
+  TEACHER_TIMEOUT_MS?: string | number;
+  TEACHER_RETRIES?: string | number;
+  TEACHER_MAX_CONCURRENCY?: string | number;
+  BREAKER_FAILURES?: string | number;
+  BREAKER_COOLDOWN_MS?: string | number;
+  TEACHER_CACHE_TTL_S?: string | number;
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { Env } from "./bindings.ts";
+import { ApiError, describeIssues } from "./errors.ts";
+import { type TeacherConfig, TeacherEnvSchema } from "./teacher/config.ts";
+
+/**
+ * The gateway's configuration, read from `env` once per env object and validated by zod: a bad value
+ * fails every request with a 500 `config_invalid` that names the variable, rather than serving with a
+ * silently wrong limit.
+ */
+
+/** A variable that may arrive as a number (TOML `[vars]`) or a string (`.dev.vars`, dashboard, secrets). */
+const numberVar = () =>
+  z
+    .union([z.number(), z.string().trim().min(1, "must not be empty").transform(Number)])
+    .pipe(z.number().refine(Number.isFinite, "must be a finite number"));
+const intVar = (fallback: number, min: number, max: number) =>
+  numberVar().pipe(z.number().int().min(min).max(max)).default(fallback);
+
+const GatewayVars = z
+  .object({
+    DEFAULT_MODEL: z.string().trim().min(1).default("clinc150"),
+    MAX_TEXT_CHARS: intVar(4000, 1, 1_000_000),
+    MAX_BATCH: intVar(64, 1, 4096),
+    MAX_BODY_BYTES: intVar(65_536, 256, 100 * 1024 * 1024),
+    // Bounds for a request's options.threshold. Every score kind (max_prob, margin, entropy) lives in
+    // [0, 1], so the defaults allow the whole range; narrow them to stop clients forcing every request to
+    // the teacher (threshold 1) or none (threshold 0).
+    THRESHOLD_MIN: numberVar().default(0),
+    THRESHOLD_MAX: numberVar().default(1),
+  })
+  .refine((v) => v.THRESHOLD_MIN <= v.THRESHOLD_MAX, {
+    message: "THRESHOLD_MIN must not exceed THRESHOLD_MAX",
+    path: ["THRESHOLD_MIN"],
+  });
+
+export interface Limits {
+  maxTextChars: number;
+  maxBatch: number;
+  maxBodyBytes: number;
+}
+
+export interface ThresholdBounds {
+  min: number;
+  max: number;
+}
+
+export interface GatewayConfig {
+  defaultModel: string;
+  limits: Limits;
+  threshold: ThresholdBounds;
+  teacher: TeacherConfig;
+}
+
+export function parseConfig(env: Env): GatewayConfig {
+  const vars = GatewayVars.safeParse(env);
+  if (!vars.success)
+    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(vars.error)}`);
+  // The teacher's settings are the teacher side's to define (src/gateway/teacher/config.ts); they are
+  // validated here with the rest so a bad TEACHER_* value is a config error like any other.
+  const teacher = TeacherEnvSchema.safeParse(env);
+  if (!teacher.success)
+    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(teacher.error)}`);
+  const v = vars.data;
+  return {
+    defaultModel: v.DEFAULT_MODEL,
+    limits: { maxTextChars: v.MAX_TEXT_CHARS, maxBatch: v.MAX_BATCH, maxBodyBytes: v.MAX_BODY_BYTES },
+    threshold: { min: v.THRESHOLD_MIN, max: v.THRESHOLD_MAX },
+    teacher: teacher.data,
+  };
+}
+
+// workerd hands the same env object to every request of an isolate, so parsing once per object is
+// parsing once per isolate; a WeakMap keeps test apps with their own env objects apart.
+const cache = new WeakMap<object, GatewayConfig>();
+
+/** parseConfig, memoised per env object. Throws ApiError(500, "config_invalid"). */
+export function configFor(env: Env | undefined): GatewayConfig {
+  const key: object = env ?? NO_ENV;
+  let config = cache.get(key);
+  if (!config) {
+    config = parseConfig(env ?? {});
+    cache.set(key, config);
+  }
+  return config;
+}
+const NO_ENV = {};

@@ -1,0 +1,33 @@
+import type { Context } from "hono";
+import type { RequestIdVariables } from "hono/request-id";
+import type { Env } from "./bindings.ts";
+import type { GatewayConfig } from "./config.ts";
+import type { JsonBodyVariables } from "./middleware/json-body/index.ts";
+import type { ModelRegistry } from "./models/registry.ts";
+import type { ClassifyDeps } from "./router/classify.ts";
+
+/** What every handler can reach through the Hono context, set by app.ts before the routes run. */
+export interface Services extends ClassifyDeps {
+  config: GatewayConfig;
+  registry: ModelRegistry;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: RequestIdVariables & JsonBodyVariables & { services: Services };
+};
+
+export type AppContext = Context<AppEnv>;
+
+/**
+ * The request's ctx.waitUntil when there is an execution context (Hono's getter throws without one, as
+ * under app.request() in tests).
+ */
+export function waitUntilOf(c: AppContext): { waitUntil?(promise: Promise<unknown>): void } {
+  try {
+    const ctx = c.executionCtx;
+    return { waitUntil: (promise) => ctx.waitUntil(promise) };
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,49 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+
+/**
+ * Every error the gateway answers with (DESIGN.md: `{"error": {"code", "message"}}`, never HTML or a
+ * stack). Handlers throw ApiError; the json-errors middleware renders it, and turns anything else into a
+ * generic 500 whose details only reach the log.
+ */
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_request"
+  | "not_found"
+  | "model_not_found"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "config_invalid"
+  | "model_unavailable"
+  | "internal";
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export const badRequest = (message: string): ApiError => new ApiError(400, "invalid_request", message);
+
+/** A zod error as one line a client can act on: "texts.3: Too big: expected string to have <=4000 characters". */
+export function describeIssues(error: z.ZodError, maxIssues = 3): string {
+  const parts = error.issues.slice(0, maxIssues).map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more = error.issues.length - maxIssues;
+  return more > 0 ? `${parts.join("; ")}; and ${more} more` : parts.join("; ");
+}

@@ -1,0 +1,94 @@
+import { featurize, featurizeNamed, type NamedFeatures } from "../../core/featurizer.ts";
+import type { ModelManifest } from "../../core/manifest.ts";
+import { explain, topFeatures } from "../explain/index.ts";
+import type { ModelRegistry } from "../models/registry.ts";
+import { type ClassifyResult, combine, type TeacherSlot, teacherSlots } from "./answer.ts";
+import {
+  effectiveThreshold,
+  type StudentVerdict,
+  shouldAskTeacher,
+  studentVerdict,
+  type TeacherMode,
+} from "./decide.ts";
+import type { TeacherPort } from "./port.ts";
+
+/**
+ * One classification request, end to end: featurise every text, run the whole batch through ONE
+ * session.run, decide per text, send all escalated texts to the teacher in ONE call, merge, explain.
+ */
+export interface ClassifyOptions {
+  threshold?: number;
+  teacher: TeacherMode;
+  explain: boolean;
+  /** The request's ctx.waitUntil, handed to the teacher port. */
+  waitUntil?(promise: Promise<unknown>): void;
+}
+
+export interface ClassifyDeps {
+  registry: ModelRegistry;
+  teacher: TeacherPort;
+  /** The model name on the teacher's side for a gateway model. */
+  teacherModel(manifest: ModelManifest): string;
+}
+
+export interface ClassifyOutcome {
+  manifest: ModelManifest;
+  verdicts: StudentVerdict[];
+  results: ClassifyResult[];
+}
+
+export async function classifyTexts(
+  deps: ClassifyDeps,
+  modelName: string,
+  texts: readonly string[],
+  options: ClassifyOptions,
+): Promise<ClassifyOutcome> {
+  const model = await deps.registry.load(modelName);
+  const { manifest } = model;
+  // Explanations need the n-gram behind each id; featurizeNamed yields the very same ids.
+  const named: NamedFeatures[] | null = options.explain
+    ? texts.map((t) => featurizeNamed(t, manifest.featurizer))
+    : null;
+  const bags = named ? named.map((f) => f.ids) : texts.map((t) => featurize(t, manifest.featurizer));
+  const rows = await model.logits(bags);
+  const verdicts = rows.map((row) => studentVerdict(row, manifest));
+
+  const threshold = effectiveThreshold(manifest, options.threshold);
+  const escalated: number[] = [];
+  verdicts.forEach((v, i) => {
+    if (shouldAskTeacher(options.teacher, v.score, threshold)) escalated.push(i);
+  });
+  const slots: TeacherSlot[] = verdicts.map(() => ({ kind: "not_asked" }));
+  if (escalated.length > 0) {
+    const outcome = await deps.teacher.ask(
+      {
+        model: deps.teacherModel(manifest),
+        labels: manifest.labels,
+        texts: escalated.map((i) => texts[i]!),
+        // Cached answers are keyed by model, version and the text normalised as the featuriser does.
+        cache: {
+          model: manifest.name,
+          version: manifest.version,
+          normalization: {
+            normalization: manifest.featurizer.normalization,
+            lowercase: manifest.featurizer.lowercase,
+          },
+        },
+      },
+      options.waitUntil ? { waitUntil: options.waitUntil } : {},
+    );
+    teacherSlots(outcome, escalated.length, manifest.labels).forEach((slot, j) => {
+      slots[escalated[j]!] = slot;
+    });
+  }
+
+  const results = verdicts.map((v, i) => combine(v, slots[i]!));
+  if (named) {
+    const members = deps.registry.weights(modelName);
+    results.forEach((result, i) => {
+      const classIndex = manifest.labels.indexOf(result.label);
+      result.explanation = topFeatures(explain(members, named[i]!, classIndex));
+    });
+  }
+  return { manifest, verdicts, results };
+}

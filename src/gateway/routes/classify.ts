@@ -1,0 +1,24 @@
+import { Hono } from "hono";
+import { type AppEnv, waitUntilOf } from "../context.ts";
+import { jsonBody } from "../middleware/json-body/index.ts";
+import { classifyTexts } from "../router/classify.ts";
+import { type ClassifyResponse, parseClassifyRequest, requestSchemasFor } from "../schemas/classify.ts";
+
+/** POST /v1/classify (DESIGN.md, contract). */
+export const classifyRoutes = new Hono<AppEnv>().post(
+  "/v1/classify",
+  jsonBody<AppEnv>({ maxBytes: (c) => c.var.services.config.limits.maxBodyBytes }),
+  async (c) => {
+    const services = c.var.services;
+    const { config, registry } = services;
+    const input = parseClassifyRequest(requestSchemasFor(config), c.var.jsonBody);
+    const modelName = input.model ?? config.defaultModel;
+    registry.manifest(modelName); // 404 for an unknown model before any work
+    const { manifest, results } = await classifyTexts(services, modelName, input.texts, {
+      ...input.options,
+      ...waitUntilOf(c),
+    });
+    const body: ClassifyResponse = { model: manifest.name, version: manifest.version, results };
+    return c.json(body);
+  },
+);

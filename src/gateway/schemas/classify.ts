@@ -1,0 +1,115 @@
+import { z } from "zod";
+import type { GatewayConfig, Limits, ThresholdBounds } from "../config.ts";
+import { badRequest, describeIssues } from "../errors.ts";
+import { TEACHER_MODES, type TeacherMode } from "../router/decide.ts";
+
+/**
+ * POST /v1/classify (DESIGN.md, contract). The request schemas are built from the configured limits, so
+ * the very schemas that validate requests are the ones /openapi.json publishes, limits included.
+ */
+export function classifyRequestSchemas(limits: Limits, threshold: ThresholdBounds) {
+  const Text = z
+    .string()
+    .max(limits.maxTextChars)
+    // JSON Schema can state this one too ("pattern"), unlike a refinement.
+    .regex(/\S/, "must not be empty or whitespace only")
+    .meta({ description: "Text to classify" });
+  const Model = z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ description: "Model name (GET /v1/models); the configured default when omitted" });
+  const Options = z.strictObject({
+    threshold: z
+      .number()
+      .min(threshold.min)
+      .max(threshold.max)
+      .optional()
+      .meta({ description: "Overrides the model's routing threshold: scores below it go to the teacher" }),
+    teacher: z
+      .enum(TEACHER_MODES)
+      .optional()
+      .meta({ description: "auto (default): ask when unsure; never; always" }),
+    explain: z.boolean().optional().meta({ description: "Return the features that pushed the label most" }),
+  });
+  const Single = z.strictObject({ model: Model.optional(), text: Text, options: Options.optional() });
+  const Batch = z.strictObject({
+    model: Model.optional(),
+    texts: z.array(Text).min(1).max(limits.maxBatch),
+    options: Options.optional(),
+  });
+  const Request = z.union([Single, Batch]);
+  return { Options, Single, Batch, Request };
+}
+export type ClassifyRequestSchemas = ReturnType<typeof classifyRequestSchemas>;
+
+const built = new WeakMap<GatewayConfig, ClassifyRequestSchemas>();
+
+/** The request schemas for a configuration, built once per configuration object. */
+export function requestSchemasFor(config: GatewayConfig): ClassifyRequestSchemas {
+  let schemas = built.get(config);
+  if (!schemas) {
+    schemas = classifyRequestSchemas(config.limits, config.threshold);
+    built.set(config, schemas);
+  }
+  return schemas;
+}
+
+export interface ClassifyInput {
+  model: string | undefined;
+  texts: string[];
+  options: { threshold?: number; teacher: TeacherMode; explain: boolean };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Validates a parsed JSON body. Which of the two shapes applies is decided first, so a client gets the
+ * error of the shape it meant ("texts.2: must not be empty…") instead of a union's "invalid input".
+ */
+export function parseClassifyRequest(schemas: ClassifyRequestSchemas, body: unknown): ClassifyInput {
+  if (!isRecord(body)) throw badRequest("the body must be a JSON object");
+  const hasText = Object.hasOwn(body, "text");
+  const hasTexts = Object.hasOwn(body, "texts");
+  if (hasText === hasTexts)
+    throw badRequest('give exactly one of "text" (a string) and "texts" (an array of strings)');
+  const parsed = hasText ? schemas.Single.safeParse(body) : schemas.Batch.safeParse(body);
+  if (!parsed.success) throw badRequest(describeIssues(parsed.error));
+  const data = parsed.data;
+  const texts = "text" in data ? [data.text] : data.texts;
+  const { threshold, teacher = "auto", explain = false } = data.options ?? {};
+  return {
+    model: data.model,
+    texts,
+    options: { ...(threshold !== undefined ? { threshold } : {}), teacher, explain },
+  };
+}
+
+const Confidence = z.number().min(0).max(1);
+
+export const ClassifyResult = z.strictObject({
+  label: z.string(),
+  confidence: Confidence.meta({ description: "Probability of label (calibrated, for the student)" }),
+  source: z.enum(["student", "teacher", "cache"]),
+  degraded: z.literal(true).optional().meta({ description: "The teacher was needed but failed" }),
+  reason: z
+    .string()
+    .optional()
+    .meta({ description: "Why the answer is degraded (the teacher's failure kind)" }),
+  student: z.strictObject({ label: z.string(), confidence: Confidence }),
+  teacher: z
+    .strictObject({ label: z.string(), confidence: Confidence, latency_ms: z.number().min(0) })
+    .optional(),
+  explanation: z
+    .array(z.strictObject({ token: z.string(), kind: z.enum(["word", "char"]), weight: z.number() }))
+    .optional()
+    .meta({ description: "Features of the text that pushed label most, heaviest first (student model)" }),
+});
+
+export const ClassifyResponse = z.strictObject({
+  model: z.string(),
+  version: z.string(),
+  results: z.array(ClassifyResult),
+});
+export type ClassifyResponse = z.infer<typeof ClassifyResponse>;

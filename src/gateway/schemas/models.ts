@@ -1,0 +1,65 @@
+import { z } from "zod";
+import type { ModelManifest } from "../../core/manifest.ts";
+import { ScoreKind } from "../../core/scores.ts";
+
+/** GET /v1/models, GET /v1/models/{name} and GET /healthz. */
+export const ModelSummary = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  task: z.literal("text-classification"),
+  default: z.boolean().meta({ description: "Used when a request names no model" }),
+  classes: z.number().int().meta({ description: "Number of labels" }),
+  out_of_scope_label: z.string().nullable(),
+  routing: z.strictObject({
+    score: ScoreKind,
+    threshold: z.number(),
+    target: z.strictObject({ kind: z.enum(["teacher_rate", "retention"]), value: z.number() }),
+  }),
+  calibration: z.strictObject({ temperature: z.number() }),
+  evaluation: z
+    .strictObject({
+      split: z.string(),
+      n: z.number().int(),
+      student_accuracy: z.number(),
+      teacher_accuracy: z.number(),
+      student_ece: z.number(),
+      cascade_accuracy: z.number(),
+      cascade_teacher_rate: z.number(),
+    })
+    .meta({ description: "Figures the package was shipped with (its test split)" }),
+  loaded: z.boolean().meta({ description: "This isolate already holds a session for the model" }),
+});
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+export const ModelList = z.strictObject({ default_model: z.string(), models: z.array(ModelSummary) });
+
+export const ModelDetail = ModelSummary.extend({ labels: z.array(z.string()) });
+
+export const HealthResponse = z.strictObject({
+  status: z.literal("ok"),
+  models: z.record(z.string(), z.strictObject({ version: z.string(), loaded: z.boolean() })),
+});
+
+export function summarize(manifest: ModelManifest, isDefault: boolean, loaded: boolean): ModelSummary {
+  const { routing, evaluation } = manifest;
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    task: manifest.task,
+    default: isDefault,
+    classes: manifest.labels.length,
+    out_of_scope_label: manifest.outOfScopeLabel,
+    routing: { score: routing.score, threshold: routing.threshold, target: routing.target },
+    calibration: { temperature: manifest.calibration.temperature },
+    evaluation: {
+      split: evaluation.split,
+      n: evaluation.n,
+      student_accuracy: evaluation.student.accuracy,
+      teacher_accuracy: evaluation.teacher.accuracy,
+      student_ece: evaluation.student.ece,
+      cascade_accuracy: evaluation.cascade.accuracy,
+      cascade_teacher_rate: evaluation.cascade.teacher_rate,
+    },
+    loaded,
+  };
+}
