@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FEATURIZER_CASES, GOLDEN_CONFIG } from "../../test/helpers/featurizer-cases.ts";
+import { FEATURIZER_CASES, GOLDEN_CONFIG, testFeaturizer } from "../../test/helpers/featurizer-cases.ts";
 import { type FeaturizerConfig, featurize, featurizeNamed } from "./featurizer.ts";
 
 /**
@@ -8,18 +8,7 @@ import { type FeaturizerConfig, featurize, featurizeNamed } from "./featurizer.t
  * must give exactly featurize()'s ids, in the same order, or explanations would describe a different
  * bag than the model saw.
  */
-const BASE: FeaturizerConfig = {
-  kind: "hashed-ngrams",
-  version: 1,
-  normalization: "NFKC",
-  lowercase: true,
-  wordNgrams: [1, 2],
-  charNgrams: { min: 3, max: 5 },
-  buckets: 32768,
-  seed: 42,
-  maxChars: 1000,
-  maxFeatures: 1024,
-};
+const BASE = testFeaturizer({});
 
 const sameIds = (text: string, config: FeaturizerConfig): void => {
   const named = featurizeNamed(text, config);

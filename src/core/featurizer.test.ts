@@ -1,22 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import golden from "../../test/fixtures/featurizer-golden.json";
-import { computeGolden, FEATURIZER_CASES, GOLDEN_CONFIG } from "../../test/helpers/featurizer-cases.ts";
+import {
+  computeGolden,
+  FEATURIZER_CASES,
+  GOLDEN_CONFIG,
+  testFeaturizer,
+} from "../../test/helpers/featurizer-cases.ts";
 import { FeaturizerConfig, featurize, normalizeText, tokenize } from "./featurizer.ts";
 import { fmix32, fnvByte, fnvCodePoint, fnvInit, hashString } from "./hash.ts";
 
-const BASE: FeaturizerConfig = {
-  kind: "hashed-ngrams",
-  version: 1,
-  normalization: "NFKC",
-  lowercase: true,
-  wordNgrams: [1, 2],
+const BASE = testFeaturizer({
   charNgrams: { min: 3, max: 3 },
   buckets: 1000,
   seed: 7,
   maxChars: 200,
   maxFeatures: 64,
-};
+});
 
 const cfg = (overrides: Partial<FeaturizerConfig> = {}): FeaturizerConfig => ({ ...BASE, ...overrides });
 const ids = (text: string, config: FeaturizerConfig = BASE): number[] => Array.from(featurize(text, config));

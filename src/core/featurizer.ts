@@ -66,16 +66,22 @@ function hashCodePoints(h: number, cps: readonly number[], from = 0, to = cps.le
   return h;
 }
 
-/** Text → feature ids in [0, buckets). Duplicates are kept: the model pools them as counts. */
-export function featurize(text: string, config: FeaturizerConfig): Int32Array {
-  const tokens = tokenize(text, config);
-  const ids: number[] = [];
-  const { buckets, maxFeatures } = config;
-  const push = (h: number): boolean => {
-    ids.push(fmix32(h) % buckets);
-    return ids.length < maxFeatures;
-  };
+/**
+ * Walks the features of a tokenised text in their fixed order (word n-grams by order, then character
+ * n-grams of each "<word>"), calling `visit` with each hash until it returns false. For a word n-gram,
+ * `units` is the token list and [from, to) the tokens; for a character n-gram, `units` is one wrapped
+ * token's code points and [from, to) the characters. featurize() and featurizeNamed() share this walk,
+ * so the ids of an explanation are the served ids by construction.
+ */
+type Visit = (
+  hash: number,
+  kind: "word" | "char",
+  units: readonly (readonly number[] | number)[],
+  from: number,
+  to: number,
+) => boolean;
 
+function walkFeatures(tokens: readonly number[][], config: FeaturizerConfig, visit: Visit): void {
   for (const n of config.wordNgrams) {
     const seed = fnvInit((config.seed + WORD_SEED * n) >>> 0);
     for (let start = 0; start + n <= tokens.length; start++) {
@@ -84,24 +90,33 @@ export function featurize(text: string, config: FeaturizerConfig): Int32Array {
         if (k > 0) h = fnvCodePoint(h, SEPARATOR);
         h = hashCodePoints(h, tokens[start + k]!);
       }
-      if (!push(h)) return Int32Array.from(ids);
+      if (!visit(h, "word", tokens, start, start + n)) return;
     }
   }
-
   const range = config.charNgrams;
-  if (range) {
-    const seed = fnvInit((config.seed + CHAR_SEED) >>> 0);
-    for (const token of tokens) {
-      const wrapped = [0x3c, ...token, 0x3e]; // "<" token ">"
-      for (let n = range.min; n <= range.max; n++) {
-        for (let start = 0; start + n <= wrapped.length; start++) {
-          // A whole-word n-gram is already a word feature.
-          if (n === wrapped.length) continue;
-          if (!push(hashCodePoints(seed, wrapped, start, start + n))) return Int32Array.from(ids);
-        }
+  if (!range) return;
+  const seed = fnvInit((config.seed + CHAR_SEED) >>> 0);
+  for (const token of tokens) {
+    const wrapped = [0x3c, ...token, 0x3e]; // "<" token ">"
+    for (let n = range.min; n <= range.max; n++) {
+      for (let start = 0; start + n <= wrapped.length; start++) {
+        // A whole-word n-gram is already a word feature.
+        if (n === wrapped.length) continue;
+        if (!visit(hashCodePoints(seed, wrapped, start, start + n), "char", wrapped, start, start + n))
+          return;
       }
     }
   }
+}
+
+/** Text → feature ids in [0, buckets). Duplicates are kept: the model pools them as counts. */
+export function featurize(text: string, config: FeaturizerConfig): Int32Array {
+  const ids: number[] = [];
+  const { buckets, maxFeatures } = config;
+  walkFeatures(tokenize(text, config), config, (h) => {
+    ids.push(fmix32(h) % buckets);
+    return ids.length < maxFeatures;
+  });
   return Int32Array.from(ids);
 }
 
@@ -124,48 +139,18 @@ export interface NamedFeatures {
  * src/core/featurizer-named.test.ts proves both give identical ids.
  */
 export function featurizeNamed(text: string, config: FeaturizerConfig): NamedFeatures {
-  const tokens = tokenize(text, config);
   const ids: number[] = [];
   const names: FeatureName[] = [];
   const { buckets, maxFeatures } = config;
-  const push = (h: number, name: FeatureName): boolean => {
+  walkFeatures(tokenize(text, config), config, (h, kind, units, from, to) => {
     ids.push(fmix32(h) % buckets);
-    names.push(name);
+    const slice = units.slice(from, to);
+    const text =
+      kind === "word"
+        ? (slice as number[][]).map((token) => String.fromCodePoint(...token)).join(" ")
+        : String.fromCodePoint(...(slice as number[]));
+    names.push({ kind, text });
     return ids.length < maxFeatures;
-  };
-  const done = (): NamedFeatures => ({ ids: Int32Array.from(ids), names });
-
-  for (const n of config.wordNgrams) {
-    const seed = fnvInit((config.seed + WORD_SEED * n) >>> 0);
-    for (let start = 0; start + n <= tokens.length; start++) {
-      let h = seed;
-      const words: string[] = [];
-      for (let k = 0; k < n; k++) {
-        if (k > 0) h = fnvCodePoint(h, SEPARATOR);
-        const token = tokens[start + k]!;
-        h = hashCodePoints(h, token);
-        words.push(String.fromCodePoint(...token));
-      }
-      if (!push(h, { kind: "word", text: words.join(" ") })) return done();
-    }
-  }
-
-  const range = config.charNgrams;
-  if (range) {
-    const seed = fnvInit((config.seed + CHAR_SEED) >>> 0);
-    for (const token of tokens) {
-      const wrapped = [0x3c, ...token, 0x3e]; // "<" token ">"
-      for (let n = range.min; n <= range.max; n++) {
-        for (let start = 0; start + n <= wrapped.length; start++) {
-          if (n === wrapped.length) continue;
-          const name: FeatureName = {
-            kind: "char",
-            text: String.fromCodePoint(...wrapped.slice(start, start + n)),
-          };
-          if (!push(hashCodePoints(seed, wrapped, start, start + n), name)) return done();
-        }
-      }
-    }
-  }
-  return done();
+  });
+  return { ids: Int32Array.from(ids), names };
 }

@@ -55,7 +55,11 @@ export const TeacherManifest = z
     featurizer: FeaturizerConfig,
     onnx: OnnxSpec,
   })
-  .strict();
+  .strict()
+  .refine(
+    (m) => m.onnx.architecture.classes === m.labels.length,
+    "onnx.architecture.classes must equal labels.length",
+  );
 export type TeacherManifest = z.infer<typeof TeacherManifest>;
 
 /** models/<name>/manifest.json (contract): the student package the gateway serves. */

@@ -47,7 +47,7 @@ describe("teacher package loading", () => {
     await editManifest(dir, (m) => {
       m.role = "student";
     });
-    await expect(readTeacherPackage(dir)).rejects.toThrow(/invalid teacher manifest[\s\S]*role/);
+    await expect(readTeacherPackage(dir)).rejects.toThrow(/invalid manifest[\s\S]*role/);
     await writeTinyTeacher({ dir });
     await editManifest(dir, (m) => {
       m.labels = ["a", "b"];

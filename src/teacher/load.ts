@@ -1,8 +1,7 @@
-import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
-import { z } from "zod";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { TeacherManifest } from "../core/manifest.ts";
-import { sha256, TEACHER_DIR } from "../distill/package/files.ts";
+import { readJson, readOnnx, TEACHER_DIR } from "../distill/package/files.ts";
 
 /**
  * Reads the teacher half of model packages from disk: models/<name>/teacher/{manifest.json,teacher.onnx}.
@@ -53,36 +52,11 @@ export async function discoverPackages(root: string): Promise<string[]> {
   return found;
 }
 
-async function readManifest(path: string): Promise<TeacherManifest> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    throw new Error(`${path}: cannot read JSON (${(error as Error).message})`);
-  }
-  const parsed = TeacherManifest.safeParse(raw);
-  if (!parsed.success) throw new Error(`${path}: invalid teacher manifest\n${z.prettifyError(parsed.error)}`);
-  const manifest = parsed.data;
-  // The schema cannot see across fields; a label list that disagrees with the graph would mislabel.
-  if (manifest.onnx.architecture.classes !== manifest.labels.length) {
-    throw new Error(`${path}: onnx.architecture.classes must equal labels.length`);
-  }
-  return manifest;
-}
-
 /** Reads and verifies one teacher: manifest schema, ONNX file size and SHA-256. */
 export async function readTeacherPackage(dir: string): Promise<TeacherPackage> {
   const teacherDir = await resolveTeacherDir(dir);
-  const manifest = await readManifest(join(teacherDir, MANIFEST));
-  const { file } = manifest.onnx;
-  // The file is named relative to the manifest; a path would let a manifest point anywhere on disk.
-  if (basename(file) !== file) throw new Error(`${teacherDir}: onnx.file must be a file name, got "${file}"`);
-  const path = join(teacherDir, file);
-  const onnx = new Uint8Array(await readFile(path));
-  if (onnx.length !== manifest.onnx.bytes) {
-    throw new Error(`${path}: ${onnx.length} bytes, manifest says ${manifest.onnx.bytes}`);
-  }
-  if (sha256(onnx) !== manifest.onnx.sha256) throw new Error(`${path}: SHA-256 does not match its manifest`);
+  const manifest = await readJson(join(teacherDir, MANIFEST), TeacherManifest);
+  const onnx = await readOnnx(teacherDir, manifest.onnx.file, manifest.onnx);
   return { dir: teacherDir, manifest, onnx };
 }
 

@@ -9,6 +9,23 @@ import { type FeaturizerConfig, featurize } from "../../src/core/featurizer.ts";
  *
  * Adding a case means regenerating the fixture (and reviewing the diff: existing ids must not move).
  */
+/** A featuriser config for tests: the shipped defaults with the given fields changed. */
+export function testFeaturizer(overrides: Partial<FeaturizerConfig>): FeaturizerConfig {
+  return {
+    kind: "hashed-ngrams",
+    version: 1,
+    normalization: "NFKC",
+    lowercase: true,
+    wordNgrams: [1, 2],
+    charNgrams: { min: 3, max: 5 },
+    buckets: 32768,
+    seed: 42,
+    maxChars: 1000,
+    maxFeatures: 1024,
+    ...overrides,
+  };
+}
+
 export const GOLDEN_CONFIG: FeaturizerConfig = {
   kind: "hashed-ngrams",
   version: 1,

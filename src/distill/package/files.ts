@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { ModelManifest, TeacherManifest } from "../../core/manifest.ts";
 
@@ -23,7 +23,8 @@ export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+/** Reads a JSON file through a zod schema; errors name the file. */
+export async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
@@ -35,15 +36,19 @@ async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T> {
   return parsed.data;
 }
 
-async function readOnnx(
+/** Reads the ONNX file a manifest names (beside the manifest) and checks its size and SHA-256. */
+export async function readOnnx(
   dir: string,
   file: string,
   expected: { bytes: number; sha256: string },
 ): Promise<Uint8Array> {
+  // The file is named relative to the manifest; a path would let a manifest point anywhere on disk.
+  if (basename(file) !== file) throw new Error(`${dir}: onnx.file must be a file name, got "${file}"`);
   const path = join(dir, file);
   const bytes = new Uint8Array(await readFile(path));
-  if (bytes.length !== expected.bytes || sha256(bytes) !== expected.sha256)
-    throw new Error(`${path}: size or SHA-256 does not match its manifest`);
+  if (bytes.length !== expected.bytes)
+    throw new Error(`${path}: ${bytes.length} bytes, manifest says ${expected.bytes}`);
+  if (sha256(bytes) !== expected.sha256) throw new Error(`${path}: SHA-256 does not match its manifest`);
   return bytes;
 }
 

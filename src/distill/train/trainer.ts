@@ -1,5 +1,5 @@
 import type { EmbeddingBagWeights } from "../../core/model.ts";
-import { headInputSize } from "../../core/model.ts";
+import { affine, headInputSize } from "../../core/model.ts";
 import { mulberry32, shuffleInPlace } from "../../core/random.ts";
 import { type AdamConfig, AdamState, adamUpdate, DEFAULT_ADAM, stepScalars } from "./adam.ts";
 import { createLossScratch, distillationLoss, type LossConfig } from "./loss.ts";
@@ -239,7 +239,7 @@ export function exampleGradients(
   };
 }
 
-/** y = x·W + b, optionally ReLU. */
+/** y = x·W + b (core's affine, the serving forward pass), optionally ReLU. */
 function dense(
   x: Float32Array,
   weight: Float32Array,
@@ -247,15 +247,8 @@ function dense(
   y: Float32Array,
   relu: boolean,
 ): void {
-  const cols = bias.length;
-  y.set(bias);
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i]!;
-    if (xi === 0) continue;
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) y[j]! += xi * weight[row + j]!;
-  }
-  if (relu) for (let j = 0; j < cols; j++) if (y[j]! < 0) y[j] = 0;
+  affine(x, weight, bias, y);
+  if (relu) for (let j = 0; j < y.length; j++) if (y[j]! < 0) y[j] = 0;
 }
 
 /** Backward of y = x·W + b given gy: gW += x ⊗ gy, gb += gy, gx = W · gy. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { randomEnsemble, randomModel, seededRandom } from "../../../test/helpers/ensemble.ts";
-import { type FeaturizerConfig, featurizeNamed } from "../../core/featurizer.ts";
+import { testFeaturizer } from "../../../test/helpers/featurizer-cases.ts";
+import { featurizeNamed } from "../../core/featurizer.ts";
 import { type EmbeddingBagWeights, ensembleLogits, forwardLogits } from "../../core/model.ts";
 import { explain, topFeatures } from "./index.ts";
 import { marginOf } from "./occlusion.ts";
@@ -10,18 +11,7 @@ import { marginOf } from "./occlusion.ts";
  * decomposition must add up to the logit margin, and occlusion must equal actually removing a feature.
  * (test/workerd/gateway-classify.test.ts checks the same on the shipped students through the ONNX graph.)
  */
-const CONFIG: FeaturizerConfig = {
-  kind: "hashed-ngrams",
-  version: 1,
-  normalization: "NFKC",
-  lowercase: true,
-  wordNgrams: [1, 2],
-  charNgrams: { min: 3, max: 4 },
-  buckets: 97,
-  seed: 3,
-  maxChars: 1000,
-  maxFeatures: 1024,
-};
+const CONFIG = testFeaturizer({ charNgrams: { min: 3, max: 4 }, buckets: 97, seed: 3 });
 const TEXTS = ["you have won a free prize", "spam spam spam", "book a table for two at noon", "ok"];
 
 const margin = (members: EmbeddingBagWeights[], ids: Int32Array, c: number): number => {
