@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+/**
+ * The hard-example record (contract, DESIGN.md): one JSON object per line in R2, one row per id in the
+ * D1 index, and what `GET /admin/hard-examples` streams to the distill toolkit. Written by the Worker,
+ * read by the toolkit: one schema for both.
+ */
+export const HardExampleRoute = z.enum(["teacher", "degraded", "cache", "audit"]);
+export type HardExampleRoute = z.infer<typeof HardExampleRoute>;
+
+const Probability = z.number().min(0).max(1);
+
+export const HardExampleRecord = z
+  .object({
+    /** SHA-256 (hex) of model name and normalised text: the same text for the same model is one example. */
+    id: z.string().regex(/^[0-9a-f]{64}$/),
+    /** ISO 8601 time the request was answered. */
+    ts: z.iso.datetime(),
+    model: z.string().min(1),
+    version: z.string().min(1),
+    /** The text after redaction. */
+    text: z.string(),
+    /** What redaction removed, by kind (e.g. {"email": 1}). */
+    redactions: z.record(z.string(), z.number().int().nonnegative()),
+    student: z.object({ label: z.string(), confidence: Probability, probs: z.array(Probability) }).strict(),
+    teacher: z
+      .object({
+        label: z.string(),
+        confidence: Probability,
+        probs: z.array(Probability).nullable().optional(),
+        protocol: z.string(),
+        latency_ms: z.number().nonnegative(),
+      })
+      .strict()
+      .nullable(),
+    route: HardExampleRoute,
+    /** Why it was logged: the routing reason, or the failure kind of a degraded answer. */
+    reason: z.string(),
+    request_id: z.string(),
+  })
+  .strict();
+export type HardExampleRecord = z.infer<typeof HardExampleRecord>;
