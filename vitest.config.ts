@@ -1,4 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -22,13 +22,15 @@ export default defineConfig({
       },
       {
         plugins: [
-          cloudflareTest({
+          cloudflareTest(async () => ({
             // wrangler.toml also supplies the module `rules` (*.wasm → CompiledWasm, *.onnx → Data): the
             // pool turns them into miniflare modulesRules for imports the test runner resolves.
             wrangler: { configPath: "./wrangler.toml" },
             // Tests must never reach Cloudflare: no remote proxy sessions.
             remoteBindings: false,
-          }),
+            // The D1 migrations, for tests to apply with applyD1Migrations(env.DB, env.TEST_MIGRATIONS).
+            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("migrations") } },
+          })),
         ],
         test: {
           name: "workerd",

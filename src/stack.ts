@@ -3,6 +3,8 @@
  * `npm start` (src/start.ts), the end-to-end tests and the benchmarks.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { applyLocalMigrations } from "./stack-migrations.ts";
+import { resolveAdminToken, type TokenSource, writeSecretsFile } from "./stack-secrets.ts";
 import { startTeacherServer, type TeacherServer, type TeacherServerOptions } from "./teacher/server.ts";
 
 export interface StackOptions {
@@ -14,11 +16,21 @@ export interface StackOptions {
   /** Where wrangler's output goes: inherited by `npm start`, ignored in tests. */
   stdio?: "inherit" | "ignore";
   readyTimeoutMs?: number;
+  /** The gateway's ADMIN_TOKEN; by default $ADMIN_TOKEN, else a new random one (see stack-secrets.ts). */
+  adminToken?: string;
+  /**
+   * wrangler's local state directory (D1, R2, KV, queues), default .wrangler/state. A fresh one gives a
+   * run with no hard examples and no registry versions, e.g. each benchmark run.
+   */
+  persistTo?: string;
 }
 
 export interface Stack {
   gatewayUrl: string;
   readonly teacher: TeacherServer;
+  /** The bearer token of the gateway's /admin routes, and where it came from. */
+  adminToken: string;
+  adminTokenSource: TokenSource;
   /** Takes the teacher down mid-run (the gateway keeps running), and brings it back on the same port. */
   stopTeacher(): Promise<void>;
   restartTeacher(): Promise<void>;
@@ -36,26 +48,42 @@ export const OFFLINE_ENV = {
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const host = options.host ?? "127.0.0.1";
-  let teacher = await startTeacherServer({ host, ...options.teacher });
+  // First, so a token wrangler could not read verbatim fails before anything is started.
+  const admin = resolveAdminToken(options.adminToken);
+  // The hard-example index (D1) must exist before the gateway's queue consumer runs.
+  await applyLocalMigrations({
+    stdio: options.stdio ?? "inherit",
+    env: OFFLINE_ENV,
+    ...(options.persistTo !== undefined ? { persistTo: options.persistTo } : {}),
+  });
+  const secrets = await writeSecretsFile({ ADMIN_TOKEN: admin.token });
+  let teacher = await startTeacherServer({ host, ...options.teacher }).catch(async (error: unknown) => {
+    await secrets.remove();
+    throw error;
+  });
   let teacherUp = true;
   const port = teacher.port;
   const vars = { TEACHER_URL: teacher.url, TEACHER_PROTOCOL: "kserve-v2", ...options.vars };
   const args = ["wrangler", "dev", "--ip", host, "--port", String(options.port)];
   args.push("--show-interactive-dev-session=false");
+  if (options.persistTo !== undefined) args.push("--persist-to", options.persistTo);
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  args.push(...secrets.args);
   const wrangler: ChildProcess = spawn("npx", args, {
     stdio: ["ignore", options.stdio ?? "inherit", options.stdio ?? "inherit"],
-    env: { ...process.env, ...OFFLINE_ENV },
+    // The env files are read only while this is on (its default; a user's environment may turn it off).
+    env: { ...process.env, ...OFFLINE_ENV, CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true" },
     // Its own process group, so stopping it also stops workerd beneath it.
     detached: true,
   });
   const exited = new Promise<number>((resolve) => wrangler.on("exit", (code) => resolve(code ?? 1)));
   const gatewayUrl = `http://${host}:${options.port}`;
 
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
+  // Every caller gets the one stop in progress: `npm start` stops on a signal and on wrangler's exit,
+  // and must not exit while the first stop is still removing the secrets file.
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopping ??= stopOnce());
+  const stopOnce = async (): Promise<void> => {
     if (wrangler.pid !== undefined && wrangler.exitCode === null) {
       try {
         process.kill(-wrangler.pid, "SIGTERM");
@@ -64,6 +92,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
       await exited;
     }
+    await secrets.remove();
     if (teacherUp) await teacher.close();
   };
 
@@ -75,6 +104,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   return {
     gatewayUrl,
+    adminToken: admin.token,
+    adminTokenSource: admin.source,
     get teacher() {
       return teacher;
     },

@@ -17,15 +17,22 @@ const stack = await startStack({
   port: Number(values.port),
   teacher: { port: Number(values["teacher-port"]), latencyMs: Number(values["teacher-latency-ms"]) },
 });
-const { gatewayUrl, teacher } = stack;
+const { gatewayUrl, teacher, adminToken, adminTokenSource } = stack;
+// A token from the environment is the user's own: say where it is from, do not echo it.
+const adminLine =
+  adminTokenSource === "generated"
+    ? `admin    export ADMIN_TOKEN=${adminToken}   (generated for this run; set ADMIN_TOKEN to choose one)`
+    : `admin    token from $ADMIN_TOKEN${adminToken.length < 32 ? " — shorter than 32 characters: /admin is DISABLED" : ""}`;
 process.stdout.write(
   [
     "",
     `gateway  ${gatewayUrl}`,
     `teacher  ${teacher.url} (KServe V2 and OpenAI chat completions: ${teacher.models.join(", ")})`,
+    adminLine,
     "",
     "try:",
     `  curl -s ${gatewayUrl}/v1/classify -H 'content-type: application/json' -d '{"text":"what is my credit score"}'`,
+    `  curl -s ${gatewayUrl}/admin/models -H "authorization: Bearer $ADMIN_TOKEN"`,
     "",
     "Ctrl-C stops both.",
     "",

@@ -1,12 +1,15 @@
 import { Hono } from "hono";
+import { except } from "hono/combine";
+import { adminRoutes } from "./admin/index.ts";
 import type { Env } from "./bindings.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv, Services } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import { jsonErrors, notFound, onError } from "./middleware/json-errors/index.ts";
+import { modelVersion } from "./middleware/model-version/index.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { BUNDLED_MODELS, type ModelPackage } from "./models/bundled.ts";
-import { ModelRegistry } from "./models/registry.ts";
+import { ModelCatalog } from "./models/catalog.ts";
 import { defaultTeacher, type TeacherFactory, type TeacherPort } from "./router/port.ts";
 import { classifyRoutes } from "./routes/classify.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -27,7 +30,9 @@ export interface AppOptions {
  * (once per isolate in workerd); the registry caches sessions per isolate.
  */
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
-  const registry = new ModelRegistry(options.models ?? BUNDLED_MODELS);
+  // The bundled packages plus what the registry (KV pointers, R2 versions) puts in their place.
+  const catalog = new ModelCatalog(options.models ?? BUNDLED_MODELS);
+  const registry = catalog.bundled;
   const makeTeacher = options.teacher ?? defaultTeacher;
   const services = new WeakMap<object, Services>();
 
@@ -63,6 +68,9 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     c.set("services", servicesFor(c.env));
     await next();
   });
+  // The admin routes manage the registry; they never need a request's view of it.
+  app.route("/", adminRoutes(catalog));
+  app.use(except("/admin/*", modelVersion(catalog)));
   app.route("/", classifyRoutes);
   app.route("/", modelRoutes);
   app.route("/", healthRoutes);

@@ -1,3 +1,6 @@
+import type { AdminBindings } from "./admin/bindings.ts";
+import type { HardLogBindings } from "./hardlog/bindings.ts";
+import type { RegistryBindings } from "./registry/bindings.ts";
 import type { TeacherBindings } from "./teacher/adapters.ts";
 
 /**
@@ -5,7 +8,7 @@ import type { TeacherBindings } from "./teacher/adapters.ts";
  * bindings. Every variable is optional and arrives as a string (or a number, from a TOML `[vars]`
  * table); config.ts validates and defaults them, so handlers never read `env` directly.
  */
-export interface Env extends TeacherBindings {
+export interface Env extends TeacherBindings, RegistryBindings, AdminBindings, HardLogBindings {
   DEFAULT_MODEL?: string;
   MAX_TEXT_CHARS?: string | number;
   MAX_BATCH?: string | number;
@@ -23,4 +26,10 @@ export interface Env extends TeacherBindings {
   BREAKER_FAILURES?: string | number;
   BREAKER_COOLDOWN_MS?: string | number;
   TEACHER_CACHE_TTL_S?: string | number;
+  // The model registry and its admin routes (src/gateway/registry, src/gateway/admin).
+  REGISTRY_TTL_MS?: string | number;
+  MAX_UPLOAD_BYTES?: string | number;
+  // The hard-example log (src/gateway/hardlog/config.ts): audit sample rate, per-model redaction.
+  AUDIT_RATE?: string | number;
+  REDACTION?: string | Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Env } from "./bindings.ts";
 import { ApiError, describeIssues } from "./errors.ts";
+import { type HardLogConfig, HardLogEnvSchema, hardLogConfig } from "./hardlog/config.ts";
 import { type TeacherConfig, TeacherEnvSchema } from "./teacher/config.ts";
 
 /**
@@ -28,6 +29,11 @@ const GatewayVars = z
     // the teacher (threshold 1) or none (threshold 0).
     THRESHOLD_MIN: numberVar().default(0),
     THRESHOLD_MAX: numberVar().default(1),
+    // How long an isolate trusts the registry pointers it read (KV) before reading them again. At most
+    // 30 s: the registry promises that a promotion reaches every gateway within 30 s without a redeploy.
+    REGISTRY_TTL_MS: intVar(10_000, 0, 30_000),
+    // The admin model upload (manifest + ONNX), apart from MAX_BODY_BYTES, which is for /v1 and /v2.
+    MAX_UPLOAD_BYTES: intVar(16 * 1024 * 1024, 1024, 100 * 1024 * 1024),
   })
   .refine((v) => v.THRESHOLD_MIN <= v.THRESHOLD_MAX, {
     message: "THRESHOLD_MIN must not exceed THRESHOLD_MAX",
@@ -45,11 +51,18 @@ export interface ThresholdBounds {
   max: number;
 }
 
+export interface RegistryConfig {
+  ttlMs: number;
+  maxUploadBytes: number;
+}
+
 export interface GatewayConfig {
   defaultModel: string;
   limits: Limits;
   threshold: ThresholdBounds;
   teacher: TeacherConfig;
+  registry: RegistryConfig;
+  hardLog: HardLogConfig;
 }
 
 export function parseConfig(env: Env): GatewayConfig {
@@ -61,12 +74,18 @@ export function parseConfig(env: Env): GatewayConfig {
   const teacher = TeacherEnvSchema.safeParse(env);
   if (!teacher.success)
     throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(teacher.error)}`);
+  // The hard-example log's AUDIT_RATE and REDACTION (src/gateway/hardlog/config.ts), likewise.
+  const hardLog = HardLogEnvSchema.safeParse(env);
+  if (!hardLog.success)
+    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(hardLog.error)}`);
   const v = vars.data;
   return {
     defaultModel: v.DEFAULT_MODEL,
     limits: { maxTextChars: v.MAX_TEXT_CHARS, maxBatch: v.MAX_BATCH, maxBodyBytes: v.MAX_BODY_BYTES },
     threshold: { min: v.THRESHOLD_MIN, max: v.THRESHOLD_MAX },
     teacher: teacher.data,
+    registry: { ttlMs: v.REGISTRY_TTL_MS, maxUploadBytes: v.MAX_UPLOAD_BYTES },
+    hardLog: hardLogConfig(hardLog.data),
   };
 }
 

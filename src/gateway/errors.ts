@@ -15,7 +15,15 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "config_invalid"
   | "model_unavailable"
-  | "internal";
+  | "internal"
+  // The admin side (src/gateway/admin, middleware/admin-auth).
+  | "unauthorized"
+  | "forbidden"
+  | "admin_disabled"
+  | "not_configured"
+  | "invalid_model"
+  | "version_exists"
+  | "version_not_found";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };

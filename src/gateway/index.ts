@@ -1,7 +1,14 @@
 import { createApp } from "./app.ts";
 import type { Env } from "./bindings.ts";
+import { consumeHardExamples } from "./hardlog/consumer.ts";
 
 /** The Worker entry: the gateway app with its production wiring (bundled models, configured teacher). */
 const app = createApp();
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default {
+  fetch: app.fetch,
+  // The consumer of the hard-examples queue (wrangler.toml [[queues.consumers]]): R2 JSONL + D1 index.
+  async queue(batch, env) {
+    await consumeHardExamples(batch, env);
+  },
+} satisfies ExportedHandler<Env>;

@@ -22,6 +22,25 @@ export interface ClassifyOptions {
   explain: boolean;
   /** The request's ctx.waitUntil, handed to the teacher port. */
   waitUntil?(promise: Promise<unknown>): void;
+  /** What a text becomes before it is sent to the teacher (privacy: REDACTION "log+teacher"). */
+  teacherText?(text: string): string;
+  /**
+   * Called once every text is answered, before the response is built (the hard-example log, hardlog/).
+   * It must not throw or block: anything slow goes to waitUntil.
+   */
+  onAnswered?(answered: AnsweredTexts): void;
+}
+
+/** What the router decided for each text of a request, for the hard-example log. */
+export interface AnsweredTexts {
+  manifest: ModelManifest;
+  texts: readonly string[];
+  verdicts: readonly StudentVerdict[];
+  /** What the teacher contributed per text; "not_asked" for the student's confident answers. */
+  slots: readonly TeacherSlot[];
+  mode: TeacherMode;
+  /** Asks the teacher about some of the texts exactly as escalation does (same port, query, checks). */
+  askTeacher(indices: readonly number[]): Promise<TeacherSlot[]>;
 }
 
 export interface ClassifyDeps {
@@ -59,12 +78,13 @@ export async function classifyTexts(
     if (shouldAskTeacher(options.teacher, v.score, threshold)) escalated.push(i);
   });
   const slots: TeacherSlot[] = verdicts.map(() => ({ kind: "not_asked" }));
-  if (escalated.length > 0) {
+  const teacherText = options.teacherText ?? ((text: string) => text);
+  const askTeacher = async (indices: readonly number[]): Promise<TeacherSlot[]> => {
     const outcome = await deps.teacher.ask(
       {
         model: deps.teacherModel(manifest),
         labels: manifest.labels,
-        texts: escalated.map((i) => texts[i]!),
+        texts: indices.map((i) => teacherText(texts[i]!)),
         // Cached answers are keyed by model, version and the text normalised as the featuriser does.
         cache: {
           model: manifest.name,
@@ -77,10 +97,14 @@ export async function classifyTexts(
       },
       options.waitUntil ? { waitUntil: options.waitUntil } : {},
     );
-    teacherSlots(outcome, escalated.length, manifest.labels).forEach((slot, j) => {
+    return teacherSlots(outcome, indices.length, manifest.labels);
+  };
+  if (escalated.length > 0) {
+    (await askTeacher(escalated)).forEach((slot, j) => {
       slots[escalated[j]!] = slot;
     });
   }
+  options.onAnswered?.({ manifest, texts, verdicts, slots, mode: options.teacher, askTeacher });
 
   const results = verdicts.map((v, i) => combine(v, slots[i]!));
   if (named) {

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { type AppEnv, waitUntilOf } from "../context.ts";
+import { hardExampleOptions } from "../hardlog/producer.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import { classifyTexts } from "../router/classify.ts";
 import { type ClassifyResponse, parseClassifyRequest, requestSchemasFor } from "../schemas/classify.ts";
@@ -17,6 +18,8 @@ export const classifyRoutes = new Hono<AppEnv>().post(
     const { manifest, results } = await classifyTexts(services, modelName, input.texts, {
       ...input.options,
       ...waitUntilOf(c),
+      // Redaction for the teacher and the hard-example records (src/gateway/hardlog).
+      ...hardExampleOptions(c, modelName),
     });
     const body: ClassifyResponse = { model: manifest.name, version: manifest.version, results };
     return c.json(body);

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { adminComponents, adminPaths, adminSecuritySchemes } from "../admin/openapi.ts";
 import type { GatewayConfig } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { ClassifyResponse, ClassifyResult, requestSchemasFor } from "../schemas/classify.ts";
@@ -33,6 +34,7 @@ function componentSchemas(config: GatewayConfig): Record<string, Json> {
     Live: v2.Live,
     Ready: v2.Ready,
     ModelReady: v2.ModelReady,
+    ...adminComponents,
   };
   for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: "input" });
@@ -112,8 +114,9 @@ export function openApiDocument(config: GatewayConfig): Json {
       "/v2/models/{name}/versions/{version}/infer": {
         post: { ...inferOp, parameters: [nameParam, versionParam] },
       },
+      ...adminPaths(config.registry.maxUploadBytes),
     },
-    components: { schemas: componentSchemas(config) },
+    components: { schemas: componentSchemas(config), securitySchemes: adminSecuritySchemes },
   };
 }
 

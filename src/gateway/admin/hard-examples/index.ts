@@ -1,0 +1,72 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../../context.ts";
+import { ApiError } from "../../errors.ts";
+import { parseFilters } from "./filters.ts";
+import { indexRows } from "./index-rows.ts";
+import { recordLines } from "./records.ts";
+
+/**
+ * GET /admin/hard-examples: the hard-example records matching the filters, oldest first, as NDJSON, for
+ * the distill toolkit. The index is queried before the answer starts, so a bad filter or a D1 failure
+ * is a proper error status; the records are then streamed from R2 as they are read.
+ */
+export const INDEXED_HEADER = "x-hard-examples-indexed";
+
+const encoder = new TextEncoder();
+const LINES_PER_CHUNK = 64;
+
+export const hardExampleRoutes = new Hono<AppEnv>().get("/admin/hard-examples", async (c) => {
+  const filters = parseFilters(c.req.queries());
+  const db = c.env?.DB;
+  const bucket = c.env?.HARD_EXAMPLES_BUCKET;
+  if (!db || !bucket)
+    throw new ApiError(
+      503,
+      "not_configured",
+      "the hard-example log is not configured: bind the D1 database DB and the R2 bucket HARD_EXAMPLES_BUCKET",
+    );
+  let rows: Awaited<ReturnType<typeof indexRows>>;
+  try {
+    rows = await indexRows(db, filters);
+  } catch (error) {
+    if (/no such table/i.test(String(error)))
+      throw new ApiError(
+        503,
+        "not_configured",
+        "the hard_examples table does not exist: apply the D1 migrations",
+      );
+    throw error;
+  }
+  const lines = recordLines(bucket, rows);
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        // A few lines per chunk: one chunk per record would cost a stream round trip each.
+        let chunk = "";
+        for (let i = 0; i < LINES_PER_CHUNK; i++) {
+          const { value, done } = await lines.next();
+          if (done) {
+            if (chunk) controller.enqueue(encoder.encode(chunk));
+            controller.close();
+            return;
+          }
+          chunk += `${value}\n`;
+        }
+        controller.enqueue(encoder.encode(chunk));
+      } catch (error) {
+        // Headers are gone by now: all the client can be told is that the stream broke.
+        console.error("hard-examples export failed mid-stream", error);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await lines.return(undefined);
+    },
+  });
+  return c.body(body, 200, {
+    "content-type": "application/x-ndjson; charset=utf-8",
+    // How many records the index matched: fewer lines than this means some were missing or invalid.
+    [INDEXED_HEADER]: String(rows.length),
+    "cache-control": "no-store",
+  });
+});

@@ -1,0 +1,17 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../context.ts";
+import { adminAuth } from "../middleware/admin-auth/index.ts";
+import type { ModelCatalog } from "../models/catalog.ts";
+import { hardExampleRoutes } from "./hard-examples/index.ts";
+import { modelAdminRoutes } from "./models/index.ts";
+
+/**
+ * Everything under /admin, behind the bearer ADMIN_TOKEN: the hard-example export for the distill
+ * toolkit and the model registry. The admin routes never touch the serving path's caches.
+ */
+export function adminRoutes(catalog: ModelCatalog): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .use("/admin/*", adminAuth<AppEnv>({ token: (c) => c.env?.ADMIN_TOKEN }))
+    .route("/", hardExampleRoutes)
+    .route("/", modelAdminRoutes(catalog));
+}

@@ -1,0 +1,124 @@
+import type { HardExampleRecord } from "../../core/hard-example.ts";
+import { type AppContext, waitUntilOf } from "../context.ts";
+import { forTeacher, modeFor, type RedactionMode } from "../privacy/policy.ts";
+import type { TeacherSlot } from "../router/answer.ts";
+import type { AnsweredTexts, ClassifyOptions } from "../router/classify.ts";
+import { sampleIndices } from "./audit.ts";
+import { buildRecord, type RecordInput } from "./record.ts";
+import { sendRecords } from "./send.ts";
+
+/**
+ * The hard-example log on the request side: the classify options that redact texts for the teacher (when
+ * the model's REDACTION says "log+teacher") and that turn the router's decisions into records on the
+ * HARD_EXAMPLES queue. Everything after the routing decision runs in ctx.waitUntil, so logging never
+ * delays an answer, and every failure is caught and logged, so it never becomes a 5xx. Without the queue
+ * binding nothing is logged (and nothing is audited: an audit nobody records is wasted teacher time).
+ */
+export function hardExampleOptions(
+  c: AppContext,
+  model: string,
+): Pick<ClassifyOptions, "teacherText" | "onAnswered"> {
+  const { config } = c.var.services;
+  const redaction = modeFor(config.hardLog.redaction, model);
+  const options: Pick<ClassifyOptions, "teacherText" | "onAnswered"> = {};
+  if (redaction === "log+teacher") options.teacherText = (text) => forTeacher(text, redaction);
+  const queue = c.env?.HARD_EXAMPLES;
+  if (!queue) return options;
+
+  const { waitUntil } = waitUntilOf(c);
+  const context: LogContext = {
+    queue,
+    redaction,
+    requestId: c.var.requestId,
+    protocol: config.teacher.TEACHER_PROTOCOL,
+    auditRate: config.hardLog.auditRate,
+  };
+  options.onAnswered = (answered) => {
+    try {
+      for (const work of logAnswered(answered, context)) {
+        const guarded = work.catch((error: unknown) => console.error("hard examples: not logged:", error));
+        // Without an execution context (app.request in tests) the work simply runs on.
+        if (waitUntil) waitUntil(guarded);
+      }
+    } catch (error) {
+      console.error("hard examples: not logged:", error);
+    }
+  };
+  return options;
+}
+
+interface LogContext {
+  queue: Queue<unknown>;
+  redaction: RedactionMode;
+  requestId: string;
+  protocol: string;
+  auditRate: number;
+}
+
+/**
+ * Starts the work for one request: the escalated texts' records at once, and the audit sample's once the
+ * teacher has answered. The sample is drawn here, synchronously, inside the request.
+ */
+function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void>[] {
+  const at = new Date();
+  const base = (i: number) => ({
+    manifest: answered.manifest,
+    text: answered.texts[i]!,
+    verdict: answered.verdicts[i]!,
+    requestId: context.requestId,
+    at,
+    redaction: context.redaction,
+  });
+  const teacherOf = (slot: TeacherSlot & { kind: "answer" }) => ({
+    answer: slot.answer,
+    latencyMs: slot.latencyMs,
+    protocol: context.protocol,
+  });
+
+  const escalated: RecordInput[] = [];
+  answered.slots.forEach((slot, i) => {
+    if (slot.kind === "failed")
+      escalated.push({ ...base(i), teacher: null, route: "degraded", reason: slot.reason });
+    else if (slot.kind === "answer")
+      escalated.push({
+        ...base(i),
+        teacher: teacherOf(slot),
+        route: slot.cached ? "cache" : "teacher",
+        reason: answered.mode === "always" ? "teacher_always" : "below_threshold",
+      });
+  });
+  const work: Promise<void>[] = [];
+  if (escalated.length > 0) work.push(send(context.queue, escalated));
+
+  // Only "auto" answers are sampled: "never" is a client's request that the text not go to the teacher,
+  // and under "always" every text already went.
+  const confident =
+    answered.mode === "auto" ? answered.slots.flatMap((s, i) => (s.kind === "not_asked" ? [i] : [])) : [];
+  const sample = sampleIndices(confident, context.auditRate);
+  if (sample.length > 0) {
+    work.push(
+      answered.askTeacher(sample).then((slots) => {
+        const audited: RecordInput[] = [];
+        slots.forEach((slot, j) => {
+          if (slot.kind === "answer")
+            audited.push({
+              ...base(sample[j]!),
+              teacher: teacherOf(slot),
+              route: "audit",
+              reason: "audit_sample",
+            });
+        });
+        // An audit the teacher could not answer says nothing about the student; it is not logged.
+        if (audited.length < sample.length)
+          console.warn(`hard examples: ${sample.length - audited.length} audit(s) unanswered by the teacher`);
+        return audited.length > 0 ? send(context.queue, audited) : undefined;
+      }),
+    );
+  }
+  return work;
+}
+
+async function send(queue: Queue<unknown>, inputs: readonly RecordInput[]): Promise<void> {
+  const records: HardExampleRecord[] = await Promise.all(inputs.map(buildRecord));
+  await sendRecords(queue, records);
+}

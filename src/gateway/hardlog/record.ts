@@ -1,0 +1,76 @@
+import { normalizeText } from "../../core/featurizer.ts";
+import { HardExampleRecord, type HardExampleRoute } from "../../core/hard-example.ts";
+import type { ModelManifest } from "../../core/manifest.ts";
+import { forLog, type RedactionMode } from "../privacy/policy.ts";
+import type { StudentVerdict } from "../router/decide.ts";
+import type { TeacherAnswer } from "../teacher/types.ts";
+
+/**
+ * Builds one hard-example record (the contract in src/core/hard-example.ts) from what the router decided
+ * for a text.
+ *
+ * The id is SHA-256 of `${model}\n${normalised text}`, normalised as the model's featuriser does, so two
+ * texts the student cannot tell apart are one example. It is taken over the text *as logged*, after
+ * redaction: a hash of the raw text would let anyone who guesses "my card is 4111…" confirm it from the
+ * log, and two messages that differ only in an e-mail address are, for training, the same example.
+ */
+export interface RecordInput {
+  manifest: Pick<ModelManifest, "name" | "version" | "featurizer">;
+  text: string;
+  verdict: Pick<StudentVerdict, "label" | "confidence" | "probs">;
+  /** The teacher's answer and how long it took; null for a degraded answer. */
+  teacher: { answer: TeacherAnswer; latencyMs: number; protocol: string } | null;
+  route: HardExampleRoute;
+  reason: string;
+  requestId: string;
+  /** When the request was answered. */
+  at: Date;
+  redaction: RedactionMode;
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The id of a (model, logged text) pair. */
+export function hardExampleId(
+  manifest: Pick<ModelManifest, "name" | "featurizer">,
+  loggedText: string,
+): Promise<string> {
+  return sha256Hex(`${manifest.name}\n${normalizeText(loggedText, manifest.featurizer)}`);
+}
+
+// Probabilities leave softmax in [0, 1] but float rounding can land a hair outside; the contract is strict.
+const clamp01 = (p: number) => Math.min(1, Math.max(0, p));
+
+export async function buildRecord(input: RecordInput): Promise<HardExampleRecord> {
+  const { manifest, verdict, teacher } = input;
+  const logged = forLog(input.text, input.redaction);
+  const record: HardExampleRecord = {
+    id: await hardExampleId(manifest, logged.text),
+    ts: input.at.toISOString(),
+    model: manifest.name,
+    version: manifest.version,
+    text: logged.text,
+    redactions: logged.redactions,
+    student: {
+      label: verdict.label,
+      confidence: clamp01(verdict.confidence),
+      probs: Array.from(verdict.probs, clamp01),
+    },
+    teacher: teacher && {
+      label: teacher.answer.label,
+      confidence: clamp01(teacher.answer.confidence),
+      probs: teacher.answer.probs?.map(clamp01) ?? null,
+      protocol: teacher.protocol,
+      latency_ms: Math.max(0, teacher.latencyMs),
+    },
+    route: input.route,
+    reason: input.reason,
+    request_id: input.requestId,
+  };
+  // The contract is checked where records are made, not only where they are read: a record the consumer
+  // would reject must fail here, loudly, in tests.
+  return HardExampleRecord.parse(record);
+}

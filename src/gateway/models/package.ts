@@ -1,0 +1,11 @@
+/**
+ * A model package as the registry serves it: the manifest as parsed JSON (validated by ModelRegistry at
+ * first use, so a bad package fails its own requests instead of the whole Worker's start) and the student
+ * graph's bytes: bundled through wrangler's Data rule, or fetched from R2 on first use.
+ */
+export interface ModelPackage {
+  manifest: unknown;
+  onnx: ArrayBuffer | (() => Promise<ArrayBuffer>);
+  /** Set when the registry names a version it cannot serve: every request for the model is a 500 saying why. */
+  unavailable?: string;
+}

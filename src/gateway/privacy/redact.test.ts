@@ -1,0 +1,215 @@
+import { describe, expect, it } from "vitest";
+import { isIPv4, isIPv6 } from "./network.ts";
+import { luhn } from "./numbers.ts";
+import { forLog, forTeacher, modeFor, RedactionVar } from "./policy.ts";
+import { redact } from "./redact.ts";
+import { isSecretParam } from "./url.ts";
+
+/**
+ * Redaction on real-looking texts: what must go, and, as important, what must stay (a text that loses
+ * its order number or its date is a worse training example, for nothing).
+ */
+const r = (text: string) => redact(text).text;
+
+describe("e-mail addresses", () => {
+  it.each([
+    ["mail me at jane.doe+work@example.co.uk please", "mail me at [EMAIL] please"],
+    ["From: J. Smith <j.smith@mail.example.org>", "From: J. Smith <[EMAIL]>"],
+    ["contact: müller@beispiel.de.", "contact: [EMAIL]."],
+    ["two: a@b.io, c_d@e-f.com", "two: [EMAIL], [EMAIL]"],
+  ])("%s", (text, want) => expect(r(text)).toBe(want));
+
+  it.each([
+    "ssh root@localhost then sudo",
+    "ping user@server from the box",
+    "follow @openai and @cloudflare",
+    "meet me @ 5pm",
+    "price is 3@4.99 each",
+  ])("not without a domain and TLD: %s", (text) => expect(r(text)).toBe(text));
+});
+
+describe("phone numbers", () => {
+  it.each([
+    ["call +44 20 7946 0958 now", "call [PHONE] now"],
+    ["US: +1 (202) 555-0143.", "US: [PHONE]."],
+    ["tel +44 (0)20 7946 0958", "tel [PHONE]"],
+    ["whatsapp +4915112345678", "whatsapp [PHONE]"],
+    ["from abroad 0044 20 7946 0958", "from abroad [PHONE]"],
+    ["FR 00 33 1 23 45 67 89", "FR [PHONE]"],
+    ["(202) 555-0143 or 202-555-0143 or 202.555.0143", "[PHONE] or [PHONE] or [PHONE]"],
+    ["toll free 1-800-555-0199", "toll free [PHONE]"],
+    ["my cell is 555-123-4567", "my cell is [PHONE]"],
+    ["London 020 7946 0958, mobile 07700 900123", "London [PHONE], mobile [PHONE]"],
+    ["Paris 01 23 45 67 89 ou 06.12.34.56.78", "Paris [PHONE] ou [PHONE]"],
+    ["Berlin (030) 1234567 or 030 12345678", "Berlin [PHONE] or [PHONE]"],
+    ["room 12 202-555-0143", "room 12 [PHONE]"],
+  ])("%s", (text, want) => expect(r(text)).toBe(want));
+
+  it.each([
+    "where is order 2025550143", // a bare run of digits is an id as often as a phone number
+    "order #123456789 has not arrived",
+    "ref ORD-2024-000123 please",
+    "born in 1987, moved in 2024",
+    "it cost $1,234.56, or 1 234 567 € in total",
+    "population 12 345 678 901",
+    "meeting at 10:30 until 14:00:00",
+    "on 2024-05-01 or 01.02.2024 12 people came",
+    "due 12/05/2024 and 5/6/24",
+    "call 911 or 112",
+    "i have 3 kids and 2 dogs",
+    "pin 1234, zip 94103, extension 4567",
+    "isbn 978-3-16-148410-0",
+    "score +3 2 1",
+  ])("not: %s", (text) => expect(r(text)).toBe(text));
+});
+
+describe("payment card numbers (Luhn-checked)", () => {
+  it.each([
+    ["visa 4111 1111 1111 1111 exp 12/27", "visa [CARD] exp 12/27"],
+    ["card 4111-1111-1111-1111", "card [CARD]"],
+    ["card 5555555555554444.", "card [CARD]."],
+    ["amex 3782 822463 10005", "amex [CARD]"],
+    ["13 digits 4222222222222", "13 digits [CARD]"],
+    // A card then an amount is one run of digit groups: the longest Luhn-valid prefix is the card.
+    ["paid with 4111 1111 1111 1111 100 dollars", "paid with [CARD] 100 dollars"],
+  ])("%s", (text, want) => expect(r(text)).toBe(want));
+
+  it.each([
+    "not a card 4111 1111 1111 1112", // fails Luhn
+    "tracking 1234 5678 9012 3456",
+    "order 1234567812345678",
+    "a 20-digit id 12345678901234567890",
+    "pi is 3.1415926535897932",
+  ])("not: %s", (text) => expect(r(text)).toBe(text));
+
+  it("luhn", () => {
+    expect(["4111111111111111", "378282246310005", "6011111111111117", "0"].map(luhn)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(["4111111111111112", "1234567812345678"].map(luhn)).toEqual([false, false]);
+  });
+});
+
+describe("IP addresses", () => {
+  it.each([
+    ["server 192.168.1.1:8080 is down", "server [IP]:8080 is down"],
+    ["from 10.0.0.255.", "from [IP]."],
+    ["blocked 203.0.113.7, 198.51.100.23", "blocked [IP], [IP]"],
+    ["v6 2001:db8::1 and ::1", "v6 [IP] and [IP]"],
+    ["link-local fe80::1ff:fe23:4567:890a%eth0 ok", "link-local [IP] ok"],
+    ["full 2001:0db8:85a3:0000:0000:8a2e:0370:7334", "full [IP]"],
+    ["url [2001:db8:85a3::8a2e:370:7334]:443", "url [[IP]]:443"],
+    ["mapped ::ffff:192.0.2.1 here", "mapped [IP] here"],
+    ["fe80::1: unreachable", "[IP]: unreachable"],
+  ])("%s", (text, want) => expect(r(text)).toBe(want));
+
+  it.each([
+    "not 256.1.1.1 or 1.2.3.4.5 or 01.02.03.04",
+    // The version rule: a dotted quad after "version", "ver", "build", "release", "firmware" or glued to
+    // a "v" is a version. Anywhere else it is an address, even if it was meant as a version.
+    "upgrade to version 1.2.3.4 or v2.0.0.1, build 10.0.0.1, firmware: 3.1.0.2",
+    "version 1.2.3 and 3.14 and 1,000,000",
+    "at 12:30:45, std::vector, cafe::beef, mac 00:1a:2b:3c:4d:5e",
+  ])("not: %s", (text) => expect(r(text)).toBe(text));
+
+  it("an unmarked dotted quad is an address, even one meant as a version", () => {
+    expect(r("update to 1.2.3.4 today")).toBe("update to [IP] today");
+  });
+
+  it("validators", () => {
+    expect(["0.0.0.0", "255.255.255.255"].every(isIPv4)).toBe(true);
+    expect(["256.0.0.1", "1.2.3", "01.2.3.4"].some(isIPv4)).toBe(false);
+    expect(
+      ["::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "2001:db8::"].filter(isIPv6),
+    ).toEqual(["::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "2001:db8::"]); // "::" alone has no digit
+    expect(["1:2:3:4:5:6:7", "1::2::3", "12345::1", "1:2:3:4:5:6:7:8:9", "::1.2.3.256"].some(isIPv6)).toBe(
+      false,
+    );
+  });
+});
+
+describe("secrets in URLs", () => {
+  it.each([
+    ["see https://user:hunter2@example.com/x", "see https://[SECRET]@example.com/x"],
+    ["clone https://ghp_abc123def456@github.com/o/r.git", "clone https://[SECRET]@github.com/o/r.git"],
+    [
+      "https://api.example.com/v1?token=abc123&page=2&api_key=XYZ#access_token=zzz",
+      "https://api.example.com/v1?token=[SECRET]&page=2&api_key=[SECRET]#access_token=[SECRET]",
+    ],
+    [
+      "https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA%2F&X-Amz-Signature=dead&monkey=1&keyword=shoes",
+      "https://b.s3.amazonaws.com/k?X-Amz-Credential=[SECRET]&X-Amz-Signature=[SECRET]&monkey=1&keyword=shoes",
+    ],
+    ["reset: https://x.io/r?password=p%40ss&sig=abc", "reset: https://x.io/r?password=[SECRET]&sig=[SECRET]"],
+    ["admin http://192.168.0.1/login?auth=xyz", "admin http://[IP]/login?auth=[SECRET]"],
+  ])("%s", (text, want) => expect(r(text)).toBe(want));
+
+  it.each([
+    "docs at https://example.com/guide?page=2&lang=en#install",
+    "https://shop.example.com/search?keyword=token+ring&sort_by=price",
+    "mailto-less text: go to example.com/?token=abc (no scheme, not a URL)",
+  ])("not: %s", (text) => expect(r(text)).toBe(text));
+
+  it("names like credentials, by whole word", () => {
+    const yes = [
+      "token",
+      "api_key",
+      "apiKey",
+      "access_token",
+      "accessToken",
+      "client_secret",
+      "X-Amz-Signature",
+    ];
+    const no = ["monkey", "keyword", "passage", "tokens_left", "signal", "author"];
+    expect(yes.filter(isSecretParam)).toEqual(yes);
+    expect(no.filter(isSecretParam)).toEqual([]);
+  });
+});
+
+describe("counts and policy", () => {
+  it("counts what was removed, per kind", () => {
+    const text =
+      "I'm jo@example.com, +44 20 7946 0958 / 020 7946 0958, card 4111 1111 1111 1111, " +
+      "host 10.1.2.3, see https://u:p@x.io/?key=1";
+    expect(redact(text)).toEqual({
+      text: "I'm [EMAIL], [PHONE] / [PHONE], card [CARD], host [IP], see https://[SECRET]@x.io/?key=[SECRET]",
+      redactions: { secret: 2, email: 1, ip: 1, card: 1, phone: 2 },
+    });
+    expect(redact("nothing personal, order 12345 on 2024-05-01")).toEqual({
+      text: "nothing personal, order 12345 on 2024-05-01",
+      redactions: {},
+    });
+  });
+
+  it("modes: log (default), log+teacher, off; per model with a '*' fallback", () => {
+    const policy = RedactionVar.parse('{"sms-spam": "off", "*": "log+teacher"}');
+    expect(modeFor(policy, "sms-spam")).toBe("off");
+    expect(modeFor(policy, "clinc150")).toBe("log+teacher");
+    expect(modeFor({}, "clinc150")).toBe("log");
+    const text = "mail a@b.io";
+    expect(forLog(text, "log")).toEqual({ text: "mail [EMAIL]", redactions: { email: 1 } });
+    expect(forLog(text, "off")).toEqual({ text, redactions: {} });
+    expect(forTeacher(text, "log")).toBe(text);
+    expect(forTeacher(text, "log+teacher")).toBe("mail [EMAIL]");
+    expect(RedactionVar.safeParse("{oops").success).toBe(false);
+    expect(RedactionVar.safeParse('{"m": "always"}').success).toBe(false);
+  });
+
+  it("stays fast on long and adversarial texts", () => {
+    const texts = [
+      "a".repeat(4000),
+      "1".repeat(4000),
+      "+1 ".repeat(1300),
+      `${"x.".repeat(2000)}@`,
+      "1:".repeat(2000),
+      `https://${"a".repeat(3990)}`,
+      "0 ".repeat(2000),
+    ];
+    const started = performance.now();
+    for (const t of texts) redact(t);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
