@@ -14,29 +14,47 @@ import { trainConfig } from "./teacher.ts";
 export interface TeacherForStudent {
   members: Ensemble;
   featurizer: FeaturizerConfig;
+  /** The teacher's logits on dataset.train, in order. */
   trainLogits: Float32Array[];
 }
 
 /**
+ * Examples beyond the data set's training split whose targets are already known, e.g. logged hard
+ * examples with the distribution the remote teacher answered (see merge.ts): no teacher forward pass.
+ */
+export interface ExtraExamples {
+  texts: string[];
+  /** Hard label of the CE term (the teacher's label). */
+  labels: Int32Array;
+  /** KD targets as logits (merge.ts targetLogits). */
+  logits: Float32Array[];
+  weights: Float32Array;
+}
+
+/**
  * Distils the student from the teacher: α·CE(hard) + (1−α)·T²·KL(teacher_T ‖ student_T), see
- * train/loss.ts, over the training texts and `augment` teacher-labelled perturbed copies of each.
+ * train/loss.ts, over the training texts, any extra examples, and `augment` perturbed copies of all of
+ * them labelled by the teacher package.
  */
 export function trainStudent(
   dataset: Dataset,
   teacher: TeacherForStudent,
   options: DistillOptions,
   progress: Progress,
+  extra: ExtraExamples | null = null,
 ): { weights: EmbeddingBagWeights; featurizer: FeaturizerConfig } {
   const recipe = options.student;
   const classes = dataset.labels.length;
   const featurizer = featurizerFor(recipe, options.seed);
   const trainSplit = encodeSplit(dataset.train, dataset.labels, featurizer);
   const val = encodeSplit(dataset.val, dataset.labels, featurizer);
-  const extra = augmentTexts(
-    dataset.train.map((e) => e.text),
-    { ...DEFAULT_AUGMENT, copies: options.augment, seed: options.seed },
-  );
-  const extraLogits = extra.map((text) => {
+  const extraTexts = extra?.texts ?? [];
+  const augmented = augmentTexts([...dataset.train.map((e) => e.text), ...extraTexts], {
+    ...DEFAULT_AUGMENT,
+    copies: options.augment,
+    seed: options.seed,
+  });
+  const augmentedLogits = augmented.map((text) => {
     const out = new Float32Array(classes);
     ensembleLogits(teacher.members, featurize(text, teacher.featurizer), out);
     return out;
@@ -50,21 +68,38 @@ export function trainStudent(
       labelSmoothing: recipe.labelSmoothing,
     },
   };
+  const logged = extraTexts.length > 0 ? ` + ${extraTexts.length} logged` : "";
   progress.stage(
-    `student: distilling at T=${options.kd.temperature}, α=${options.kd.alpha} from ${trainSplit.bags.length} texts + ${extra.length} augmented`,
+    `student: distilling at T=${options.kd.temperature}, α=${options.kd.alpha} from ${trainSplit.bags.length} texts${logged} + ${augmented.length} augmented`,
   );
   const bar = progress.epochs("student", recipe.epochs);
-  const weights = train(
+  const n = trainSplit.bags.length + extraTexts.length + augmented.length;
+  // Null when every weight is 1, which keeps the plain path (and its numbers) as it was.
+  const weights = extra?.weights.some((w) => w !== 1)
+    ? Float32Array.from({ length: n }, (_, i) => {
+        const j = i - trainSplit.bags.length;
+        return j >= 0 && j < extraTexts.length ? extra.weights[j]! : 1;
+      })
+    : null;
+  const trained = train(
     arch,
     {
-      bags: [...trainSplit.bags, ...extra.map((text) => featurize(text, featurizer))],
+      bags: [
+        ...trainSplit.bags,
+        ...extraTexts.map((text) => featurize(text, featurizer)),
+        ...augmented.map((text) => featurize(text, featurizer)),
+      ],
       // Augmented texts have no gold label: the teacher's answer stands in for it.
-      labels: Int32Array.from([...trainSplit.labels, ...extraLogits.map((z) => argmax(z))]),
-      teacherLogits: [...teacher.trainLogits, ...extraLogits],
-      weights: null,
+      labels: Int32Array.from([
+        ...trainSplit.labels,
+        ...(extra?.labels ?? []),
+        ...augmentedLogits.map((z) => argmax(z)),
+      ]),
+      teacherLogits: [...teacher.trainLogits, ...(extra?.logits ?? []), ...augmentedLogits],
+      weights,
     },
     config,
     (report, w) => bar.update(report.epoch, report.loss, accuracy(w, val.bags, val.labels)),
   );
-  return { weights, featurizer };
+  return { weights: trained, featurizer };
 }

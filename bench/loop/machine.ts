@@ -1,0 +1,34 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { z } from "zod";
+
+const PackageJson = z.object({ version: z.string() });
+
+/** Where the figures were measured, as BENCHMARKS.md states it. */
+export function machine(packages: readonly string[]) {
+  const versions: Record<string, string> = {};
+  for (const name of packages) {
+    try {
+      const pkg = PackageJson.safeParse(
+        JSON.parse(readFileSync(`node_modules/${name}/package.json`, "utf8")),
+      );
+      if (pkg.success) versions[name] = pkg.data.version;
+    } catch {
+      // not installed: left out
+    }
+  }
+  let commit: string | null = null;
+  try {
+    commit = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    node: process.version,
+    packages: versions,
+    commit,
+  };
+}

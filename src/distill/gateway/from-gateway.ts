@@ -1,0 +1,157 @@
+import { join } from "node:path";
+import type { Dataset } from "../data/index.ts";
+import type { DistillOptions } from "../pipeline/config.ts";
+import { type MergeStats, mergeHardExamples } from "../pipeline/merge.ts";
+import type { Progress } from "../pipeline/progress.ts";
+import { redistill } from "../pipeline/redistill.ts";
+import type { DistillResult } from "../pipeline/ship.ts";
+import type { TeacherPackage } from "../pipeline/teacher-package.ts";
+import { GatewayClient, MAX_EXPORT_LIMIT } from "./client.ts";
+import { evaluationGate, type GateFigures, type GateVerdict } from "./gate.ts";
+import type { LiveModel, Uploaded } from "./schemas.ts";
+import { nextVersion } from "./version.ts";
+
+export interface FromGatewayOptions {
+  url: string;
+  token: string;
+  teacher: TeacherPackage;
+  /** The base training data; its val and test splits are the calibration and gate data. */
+  dataset: Dataset;
+  /** distill.name is the gateway model. */
+  distill: Omit<DistillOptions, "out">;
+  /** Where the package is written; default runs/<name>/<version> (never the shipped models/<name>). */
+  out?: string;
+  since?: string;
+  version?: string;
+  publish: boolean;
+  canaryPercent?: number;
+  force: boolean;
+  gateTolerance: number;
+  /** Extra manifest.training fields (e.g. the data options). */
+  provenance: Record<string, unknown>;
+}
+
+export interface FromGatewayResult {
+  version: string;
+  live: LiveModel;
+  merge: MergeStats;
+  result: DistillResult;
+  verdict: GateVerdict;
+  uploaded: Uploaded | null;
+}
+
+/** The gate refused the student: nothing was uploaded (the package is on disk for inspection). */
+export class GateRefused extends Error {
+  readonly verdict: GateVerdict;
+  constructor(readonly run: FromGatewayResult) {
+    super(`evaluation gate refused the new student: ${run.verdict.reason}`);
+    this.verdict = run.verdict;
+  }
+}
+
+/**
+ * Re-distillation from a running gateway, used by `npm run distill -- --from-gateway` and by the loop
+ * benchmark: pull the model's hard examples, merge them with the base data, train a new student from
+ * the existing teacher, gate it against the live version and, when asked, upload and promote it.
+ */
+export async function distillFromGateway(
+  options: FromGatewayOptions,
+  progress: Progress,
+  log: (line: string) => void,
+): Promise<FromGatewayResult> {
+  const name = options.distill.name;
+  const client = new GatewayClient(options.url, options.token);
+  const live = await client.liveModel(name);
+  const registry = await client.adminModel(name);
+  const existing = registry?.versions.map((v) => v.version) ?? [];
+  const version = options.version ?? nextVersion(live.version, existing);
+  if (options.publish && (existing.includes(version) || version === live.version))
+    throw new Error(`version ${version} of ${name} already exists in the registry; give another --version`);
+
+  const query = { model: name, ...(options.since !== undefined ? { since: options.since } : {}) };
+  const { indexed, records } = await client.allHardExamples(query);
+  const foreign = records.find((r) => r.model !== name);
+  if (foreign) throw new Error(`record ${foreign.id} is for model "${foreign.model}", asked for "${name}"`);
+  if (indexed !== null && records.length < indexed)
+    log(`warning: the gateway indexed ${indexed} records but sent ${records.length} (see its logs)`);
+  if (records.length >= MAX_EXPORT_LIMIT)
+    log(`warning: the export stopped at its limit of ${MAX_EXPORT_LIMIT} records; use --since to page`);
+  const merged = mergeHardExamples(options.dataset, options.teacher.manifest.labels, records, {
+    normalization: options.teacher.manifest.featurizer.normalization,
+    lowercase: options.teacher.manifest.featurizer.lowercase,
+  });
+  log(describeMerge(merged.stats));
+
+  const result = await redistill(
+    {
+      dataset: options.dataset,
+      teacher: options.teacher,
+      logged: merged.examples,
+      options: { ...options.distill, out: options.out ?? join("runs", name, version) },
+      version,
+      training: {
+        hardExamples: {
+          gateway: options.url,
+          since: options.since ?? null,
+          liveVersion: live.version,
+          ...merged.stats,
+        },
+        ...options.provenance,
+      },
+    },
+    progress,
+  );
+
+  const verdict = evaluationGate(candidateFigures(result), liveFigures(live), {
+    tolerance: options.gateTolerance,
+    force: options.force,
+  });
+  log(`gate: ${verdict.pass ? "pass" : "REFUSED"}: ${verdict.reason}`);
+  if (!verdict.pass)
+    throw new GateRefused({ version, live, merge: merged.stats, result, verdict, uploaded: null });
+
+  let uploaded: Uploaded | null = null;
+  if (options.publish) {
+    const manifestJson = `${JSON.stringify(result.pkg.manifest, null, 2)}\n`;
+    uploaded = await client.upload(name, version, manifestJson, result.pkg.student);
+    await client.promote(name, version, options.canaryPercent);
+    log(
+      options.canaryPercent === undefined
+        ? `published ${name} ${version} (${uploaded.bytes} bytes) and made it live`
+        : `published ${name} ${version} (${uploaded.bytes} bytes) as a ${options.canaryPercent}% canary`,
+    );
+  }
+  return { version, live, merge: merged.stats, result, verdict, uploaded };
+}
+
+export function candidateFigures(result: DistillResult): GateFigures {
+  const { manifest } = result.pkg;
+  return {
+    version: manifest.version,
+    split: manifest.evaluation.split,
+    n: manifest.evaluation.n,
+    accuracy: manifest.evaluation.cascade.accuracy,
+    teacherRate: manifest.evaluation.cascade.teacher_rate,
+  };
+}
+
+export function liveFigures(live: LiveModel): GateFigures {
+  return {
+    version: live.version,
+    split: live.evaluation.split,
+    n: live.evaluation.n,
+    accuracy: live.evaluation.cascade_accuracy,
+    teacherRate: live.evaluation.cascade_teacher_rate,
+  };
+}
+
+export function describeMerge(s: MergeStats): string {
+  const routes = Object.entries(s.byRoute)
+    .map(([route, n]) => `${route} ${n}`)
+    .join(", ");
+  return [
+    `hard examples: ${s.records} records, ${s.used} used (${routes})`,
+    `skipped: ${s.noTeacher} without a teacher answer, ${s.duplicateIds} duplicate ids, ${s.inBaseTrain} already in the base data,`,
+    `${s.heldOut} in val/test, ${s.unknownLabel} with an unknown label; ${s.oneHot} used as one-hot (no probs)`,
+  ].join(" ");
+}

@@ -1,0 +1,59 @@
+import { z } from "zod";
+
+/**
+ * What the toolkit reads back from the gateway (DESIGN.md, HTTP API contract). Objects are parsed
+ * leniently (unknown keys stripped, not rejected): the gateway may add fields without breaking the
+ * toolkit, but every field the toolkit relies on is checked.
+ */
+export const ApiErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+const Rate = z.number().min(0).max(1);
+
+/** One model of `GET /v1/models`: the live version and the evaluation figures its manifest shipped with. */
+export const LiveModel = z.object({
+  name: z.string(),
+  version: z.string(),
+  evaluation: z.object({
+    split: z.string(),
+    n: z.number().int().nonnegative(),
+    cascade_accuracy: Rate,
+    cascade_teacher_rate: Rate,
+  }),
+});
+export type LiveModel = z.infer<typeof LiveModel>;
+
+export const ModelList = z.object({ models: z.array(LiveModel) });
+
+/** `GET /admin/models/{name}`: the registry pointer and every version the gateway can serve. */
+export const AdminModel = z.object({
+  name: z.string(),
+  live: z.string().nullable(),
+  previous: z.array(z.string()),
+  canary: z.object({ version: z.string(), percent: z.number() }).nullable(),
+  versions: z.array(z.object({ version: z.string(), source: z.string() })),
+});
+export type AdminModel = z.infer<typeof AdminModel>;
+
+/** `PUT /admin/models/{name}/versions/{version}` → 201. */
+export const Uploaded = z.object({
+  name: z.string(),
+  version: z.string(),
+  bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type Uploaded = z.infer<typeof Uploaded>;
+
+/** `POST /v1/classify` (only what the toolkit and the benchmark read). */
+export const ClassifyAnswer = z.object({
+  model: z.string(),
+  version: z.string(),
+  results: z.array(
+    z.object({
+      label: z.string(),
+      confidence: Rate,
+      source: z.enum(["student", "teacher", "cache"]),
+      degraded: z.literal(true).optional(),
+    }),
+  ),
+});
+export type ClassifyAnswer = z.infer<typeof ClassifyAnswer>;

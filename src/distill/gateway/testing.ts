@@ -1,0 +1,146 @@
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import type { HardExampleRecord, HardExampleRoute } from "../../core/hard-example.ts";
+
+/** Test helpers: hard-example records and a tiny stand-in gateway speaking the admin contract. */
+
+export const TEST_TOKEN = "t".repeat(40);
+
+export function record(
+  text: string,
+  options: {
+    route?: HardExampleRoute;
+    label?: string | null;
+    probs?: number[] | null;
+    ts?: string;
+    model?: string;
+    id?: string;
+  } = {},
+): HardExampleRecord {
+  const model = options.model ?? "m";
+  const label = options.label === undefined ? "a" : options.label;
+  return {
+    id: options.id ?? createHash("sha256").update(`${model}\n${text.toLowerCase()}`).digest("hex"),
+    ts: options.ts ?? "2026-01-01T00:00:00.000Z",
+    model,
+    version: "1.0.0",
+    text,
+    redactions: {},
+    student: { label: "a", confidence: 0.4, probs: [0.4, 0.35, 0.25] },
+    teacher:
+      label === null
+        ? null
+        : {
+            label,
+            confidence: 0.9,
+            ...(options.probs !== undefined ? { probs: options.probs } : {}),
+            protocol: "kserve-v2",
+            latency_ms: 3,
+          },
+    route: options.route ?? "teacher",
+    reason: "low_margin",
+    request_id: "req",
+  };
+}
+
+export interface FakeGatewayState {
+  live: { version: string; n: number; accuracy: number; teacherRate: number };
+  versions: string[];
+  /** The raw export body (NDJSON). */
+  exportBody: string;
+  uploads: { path: string; manifest: string; onnx: Uint8Array }[];
+  promotions: unknown[];
+  exportQueries: URLSearchParams[];
+}
+
+export interface FakeGateway {
+  url: string;
+  state: FakeGatewayState;
+  close(): Promise<void>;
+}
+
+export async function startFakeGateway(state: Partial<FakeGatewayState> = {}): Promise<FakeGateway> {
+  const s: FakeGatewayState = {
+    live: { version: "1.0.0", n: 3, accuracy: 0.5, teacherRate: 0.2 },
+    versions: [],
+    exportBody: "",
+    uploads: [],
+    promotions: [],
+    exportQueries: [],
+    ...state,
+  };
+  const server: Server = createServer((req, res) => {
+    handle(s, req, res).catch((error: unknown) =>
+      send(res, 500, { error: { code: "x", message: String(error) } }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state: s,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://x");
+  if (url.pathname === "/v1/models") {
+    const { version, n, accuracy, teacherRate } = s.live;
+    const evaluation = { split: "test", n, cascade_accuracy: accuracy, cascade_teacher_rate: teacherRate };
+    return send(res, 200, { default_model: "m", models: [{ name: "m", version, evaluation }] });
+  }
+  if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`)
+    return send(res, 401, { error: { code: "unauthorized", message: "bad token" } });
+  if (url.pathname === "/admin/hard-examples") {
+    s.exportQueries.push(url.searchParams);
+    const lines = s.exportBody.split("\n").filter((l) => l.trim() !== "").length;
+    res.writeHead(200, { "content-type": "application/x-ndjson", "x-hard-examples-indexed": String(lines) });
+    // Two writes split mid-line, as a real stream may arrive.
+    const cut = Math.floor(s.exportBody.length / 2);
+    res.write(s.exportBody.slice(0, cut));
+    res.end(s.exportBody.slice(cut));
+    return;
+  }
+  if (url.pathname === "/admin/models/m" && req.method === "GET")
+    return send(res, 200, {
+      name: "m",
+      live: s.live.version,
+      previous: [],
+      canary: null,
+      updated_at: null,
+      versions: [s.live.version, ...s.versions].map((version) => ({ version, source: "registry" })),
+    });
+  if (url.pathname.startsWith("/admin/models/m/versions/") && req.method === "PUT") {
+    const request = new Request(url, {
+      method: "PUT",
+      headers: req.headers as Record<string, string>,
+      body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
+      duplex: "half",
+    } as RequestInit);
+    const form = await request.formData();
+    const manifest = form.get("manifest");
+    const onnx = form.get("onnx");
+    if (!(manifest instanceof Blob) || !(onnx instanceof Blob))
+      return send(res, 400, { error: { code: "invalid_upload", message: "parts missing" } });
+    const bytes = new Uint8Array(await onnx.arrayBuffer());
+    s.uploads.push({ path: url.pathname, manifest: await manifest.text(), onnx: bytes });
+    const version = decodeURIComponent(url.pathname.split("/").at(-1)!);
+    s.versions.push(version);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    return send(res, 201, { name: "m", version, bytes: bytes.length, sha256 });
+  }
+  if (url.pathname === "/admin/models/m/promote" && req.method === "POST") {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    s.promotions.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+    return send(res, 200, { live: "x" });
+  }
+  send(res, 404, { error: { code: "not_found", message: url.pathname } });
+}

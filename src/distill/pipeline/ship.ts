@@ -1,0 +1,147 @@
+import type { FeaturizerConfig } from "../../core/featurizer.ts";
+import type { ModelManifest, OnnxSpec, TeacherManifest } from "../../core/manifest.ts";
+import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../core/model.ts";
+import { readEnsembleWeights } from "../../core/onnx-weights.ts";
+import { chooseRouting } from "../calibrate/routing.ts";
+import { fitTemperature } from "../calibrate/temperature.ts";
+import type { Dataset } from "../data/index.ts";
+import { evaluatePackage } from "../eval/package-eval.ts";
+import type { EvalDetails, EvalSummary } from "../eval/types.ts";
+import { DEFAULT_INPUT_NAMES, DEFAULT_OUTPUT_NAME, exportOnnx } from "../onnx/export.ts";
+import { type LoadedPackage, STUDENT_FILE, sha256, writePackage } from "../package/files.ts";
+import { writeReport } from "../report/write.ts";
+import type { DistillOptions, ModelRecipe } from "./config.ts";
+import { encodeSplit } from "./encode.ts";
+import type { Progress } from "./progress.ts";
+import { logitsOf } from "./teacher.ts";
+
+export interface DistillResult {
+  pkg: LoadedPackage;
+  summary: EvalSummary;
+  details: EvalDetails;
+  seconds: number;
+}
+
+export interface ShipInputs {
+  dataset: Dataset;
+  student: { weights: EmbeddingBagWeights; featurizer: FeaturizerConfig };
+  /** The teacher as shipped: freshly exported, or the existing package's when only the student is new. */
+  teacher: { manifest: TeacherManifest; onnx: Uint8Array };
+  options: DistillOptions;
+  version: string;
+  /** What manifest.training records beyond the common fields: the teacher's origin, data, logged examples. */
+  training: Record<string, unknown>;
+  /** performance.now() when the run began, for `seconds`. */
+  started: number;
+}
+
+/**
+ * The steps every student goes through, whichever way it was trained: export it, calibrate it and
+ * choose the routing rule on validation data from the exported weights, evaluate the package as
+ * shipped on the test split, and write the package with its report.
+ */
+export async function shipStudent(inputs: ShipInputs, progress: Progress): Promise<DistillResult> {
+  const { dataset, student, teacher, options, version } = inputs;
+  progress.stage("export: student ONNX graph");
+  const studentOnnx = exportOnnx([student.weights], { embeddingDtype: options.student.embeddingDtype });
+
+  // Calibrate and route with the weights as shipped (float16 rounding included), not the trained ones.
+  progress.stage("calibrate: temperature and routing threshold on validation");
+  const valLogits = (onnx: Uint8Array, featurizer: FeaturizerConfig) => {
+    const members: Ensemble = readEnsembleWeights(onnx);
+    const bags = encodeSplit(dataset.val, dataset.labels, featurizer);
+    return {
+      bags,
+      logits: logitsOf(bags, (ids, out) => ensembleLogits(members, ids, out), dataset.labels.length),
+    };
+  };
+  const studentVal = valLogits(studentOnnx, student.featurizer);
+  const teacherVal = valLogits(teacher.onnx, teacher.manifest.featurizer);
+  const temperature = fitTemperature(studentVal.logits, studentVal.bags.labels);
+  const routing = chooseRouting(
+    studentVal.logits,
+    teacherVal.logits,
+    studentVal.bags.labels,
+    temperature,
+    options.target,
+  );
+
+  const draft: ModelManifest = {
+    name: options.name,
+    version,
+    role: "student",
+    task: "text-classification",
+    labels: dataset.labels,
+    outOfScopeLabel: dataset.outOfScopeLabel,
+    featurizer: student.featurizer,
+    onnx: onnxSpec(STUDENT_FILE, studentOnnx, options.student, dataset.labels.length),
+    calibration: { method: "temperature", temperature, fittedOn: "val" },
+    routing,
+    evaluation: placeholderEvaluation(),
+    training: {
+      dataset: dataset.name,
+      source: dataset.source,
+      sizes: { train: dataset.train.length, val: dataset.val.length, test: dataset.test.length },
+      seed: options.seed,
+      distillation: { temperature: options.kd.temperature, alpha: options.kd.alpha },
+      augment: options.augment,
+      // Where the teacher came from, before the student, in the order manifests always had.
+      teacher: inputs.training.teacher,
+      student: { recipe: options.student },
+      createdAt: new Date().toISOString(),
+      ...inputs.training,
+    },
+  };
+  const pkg: LoadedPackage = { dir: options.out, manifest: draft, student: studentOnnx, teacher };
+
+  progress.stage("evaluate: the package as shipped, on the test split");
+  const { summary, details } = await evaluatePackage(pkg, dataset);
+  pkg.manifest = { ...draft, evaluation: evaluationOf(summary) };
+  await writePackage(pkg);
+  await writeReport(options.out, summary, details);
+  return { pkg, summary, details, seconds: (performance.now() - inputs.started) / 1000 };
+}
+
+export function onnxSpec(file: string, bytes: Uint8Array, recipe: ModelRecipe, classes: number): OnnxSpec {
+  return {
+    file,
+    bytes: bytes.length,
+    sha256: sha256(bytes),
+    inputs: { ...DEFAULT_INPUT_NAMES },
+    output: DEFAULT_OUTPUT_NAME,
+    architecture: {
+      buckets: recipe.buckets,
+      dim: recipe.dim,
+      hidden: recipe.hidden,
+      classes,
+      members: recipe.members,
+      embeddingDtype: recipe.embeddingDtype,
+    },
+  };
+}
+
+function placeholderEvaluation(): ModelManifest["evaluation"] {
+  const zero = { accuracy: 0, in_scope_accuracy: 0, oos_recall: null };
+  return {
+    split: "test",
+    n: 0,
+    teacher: zero,
+    student: { ...zero, ece: 0, ece_uncalibrated: 0 },
+    cascade: { teacher_rate: 0, accuracy: 0, retention: 0 },
+  };
+}
+
+export function evaluationOf(summary: EvalSummary): ModelManifest["evaluation"] {
+  const { ece, ece_uncalibrated, accuracy, in_scope_accuracy, oos_recall } = summary.student;
+  return {
+    split: "test",
+    n: summary.n_test,
+    teacher: summary.teacher,
+    student: { accuracy, in_scope_accuracy, oos_recall, ece, ece_uncalibrated },
+    cascade: {
+      teacher_rate: summary.cascade.teacher_rate,
+      accuracy: summary.cascade.accuracy,
+      retention: summary.cascade.retention,
+    },
+  };
+}
