@@ -7,12 +7,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadTeacherPackage } from "../src/distill/pipeline/teacher-package.ts";
-import { startStack } from "../src/stack.ts";
+import { freePort, startStack } from "../src/stack.ts";
 import { loopData } from "./loop/data.ts";
 import { machine } from "./loop/machine.ts";
 import { teacherOnTest } from "./loop/measure.ts";
@@ -51,17 +50,6 @@ const progress = {
   epochs: () => ({ update: () => {} }),
   done: () => {},
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const workDir = await mkdtemp(join(tmpdir(), "apprentice-loop-"));
 const token = randomBytes(32).toString("base64url");

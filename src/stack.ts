@@ -3,6 +3,7 @@
  * `npm start` (src/start.ts), the end-to-end tests and the benchmarks.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import { applyLocalMigrations } from "./stack-migrations.ts";
 import { resolveAdminToken, type TokenSource, writeSecretsFile } from "./stack-secrets.ts";
 import { startTeacherServer, type TeacherServer, type TeacherServerOptions } from "./teacher/server.ts";
@@ -139,4 +140,16 @@ async function waitForOk(url: string, timeoutMs: number, exited: Promise<number>
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(gone ? "wrangler dev exited before the gateway was ready" : `gateway not ready at ${url}`);
+}
+
+/** A free TCP port on loopback, for stacks started by tests and benchmarks. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../src/stack.ts";
+import { freePort, type Stack, startStack } from "../../src/stack.ts";
 
 /**
  * The registry over real HTTP: `wrangler dev` (workerd, miniflare's local R2 and KV) started by the same
@@ -14,17 +13,6 @@ import { type Stack, startStack } from "../../src/stack.ts";
  */
 const TTL_MS = 1000;
 const VERSION = "1.0.1-e2e";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe("end to end: the model registry under wrangler dev", () => {
   let stack: Stack;

@@ -1,6 +1,5 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../src/stack.ts";
+import { freePort, type Stack, startStack } from "../../src/stack.ts";
 
 /**
  * The `npm start` stack over real HTTP: wrangler dev (workerd) + the local teacher server. The teacher
@@ -8,17 +7,6 @@ import { type Stack, startStack } from "../../src/stack.ts";
  * teacher again once the breaker's cooldown has passed).
  */
 const COOLDOWN_MS = 1500;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface ClassifyResult {
   label: string;

@@ -1,13 +1,12 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayClient } from "../../src/distill/gateway/client.ts";
-import { type Stack, startStack } from "../../src/stack.ts";
+import { freePort, type Stack, startStack } from "../../src/stack.ts";
 
 /**
  * The re-distillation loop once, for real: wrangler dev (queue → R2 + D1, registry in R2 + KV) and the
@@ -15,17 +14,6 @@ import { type Stack, startStack } from "../../src/stack.ts";
  * refuses a deliberately weak student, --force publishes it, and /v1/classify then answers with it.
  */
 const run = promisify(execFile);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // Texts between intents, so the student's margin is small and the gateway asks the teacher.
 const UNSURE = [
