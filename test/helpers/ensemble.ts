@@ -1,6 +1,7 @@
 import { roundToFloat16 } from "../../src/core/float16.ts";
 import { type EmbeddingBagWeights, type Ensemble, forwardLogits } from "../../src/core/model.ts";
 import { dequantizeRows, quantizeRows } from "../../src/core/quantize.ts";
+import { mulberry32 } from "../../src/core/random.ts";
 import { softmax } from "../../src/core/softmax.ts";
 
 /**
@@ -8,17 +9,8 @@ import { softmax } from "../../src/core/softmax.ts";
  * onnxruntime-web): random small models, random bags and the TypeScript reference answer.
  */
 
-/** mulberry32: a tiny seeded generator, so failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so failures reproduce. */
+export const seededRandom = mulberry32;
 
 export interface ModelShape {
   buckets: number;
