@@ -1,13 +1,15 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative } from "node:path";
 import { pct } from "../../src/distill/report/format.ts";
 import { mdCode, mdTable } from "../../src/distill/report/md.ts";
 import { xmlErrors } from "../../src/distill/report/xml-check.ts";
+import { sectionMarkers, writeSection } from "../common/section.ts";
 import { loopPlotSvg } from "./plot.ts";
 import { LoopResults, type RoundResult } from "./results.ts";
 
-const START = "<!-- bench:loop:start -->";
-const END = "<!-- bench:loop:end -->";
+const MARKERS = sectionMarkers("loop");
+const START = MARKERS.start;
+const END = MARKERS.end;
 
 /**
  * Writes the JSON beside the markdown, the plot, and the loop's section of BENCHMARKS.md (between its
@@ -30,20 +32,7 @@ export async function writeLoopReport(
     json: relative(dirname(paths.markdown), paths.json),
     svg: relative(dirname(paths.markdown), paths.svg),
   });
-  let existing = "";
-  try {
-    existing = await readFile(paths.markdown, "utf8");
-  } catch {
-    existing =
-      "# Benchmarks\n\nMeasured on the machines named in each section; every figure comes from the command shown.\n";
-  }
-  const at = existing.indexOf(START);
-  const end = existing.indexOf(END);
-  const updated =
-    at >= 0 && end > at
-      ? `${existing.slice(0, at)}${section}${existing.slice(end + END.length)}`
-      : `${existing.trimEnd()}\n\n${section}\n`;
-  await writeFile(paths.markdown, updated);
+  await writeSection(paths.markdown, MARKERS, section);
 }
 
 const p1 = (x: number | null) => pct(x, 1);

@@ -8,7 +8,8 @@ import type { AddressInfo, Socket } from "node:net";
  *
  * `ANY /k/{key}/{rest}`: counted under `key`, answered by the key's mode. The mode starts as the part of
  * the key before the first "." (`/k/503.retry/...` answers 503) and can be changed with
- * `POST /mode/{key}` `{"mode"}`. `GET /count/{key}` → `{"count", "mode"}`.
+ * `POST /mode/{key}` `{"mode"}`. `GET /count/{key}` → `{"count", "mode"}`; `DELETE /count/{key}` resets
+ * the count to 0.
  *
  * Modes:
  * - `ok`: `/v1/...` and `/v2/...` are proxied to the local teacher (kserve-v2, openai); any other rest
@@ -152,6 +153,10 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
     const [, route, key] = url.pathname.split("/");
     if (!key) return send(res, 404, { error: "no key" });
     const modeOf = () => modes.get(key) ?? key.split(".")[0]!;
+    if (route === "count" && req.method === "DELETE") {
+      counts.delete(key);
+      return send(res, 200, { count: 0, mode: modeOf() });
+    }
     if (route === "count") return send(res, 200, { count: counts.get(key) ?? 0, mode: modeOf() });
     if (route === "mode" && req.method === "POST") {
       modes.set(key, (JSON.parse(await readBody(req)) as { mode: string }).mode);
