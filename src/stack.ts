@@ -24,6 +24,8 @@ export interface StackOptions {
    * run with no hard examples and no registry versions, e.g. each benchmark run.
    */
   persistTo?: string;
+  /** Called right after `wrangler dev` is spawned (after the migrations), e.g. to time a cold start. */
+  onSpawn?: () => void;
 }
 
 export interface Stack {
@@ -77,6 +79,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Its own process group, so stopping it also stops workerd beneath it.
     detached: true,
   });
+  options.onSpawn?.();
   const exited = new Promise<number>((resolve) => wrangler.on("exit", (code) => resolve(code ?? 1)));
   const gatewayUrl = `http://${host}:${options.port}`;
 
