@@ -3,6 +3,7 @@ import { dirname, relative } from "node:path";
 import { z } from "zod";
 import { pct, threshold } from "../../src/distill/report/format.ts";
 import { mdCode, mdTable } from "../../src/distill/report/md.ts";
+import { MachineSchema } from "../common/machine.ts";
 import { sectionMarkers, writeSection } from "../common/section.ts";
 
 /**
@@ -44,13 +45,7 @@ export type ModelCascade = z.infer<typeof ModelCascade>;
 export const CascadeResults = z.object({
   command: z.string(),
   date: z.string(),
-  machine: z.object({
-    nproc: z.number().int(),
-    cpu: z.string(),
-    node: z.string(),
-    packages: z.record(z.string(), z.string()),
-    commit: z.string().nullable(),
-  }),
+  machine: MachineSchema,
   prices: z.object({
     teacherPer1k: Usd,
     studentPerMillion: Usd,

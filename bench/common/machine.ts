@@ -5,8 +5,18 @@ import { z } from "zod";
 
 const PackageJson = z.object({ version: z.string() });
 
+/** The machine block every bench result file carries. */
+export const MachineSchema = z.object({
+  nproc: z.number().int(),
+  cpu: z.string(),
+  node: z.string(),
+  packages: z.record(z.string(), z.string()),
+  commit: z.string().nullable(),
+});
+export type Machine = z.infer<typeof MachineSchema>;
+
 /** Where the figures were measured, as BENCHMARKS.md states it. */
-export function machine(packages: readonly string[]) {
+export function machine(packages: readonly string[]): Machine {
   const versions: Record<string, string> = {};
   for (const name of packages) {
     try {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MachineSchema } from "../common/machine.ts";
 
 /** What bench/results/loop.json holds (validated before it is written, so the file is its own spec). */
 const Rate = z.number().min(0).max(1);
@@ -42,13 +43,7 @@ export type RoundResult = z.infer<typeof RoundResult>;
 export const LoopResults = z.object({
   command: z.string(),
   date: z.string(),
-  machine: z.object({
-    nproc: z.number().int(),
-    cpu: z.string(),
-    node: z.string(),
-    packages: z.record(z.string(), z.string()),
-    commit: z.string().nullable(),
-  }),
+  machine: MachineSchema,
   config: z.object({
     baseFraction: Rate,
     every: z.number().int(),

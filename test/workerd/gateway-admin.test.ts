@@ -7,6 +7,7 @@ import { ModelManifest } from "../../src/core/manifest.ts";
 import { ModelState } from "../../src/gateway/admin/models/schemas.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
+import { indexStatement } from "../../src/gateway/hardlog/storage.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
 import { canaryBucket } from "../../src/gateway/registry/canary.ts";
 import { MAX_PREVIOUS, promote, rollback } from "../../src/gateway/registry/pointer.ts";
@@ -82,25 +83,8 @@ async function writeObject(lines: (HardExampleRecord | string)[], batch: string)
   return key;
 }
 
-/** The D1 index row, as the consumer inserts it (first occurrence wins). */
-function indexRow(r: HardExampleRecord, key: string): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO hard_examples (id, ts, model, version, route, student_label, teacher_label, confidence, r2_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
-    )
-    .bind(
-      r.id,
-      new Date(r.ts).toISOString(),
-      r.model,
-      r.version,
-      r.route,
-      r.student.label,
-      r.teacher?.label ?? null,
-      r.student.confidence,
-      key,
-    );
-}
+/** The D1 index row, inserted exactly as the consumer does (first occurrence wins). */
+const indexRow = (r: HardExampleRecord, key: string): D1PreparedStatement => indexStatement(db, r, key);
 
 async function exportLines(query: string, env = adminEnv()) {
   const res = await get(`/admin/hard-examples?${query}`, env);
