@@ -15,6 +15,8 @@ export interface Env extends TeacherBindings, RegistryBindings, AdminBindings, H
   MAX_BODY_BYTES?: string | number;
   THRESHOLD_MIN?: string | number;
   THRESHOLD_MAX?: string | number;
+  // USD per teacher call, for the money-saved figures (config.ts).
+  TEACHER_PRICE_PER_CALL?: string | number;
   // The teacher's variables; src/gateway/teacher/config.ts (TeacherEnvSchema) defines their meaning.
   TEACHER_URL?: string;
   TEACHER_PROTOCOL?: string;

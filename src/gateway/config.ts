@@ -34,6 +34,9 @@ const GatewayVars = z
     REGISTRY_TTL_MS: intVar(10_000, 0, 30_000),
     // The admin model upload (manifest + ONNX), apart from MAX_BODY_BYTES, which is for /v1 and /v2.
     MAX_UPLOAD_BYTES: intVar(16 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    // What one teacher call costs (USD), for the money-saved figures of /metrics and /admin/stats. The
+    // default, $0.50 per 1,000 calls, is the one the benchmarks assume; set your provider's price.
+    TEACHER_PRICE_PER_CALL: numberVar().pipe(z.number().min(0).max(1000)).default(0.0005),
   })
   .refine((v) => v.THRESHOLD_MIN <= v.THRESHOLD_MAX, {
     message: "THRESHOLD_MIN must not exceed THRESHOLD_MAX",
@@ -56,8 +59,14 @@ export interface RegistryConfig {
   maxUploadBytes: number;
 }
 
+export interface CostConfig {
+  /** USD per teacher call. */
+  teacherPricePerCall: number;
+}
+
 export interface GatewayConfig {
   defaultModel: string;
+  costs: CostConfig;
   limits: Limits;
   threshold: ThresholdBounds;
   teacher: TeacherConfig;
@@ -81,6 +90,7 @@ export function parseConfig(env: Env): GatewayConfig {
   const v = vars.data;
   return {
     defaultModel: v.DEFAULT_MODEL,
+    costs: { teacherPricePerCall: v.TEACHER_PRICE_PER_CALL },
     limits: { maxTextChars: v.MAX_TEXT_CHARS, maxBatch: v.MAX_BATCH, maxBodyBytes: v.MAX_BODY_BYTES },
     threshold: { min: v.THRESHOLD_MIN, max: v.THRESHOLD_MAX },
     teacher: teacher.data,
