@@ -29,7 +29,11 @@ export default defineConfig({
             // Tests must never reach Cloudflare: no remote proxy sessions.
             remoteBindings: false,
             // The D1 migrations, for tests to apply with applyD1Migrations(env.DB, env.TEST_MIGRATIONS).
-            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("migrations") } },
+            // TEST_RATE_LIMITER: a rate-limiting binding with a limit small enough for the per-key tests.
+            miniflare: {
+              bindings: { TEST_MIGRATIONS: await readD1Migrations("migrations") },
+              ratelimits: { TEST_RATE_LIMITER: { simple: { limit: 3, period: 10 } } },
+            },
           })),
         ],
         test: {

@@ -4,9 +4,14 @@ import { adminRoutes } from "./admin/index.ts";
 import type { Env } from "./bindings.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv, Services } from "./context.ts";
+import { dashboardRoutes } from "./dashboard/index.ts";
 import { ApiError } from "./errors.ts";
+import { INFERENCE_PATHS, IsolateTelemetry, metricsRoutes, telemetry } from "./metrics/index.ts";
+import { apiKeyAuth } from "./middleware/api-key/index.ts";
+import { clientCors } from "./middleware/cors/index.ts";
 import { jsonErrors, notFound, onError } from "./middleware/json-errors/index.ts";
 import { modelVersion } from "./middleware/model-version/index.ts";
+import { perKeyRateLimit } from "./middleware/rate-limit/index.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { BUNDLED_MODELS, type ModelPackage } from "./models/bundled.ts";
 import { ModelCatalog } from "./models/catalog.ts";
@@ -35,6 +40,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const registry = catalog.bundled;
   const makeTeacher = options.teacher ?? defaultTeacher;
   const services = new WeakMap<object, Services>();
+  // This isolate's metrics and usage counts (src/gateway/metrics).
+  const observed = new IsolateTelemetry();
 
   function servicesFor(env: Env | undefined): Services {
     const key: object = env ?? registry;
@@ -68,12 +75,20 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     c.set("services", servicesFor(c.env));
     await next();
   });
+  // Times every inference request, refused ones included, and records what it answered.
+  app.on("POST", INFERENCE_PATHS, telemetry(observed));
+  // Client access to the inference API (README "Access control"): CORS first, so a preflight is answered
+  // before any key is asked for; then the API key; then its rate limit.
+  for (const path of ["/v1/*", "/v2/*"]) app.use(path, clientCors(), apiKeyAuth(), perKeyRateLimit());
   // The admin routes manage the registry; they never need a request's view of it.
   app.route("/", adminRoutes(catalog));
+  // The dashboard page and its assets: static, so before the per-request model view too.
+  app.route("/", dashboardRoutes);
   app.use(except("/admin/*", modelVersion(catalog)));
   app.route("/", classifyRoutes);
   app.route("/", modelRoutes);
   app.route("/", healthRoutes);
+  app.route("/", metricsRoutes(observed));
   app.route("/", v2Routes);
   app.route("/", openApiRoutes);
   app.notFound(notFound);

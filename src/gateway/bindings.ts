@@ -1,5 +1,6 @@
 import type { AdminBindings } from "./admin/bindings.ts";
 import type { HardLogBindings } from "./hardlog/bindings.ts";
+import type { ClientAccessBindings } from "./middleware/api-key/bindings.ts";
 import type { RegistryBindings } from "./registry/bindings.ts";
 import type { TeacherBindings } from "./teacher/adapters.ts";
 
@@ -8,7 +9,12 @@ import type { TeacherBindings } from "./teacher/adapters.ts";
  * bindings. Every variable is optional and arrives as a string (or a number, from a TOML `[vars]`
  * table); config.ts validates and defaults them, so handlers never read `env` directly.
  */
-export interface Env extends TeacherBindings, RegistryBindings, AdminBindings, HardLogBindings {
+export interface Env
+  extends TeacherBindings,
+    RegistryBindings,
+    AdminBindings,
+    HardLogBindings,
+    ClientAccessBindings {
   DEFAULT_MODEL?: string;
   MAX_TEXT_CHARS?: string | number;
   MAX_BATCH?: string | number;
@@ -34,4 +40,18 @@ export interface Env extends TeacherBindings, RegistryBindings, AdminBindings, H
   // The hard-example log (src/gateway/hardlog/config.ts): audit sample rate, per-model redaction.
   AUDIT_RATE?: string | number;
   REDACTION?: string | Record<string, unknown>;
+  // Telemetry (src/gateway/metrics/config.ts): JSON request log on/off (default on) and whether it
+  // carries the (redacted) texts (default off); how long usage counts gather before going to D1 (ms,
+  // default 2000, at most 25000, 0 = per request); the bearer token of GET /metrics (unset = open).
+  LOG_REQUESTS?: string | boolean;
+  LOG_TEXT?: string | boolean;
+  USAGE_FLUSH_MS?: string | number;
+  METRICS_TOKEN?: string;
+  // Workers Analytics Engine dataset (wrangler.toml [[analytics_engine_datasets]]): one data point per
+  // answered text when bound.
+  ANALYTICS?: AnalyticsEngineDataset;
+  // Client access (middleware/api-key/config.ts): "off" | "api-key"; the rate limit's period; CORS origins.
+  CLIENT_AUTH?: string;
+  RATE_LIMIT_PERIOD_S?: string | number;
+  CORS_ORIGINS?: string;
 }

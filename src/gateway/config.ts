@@ -2,6 +2,12 @@ import { z } from "zod";
 import type { Env } from "./bindings.ts";
 import { ApiError, describeIssues } from "./errors.ts";
 import { type HardLogConfig, HardLogEnvSchema, hardLogConfig } from "./hardlog/config.ts";
+import { type MetricsConfig, MetricsEnvSchema, metricsConfig } from "./metrics/config.ts";
+import {
+  type ClientAccessConfig,
+  ClientAccessEnvSchema,
+  clientAccessConfig,
+} from "./middleware/api-key/config.ts";
 import { type TeacherConfig, TeacherEnvSchema } from "./teacher/config.ts";
 
 /**
@@ -72,6 +78,8 @@ export interface GatewayConfig {
   teacher: TeacherConfig;
   registry: RegistryConfig;
   hardLog: HardLogConfig;
+  metrics: MetricsConfig;
+  access: ClientAccessConfig;
 }
 
 export function parseConfig(env: Env): GatewayConfig {
@@ -87,6 +95,14 @@ export function parseConfig(env: Env): GatewayConfig {
   const hardLog = HardLogEnvSchema.safeParse(env);
   if (!hardLog.success)
     throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(hardLog.error)}`);
+  // Client access: CLIENT_AUTH, RATE_LIMIT_PERIOD_S, CORS_ORIGINS (middleware/api-key/config.ts).
+  const access = ClientAccessEnvSchema.safeParse(env);
+  if (!access.success)
+    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(access.error)}`);
+  // Telemetry: LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS, METRICS_TOKEN (metrics/config.ts).
+  const metrics = MetricsEnvSchema.safeParse(env);
+  if (!metrics.success)
+    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(metrics.error)}`);
   const v = vars.data;
   return {
     defaultModel: v.DEFAULT_MODEL,
@@ -96,6 +112,8 @@ export function parseConfig(env: Env): GatewayConfig {
     teacher: teacher.data,
     registry: { ttlMs: v.REGISTRY_TTL_MS, maxUploadBytes: v.MAX_UPLOAD_BYTES },
     hardLog: hardLogConfig(hardLog.data),
+    metrics: metricsConfig(metrics.data),
+    access: clientAccessConfig(access.data),
   };
 }
 

@@ -2,6 +2,8 @@ import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import type { Env } from "./bindings.ts";
 import type { GatewayConfig } from "./config.ts";
+import type { TelemetryVariables } from "./metrics/telemetry.ts";
+import type { ApiKeyVariables } from "./middleware/api-key/record.ts";
 import type { JsonBodyVariables } from "./middleware/json-body/index.ts";
 import type { ModelRegistry } from "./models/registry.ts";
 import type { ClassifyDeps } from "./router/classify.ts";
@@ -14,7 +16,10 @@ export interface Services extends ClassifyDeps {
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: RequestIdVariables & JsonBodyVariables & { services: Services };
+  Variables: RequestIdVariables &
+    JsonBodyVariables &
+    ApiKeyVariables &
+    TelemetryVariables & { services: Services };
 };
 
 export type AppContext = Context<AppEnv>;

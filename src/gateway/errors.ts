@@ -23,7 +23,10 @@ export type ErrorCode =
   | "not_configured"
   | "invalid_model"
   | "version_exists"
-  | "version_not_found";
+  | "version_not_found"
+  // Client access (middleware/api-key, middleware/rate-limit, admin/keys).
+  | "rate_limited"
+  | "key_not_found";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };

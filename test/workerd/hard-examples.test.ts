@@ -15,6 +15,7 @@ import type { Env } from "../../src/gateway/bindings.ts";
 import { backoffSeconds } from "../../src/gateway/hardlog/consumer.ts";
 import { sha256Hex } from "../../src/gateway/hardlog/record.ts";
 import worker from "../../src/gateway/index.ts";
+import { isUsageKind } from "../../src/gateway/metrics/usage-schema.ts";
 import type { TeacherPort } from "../../src/gateway/router/port.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { envWith, expectError, kserveTeacher, post } from "./gateway-helpers.ts";
@@ -41,18 +42,24 @@ const UNSURE = "asdf qwer";
 const SURE = "what is my credit score";
 const unique = (text: string) => `${text} ${crypto.randomUUID().slice(0, 8)}`;
 
-/** A queue producer binding that keeps what it is sent (and may fail). */
+/**
+ * A queue producer binding that keeps what it is sent (and may fail). The gateway's answer counts travel
+ * on the same queue (src/gateway/metrics, tested in usage.test.ts); they are kept apart in `usage`.
+ */
 function recordingQueue(fail = false) {
   const bodies: unknown[] = [];
+  const usage: unknown[] = [];
+  const keep = (body: unknown) => (isUsageKind(body) ? usage : bodies).push(body);
   const queue = {
     bodies,
+    usage,
     async send(body: unknown) {
       if (fail) throw new Error("queue down");
-      bodies.push(body);
+      keep(body);
     },
     async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
       if (fail) throw new Error("queue down");
-      for (const m of messages) bodies.push(m.body);
+      for (const m of messages) keep(m.body);
     },
   };
   return queue as typeof queue & Queue<unknown>;
@@ -69,7 +76,8 @@ describe("producer: records from the router, sent in ctx.waitUntil", () => {
     const res = await app.request(
       "/v1/classify",
       post(body),
-      envWith({ ...vars, HARD_EXAMPLES: queue }),
+      // Usage counts flushed within the request: waitOnExecutionContext need not wait for a window.
+      envWith({ USAGE_FLUSH_MS: 0, ...vars, HARD_EXAMPLES: queue }),
       ctx,
     );
     expect(res.status, await res.clone().text()).toBe(200);

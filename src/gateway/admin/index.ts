@@ -3,7 +3,9 @@ import type { AppEnv } from "../context.ts";
 import { adminAuth } from "../middleware/admin-auth/index.ts";
 import type { ModelCatalog } from "../models/catalog.ts";
 import { hardExampleRoutes } from "./hard-examples/index.ts";
+import { keyAdminRoutes } from "./keys/index.ts";
 import { modelAdminRoutes } from "./models/index.ts";
+import { statsRoutes } from "./stats/index.ts";
 
 /**
  * Everything under /admin, behind the bearer ADMIN_TOKEN: the hard-example export for the distill
@@ -13,5 +15,7 @@ export function adminRoutes(catalog: ModelCatalog): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .use("/admin/*", adminAuth<AppEnv>({ token: (c) => c.env?.ADMIN_TOKEN }))
     .route("/", hardExampleRoutes)
-    .route("/", modelAdminRoutes(catalog));
+    .route("/", modelAdminRoutes(catalog))
+    .route("/", keyAdminRoutes)
+    .route("/", statsRoutes(catalog));
 }

@@ -1,7 +1,10 @@
 import type { z } from "zod";
 import { HardExampleRecord } from "../../core/hard-example.ts";
 import { DEFAULT_EXPORT, MAX_EXPORT } from "./hard-examples/filters.ts";
+import { CreatedKey, CreateKeyRequest, KeyInfo, KeyList } from "./keys/schemas.ts";
 import { ModelState, ModelStates, PromoteRequest, Uploaded } from "./models/schemas.ts";
+import { DEFAULT_HOURS, DEFAULT_TOP, MAX_HOURS, MAX_TOP } from "./stats/query.ts";
+import { StatsResponse } from "./stats/schema.ts";
 
 /**
  * The admin routes in the OpenAPI document (routes/openapi.ts adds these): the same zod schemas that
@@ -10,10 +13,15 @@ import { ModelState, ModelStates, PromoteRequest, Uploaded } from "./models/sche
 type Json = Record<string, unknown>;
 
 export const adminComponents: Record<string, z.ZodType> = {
+  CreateKeyRequest,
+  CreatedKey,
+  KeyInfo,
+  KeyList,
   HardExampleRecord,
   ModelState,
   ModelStates,
   PromoteRequest,
+  StatsResponse,
   Uploaded,
 };
 
@@ -88,6 +96,23 @@ export function adminPaths(maxUploadBytes: number): Record<string, Json> {
         },
       }),
     },
+    "/admin/keys": {
+      get: op("Client API keys (CLIENT_AUTH=api-key), revoked ones included; never a key or its hash", {
+        responses: { "200": json("KeyList", "OK"), ...errors() },
+      }),
+      post: op("Make a client API key: the answer is the only time the key is shown", {
+        requestBody: { required: true, content: { "application/json": { schema: ref("CreateKeyRequest") } } },
+        responses: { "201": json("CreatedKey", "Made (Cache-Control: no-store)"), ...errors(400, 413, 415) },
+      }),
+    },
+    "/admin/keys/{id}": {
+      delete: op("Revoke a client API key (again: no change)", {
+        description:
+          "Refused at once by the isolate that revoked it, within 5 s by other isolates of that location, and after KV propagation (about a minute) elsewhere.",
+        parameters: [path("id", "The key's id (16 hex digits)")],
+        responses: { "200": json("KeyInfo", "The revoked key"), ...errors(400, 404) },
+      }),
+    },
     "/admin/models": {
       get: op("Every model: pointer and versions", {
         responses: { "200": json("ModelStates", "OK"), ...errors() },
@@ -132,6 +157,26 @@ export function adminPaths(maxUploadBytes: number): Record<string, Json> {
       post: op("Make the last previous version live again (the canary is dropped)", {
         parameters: [nameParam],
         responses: { "200": json("ModelState", "The new pointer"), ...errors(400, 404) },
+      }),
+    },
+    "/admin/stats": {
+      get: op("Live statistics of a model (D1): answers per hour, audit agreement, confused pairs", {
+        parameters: [
+          query("model", { type: "string" }, "The model (default DEFAULT_MODEL)"),
+          query("version", { type: "string" }, "Only this version's figures"),
+          query(
+            "hours",
+            { type: "integer", minimum: 1, maximum: MAX_HOURS, default: DEFAULT_HOURS },
+            "Hours in the window, the last one the current hour",
+          ),
+          query(
+            "top",
+            { type: "integer", minimum: 1, maximum: MAX_TOP, default: DEFAULT_TOP },
+            "Confused label pairs to list",
+          ),
+          query("until", { type: "string", format: "date-time" }, "End the window here instead of now"),
+        ],
+        responses: { "200": json("StatsResponse", "OK"), ...errors(400, 404) },
       }),
     },
   };

@@ -1,5 +1,7 @@
 import { HardExampleRecord } from "../../core/hard-example.ts";
 import { describeIssues } from "../errors.ts";
+import { isUsageKind, UsageMessage } from "../metrics/usage-schema.ts";
+import { storeUsage, type UsageDelivery } from "../metrics/usage-store.ts";
 import type { HardLogBindings } from "./bindings.ts";
 import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } from "./storage.ts";
 
@@ -25,6 +27,10 @@ import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } fro
  * unchanged (so it can be inspected and, once fixed, replayed), and is acked and counted. If that send
  * fails, or the binding is absent, the message is retried and Queues dead-letters it after max_retries:
  * slower, but still nothing is dropped.
+ *
+ * The queue also carries the gateway's answer counts (`{"kind": "usage"}`, src/gateway/metrics): those
+ * are validated by their own schema, written to D1 only (usage_counts, usage_scores; a redelivery adds
+ * nothing) and acked once written, retried otherwise, dead-lettered when invalid, like records.
  */
 export const RETRY_BASE_S = 10;
 export const RETRY_MAX_S = 3600;
@@ -44,13 +50,23 @@ export interface ConsumeReport {
   invalid: number;
   retried: number;
   acked: number;
+  /** Usage rows written to D1 (usage_counts and usage_scores). */
+  usage: number;
 }
 
 export async function consumeHardExamples(
   batch: MessageBatch<unknown>,
   env: HardLogBindings,
 ): Promise<ConsumeReport> {
-  const report: ConsumeReport = { objects: [], indexed: 0, duplicates: 0, invalid: 0, retried: 0, acked: 0 };
+  const report: ConsumeReport = {
+    objects: [],
+    indexed: 0,
+    duplicates: 0,
+    invalid: 0,
+    retried: 0,
+    acked: 0,
+    usage: 0,
+  };
   const ack = (m: Message<unknown>) => {
     m.ack();
     report.acked++;
@@ -69,18 +85,29 @@ export async function consumeHardExamples(
   const valid: Pending[] = [];
   const messages = new Map<string, Message<unknown>>();
   const invalid: Promise<void>[] = [];
+  const reject = (message: Message<unknown>, why: string) => {
+    report.invalid++;
+    console.error(`hard examples: message ${message.id} ${why}`);
+    invalid.push(deadLetter(env.HARD_EXAMPLES_DLQ, message).then((sent) => (sent ? ack : retry)(message)));
+  };
+  const usage: UsageDelivery[] = [];
   for (const message of batch.messages) {
+    if (isUsageKind(message.body)) {
+      const parsed = UsageMessage.safeParse(message.body);
+      if (parsed.success) usage.push({ message, body: parsed.data });
+      else reject(message, `is not a usage message: ${describeIssues(parsed.error)}`);
+      continue;
+    }
     const parsed = HardExampleRecord.safeParse(message.body);
     if (parsed.success) {
       valid.push({ messageId: message.id, record: parsed.data });
       messages.set(message.id, message);
       continue;
     }
-    report.invalid++;
-    console.error(`hard examples: message ${message.id} is not a record: ${describeIssues(parsed.error)}`);
-    invalid.push(deadLetter(env.HARD_EXAMPLES_DLQ, message).then((sent) => (sent ? ack : retry)(message)));
+    reject(message, `is not a record: ${describeIssues(parsed.error)}`);
   }
   await Promise.all(invalid);
+  report.usage = await storeUsage(db, usage, { ack, retry });
   if (valid.length === 0) return log(report);
 
   const plans = await planObjects(valid);
@@ -139,10 +166,10 @@ async function deadLetter(dlq: Queue<unknown> | undefined, message: Message<unkn
 }
 
 function log(report: ConsumeReport): ConsumeReport {
-  const { objects, indexed, duplicates, invalid, retried, acked } = report;
+  const { objects, indexed, duplicates, invalid, retried, acked, usage } = report;
   console.log(
     `hard examples: ${objects.length} object(s), ${indexed} new row(s), ${duplicates} known id(s), ` +
-      `${invalid} invalid, ${acked} acked, ${retried} retried`,
+      `${usage} usage row(s), ${invalid} invalid, ${acked} acked, ${retried} retried`,
   );
   return report;
 }

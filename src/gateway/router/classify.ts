@@ -1,6 +1,7 @@
 import { featurize, featurizeNamed, type NamedFeatures } from "../../core/featurizer.ts";
 import type { ModelManifest } from "../../core/manifest.ts";
 import { explain, topFeatures } from "../explain/index.ts";
+import { now } from "../metrics/clock.ts";
 import type { ModelRegistry } from "../models/registry.ts";
 import { type ClassifyResult, combine, type TeacherSlot, teacherSlots } from "./answer.ts";
 import {
@@ -54,6 +55,8 @@ export interface ClassifyOutcome {
   manifest: ModelManifest;
   verdicts: StudentVerdict[];
   results: ClassifyResult[];
+  /** For telemetry (src/gateway/metrics): the student's run, and the teacher call if there was one. */
+  timings: { studentMs: number; teacherMs: number | null };
 }
 
 export async function classifyTexts(
@@ -69,7 +72,9 @@ export async function classifyTexts(
     ? texts.map((t) => featurizeNamed(t, manifest.featurizer))
     : null;
   const bags = named ? named.map((f) => f.ids) : texts.map((t) => featurize(t, manifest.featurizer));
+  const studentStarted = now();
   const rows = await model.logits(bags);
+  const studentMs = now() - studentStarted;
   const verdicts = rows.map((row) => studentVerdict(row, manifest));
 
   const threshold = effectiveThreshold(manifest, options.threshold);
@@ -99,8 +104,12 @@ export async function classifyTexts(
     );
     return teacherSlots(outcome, indices.length, manifest.labels);
   };
+  let teacherMs: number | null = null;
   if (escalated.length > 0) {
-    (await askTeacher(escalated)).forEach((slot, j) => {
+    const teacherStarted = now();
+    const answered = await askTeacher(escalated);
+    teacherMs = now() - teacherStarted;
+    answered.forEach((slot, j) => {
       slots[escalated[j]!] = slot;
     });
   }
@@ -114,5 +123,5 @@ export async function classifyTexts(
       result.explanation = topFeatures(explain(members, named[i]!, classIndex));
     });
   }
-  return { manifest, verdicts, results };
+  return { manifest, verdicts, results, timings: { studentMs, teacherMs } };
 }

@@ -1,6 +1,7 @@
 import type { Env } from "../bindings.ts";
 import type { GatewayConfig } from "../config.ts";
 import { createTeacherClient } from "../teacher/client.ts";
+import type { BreakerState } from "../teacher/guard.ts";
 import type { TeacherOutcome, TeacherQuery } from "../teacher/types.ts";
 
 /**
@@ -11,6 +12,8 @@ import type { TeacherOutcome, TeacherQuery } from "../teacher/types.ts";
  */
 export interface TeacherPort {
   ask(query: TeacherQuery, options?: AskOptions): Promise<TeacherOutcome>;
+  /** For GET /metrics: a teacher model's circuit breaker in this isolate (the production client has one). */
+  breakerState?(model?: string): BreakerState;
 }
 
 export interface AskOptions {

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { type AppEnv, waitUntilOf } from "../context.ts";
 import { hardExampleOptions } from "../hardlog/producer.ts";
+import { reportAnswers } from "../metrics/telemetry.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import { classifyTexts } from "../router/classify.ts";
 import { type ClassifyResponse, parseClassifyRequest, requestSchemasFor } from "../schemas/classify.ts";
@@ -15,12 +16,14 @@ export const classifyRoutes = new Hono<AppEnv>().post(
     const input = parseClassifyRequest(requestSchemasFor(config), c.var.jsonBody);
     const modelName = input.model ?? config.defaultModel;
     registry.manifest(modelName); // 404 for an unknown model before any work
-    const { manifest, results } = await classifyTexts(services, modelName, input.texts, {
+    const outcome = await classifyTexts(services, modelName, input.texts, {
       ...input.options,
       ...waitUntilOf(c),
       // Redaction for the teacher and the hard-example records (src/gateway/hardlog).
       ...hardExampleOptions(c, modelName),
     });
+    reportAnswers(c, "v1", input.texts, outcome);
+    const { manifest, results } = outcome;
     const body: ClassifyResponse = { model: manifest.name, version: manifest.version, results };
     return c.json(body);
   },

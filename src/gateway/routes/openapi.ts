@@ -3,6 +3,7 @@ import { z } from "zod";
 import { adminComponents, adminPaths, adminSecuritySchemes } from "../admin/openapi.ts";
 import type { GatewayConfig } from "../config.ts";
 import type { AppEnv } from "../context.ts";
+import { metricsPaths, metricsSecuritySchemes } from "../metrics/openapi.ts";
 import { ClassifyResponse, ClassifyResult, requestSchemasFor } from "../schemas/classify.ts";
 import { ErrorResponse } from "../schemas/error.ts";
 import { HealthResponse, ModelDetail, ModelList } from "../schemas/models.ts";
@@ -114,9 +115,13 @@ export function openApiDocument(config: GatewayConfig): Json {
       "/v2/models/{name}/versions/{version}/infer": {
         post: { ...inferOp, parameters: [nameParam, versionParam] },
       },
+      ...metricsPaths,
       ...adminPaths(config.registry.maxUploadBytes),
     },
-    components: { schemas: componentSchemas(config), securitySchemes: adminSecuritySchemes },
+    components: {
+      schemas: componentSchemas(config),
+      securitySchemes: { ...adminSecuritySchemes, ...metricsSecuritySchemes },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, describeIssues } from "../errors.ts";
+import { reportAnswers } from "../metrics/telemetry.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import { classifyTexts } from "../router/classify.ts";
 import { INPUT_NAME, InferRequest, outputsOf, textsOf } from "../schemas/v2.ts";
@@ -58,10 +59,9 @@ async function infer(c: AppContext) {
   const request = parsed.data;
   const texts = textsOf(request, services.config.limits);
   const wanted = outputsOf(request);
-  const { verdicts } = await classifyTexts(services, manifest.name, texts, {
-    teacher: "never",
-    explain: false,
-  });
+  const outcome = await classifyTexts(services, manifest.name, texts, { teacher: "never", explain: false });
+  reportAnswers(c, "v2", texts, outcome);
+  const { verdicts } = outcome;
   const n = texts.length;
   const outputs = wanted.map((name) =>
     name === "probabilities"

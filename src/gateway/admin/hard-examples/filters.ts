@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { HardExampleRoute } from "../../../core/hard-example.ts";
-import { ApiError, describeIssues } from "../../errors.ts";
+import { parseQuery } from "../query.ts";
 
 /**
- * The query of GET /admin/hard-examples. Every filter is optional; an unknown or repeated parameter is a
- * 400 rather than silently ignored, so a typo (`?modle=`) cannot turn into an export of everything.
+ * The query of GET /admin/hard-examples. Every filter is optional; parsed strictly (../query.ts).
  */
 export const MAX_EXPORT = 100_000;
 export const DEFAULT_EXPORT = 1000;
@@ -32,12 +31,5 @@ export const ExportQuery = z.strictObject({
 export type ExportFilters = z.output<typeof ExportQuery>;
 
 export function parseFilters(queries: Record<string, string[]>): ExportFilters {
-  const single: Record<string, string> = {};
-  for (const [key, values] of Object.entries(queries)) {
-    if (values.length !== 1) throw new ApiError(400, "invalid_request", `${key}: given more than once`);
-    single[key] = values[0]!;
-  }
-  const parsed = ExportQuery.safeParse(single);
-  if (!parsed.success) throw new ApiError(400, "invalid_request", describeIssues(parsed.error));
-  return parsed.data;
+  return parseQuery(ExportQuery, queries);
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { ApiError } from "../../errors.ts";
+import { readD1 } from "../query.ts";
 import { parseFilters } from "./filters.ts";
 import { indexRows } from "./index-rows.ts";
 import { recordLines } from "./records.ts";
@@ -25,18 +26,7 @@ export const hardExampleRoutes = new Hono<AppEnv>().get("/admin/hard-examples", 
       "not_configured",
       "the hard-example log is not configured: bind the D1 database DB and the R2 bucket HARD_EXAMPLES_BUCKET",
     );
-  let rows: Awaited<ReturnType<typeof indexRows>>;
-  try {
-    rows = await indexRows(db, filters);
-  } catch (error) {
-    if (/no such table/i.test(String(error)))
-      throw new ApiError(
-        503,
-        "not_configured",
-        "the hard_examples table does not exist: apply the D1 migrations",
-      );
-    throw error;
-  }
+  const rows = await readD1("the hard_examples table does not exist", () => indexRows(db, filters));
   const lines = recordLines(bucket, rows);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -28,12 +28,16 @@ export function tokenWeakness(token: string | undefined): string | null {
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), if there is one. */
+export const bearerToken = (authorization: string | undefined): string | undefined =>
+  BEARER.exec(authorization ?? "")?.[1];
+
 export function adminAuth<E extends HonoEnv>(options: AdminAuthOptions<E>): MiddlewareHandler<E> {
   return async (c, next) => {
     const token = options.token(c);
     const weakness = tokenWeakness(token);
     if (weakness !== null) throw new ApiError(503, "admin_disabled", weakness);
-    const presented = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+    const presented = bearerToken(c.req.header("authorization"));
     if (presented === undefined) {
       // Kept by the error answer: the error handler renders on this same context.
       c.header("WWW-Authenticate", 'Bearer realm="apprentice-admin"');

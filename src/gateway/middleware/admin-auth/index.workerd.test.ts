@@ -1,3 +1,4 @@
+import { SELF } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { expectError } from "../../../../test/workerd/gateway-helpers.ts";
@@ -90,7 +91,10 @@ describe("adminAuth", () => {
 
   it("guards every /admin route of the gateway, which keeps serving the rest with a weak token", async () => {
     const app = createApp();
-    for (const path of ["/admin/models", "/admin/hard-examples", "/admin/models/clinc150", "/admin/nope"]) {
+    const paths = ["/admin/models", "/admin/hard-examples", "/admin/models/clinc150", "/admin/nope"];
+    // The client keys and the statistics behind the dashboard, too.
+    paths.push("/admin/keys", "/admin/stats");
+    for (const path of paths) {
       await expectError(await app.request(path, {}, { ADMIN_TOKEN: TOKEN }), 401, "unauthorized");
       await expectError(
         await app.request(path, bearer("w".repeat(40)), { ADMIN_TOKEN: TOKEN }),
@@ -105,7 +109,26 @@ describe("adminAuth", () => {
     }
     const put = await app.request("/admin/models/clinc150/versions/9.9.9", { method: "PUT" }, {});
     await expectError(put, 503, "admin_disabled");
+    const writes: [string, string][] = [
+      ["POST", "/admin/keys"],
+      ["DELETE", "/admin/keys/0123456789abcdef"],
+      ["POST", "/admin/models/clinc150/promote"],
+    ];
+    for (const [method, path] of writes) {
+      const init = { method, headers: { "content-type": "application/json" }, body: "{}" };
+      await expectError(await app.request(path, init, { ADMIN_TOKEN: TOKEN }), 401, "unauthorized");
+      const wrong = { ...init, headers: { ...init.headers, authorization: `Bearer ${"w".repeat(40)}` } };
+      await expectError(await app.request(path, wrong, { ADMIN_TOKEN: TOKEN }), 403, "forbidden");
+    }
     expect((await app.request("/v1/models", {}, { ADMIN_TOKEN: "short" })).status).toBe(200);
     expect((await app.request("/healthz", {}, {})).status).toBe(200);
+  });
+
+  it("keeps the admin routes off in the Worker as deployed without a secret (wrangler.toml sets none)", async () => {
+    for (const path of ["/admin/models", "/admin/keys", "/admin/stats"]) {
+      const res = await SELF.fetch(`https://gateway.test${path}`, bearer(TOKEN));
+      await expectError(res, 503, "admin_disabled");
+    }
+    expect((await SELF.fetch("https://gateway.test/healthz")).status).toBe(200);
   });
 });

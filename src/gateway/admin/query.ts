@@ -1,0 +1,29 @@
+import type { z } from "zod";
+import { ApiError, describeIssues } from "../errors.ts";
+
+/**
+ * What the admin GET routes share: their query strings are parsed strictly, so an unknown or repeated
+ * parameter is a 400 rather than silently ignored (a typo such as `?modle=` must not turn into an export
+ * of everything), and their D1 reads say "apply the migrations" instead of failing with a 500.
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, queries: Record<string, string[]>): z.output<S> {
+  const single: Record<string, string> = {};
+  for (const [key, values] of Object.entries(queries)) {
+    if (values.length !== 1) throw new ApiError(400, "invalid_request", `${key}: given more than once`);
+    single[key] = values[0]!;
+  }
+  const parsed = schema.safeParse(single);
+  if (!parsed.success) throw new ApiError(400, "invalid_request", describeIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Runs a D1 read; a missing table (migrations not applied) becomes a 503 saying what is missing. */
+export async function readD1<T>(missing: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (/no such table/i.test(String(error)))
+      throw new ApiError(503, "not_configured", `${missing}: apply the D1 migrations`);
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import { etag } from "hono/etag";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppContext, AppEnv } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { ASSETS, type Asset, PAGE } from "./assets.ts";
+
+/**
+ * GET /dashboard: the operator's page over /admin/stats, /admin/hard-examples and /admin/models. The page
+ * and its assets hold no data and need no token; the client asks for the admin token and sends it to the
+ * admin API itself. Every answer under /dashboard (errors too) carries a strict Content-Security-Policy:
+ * only this origin's scripts, styles and API, nothing inline, no framing, no forms posting anywhere.
+ */
+export const DASHBOARD_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  imgSrc: ["'self'", "data:"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+  frameAncestors: ["'none'"],
+};
+
+const headers = secureHeaders({
+  contentSecurityPolicy: DASHBOARD_CSP,
+  referrerPolicy: "no-referrer",
+  xFrameOptions: "DENY",
+});
+
+// The file names are not content-addressed, so browsers revalidate each time; the ETag makes that a 304.
+const send = (c: AppContext, asset: Asset): Response =>
+  c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "no-cache" });
+
+export const dashboardRoutes = new Hono<AppEnv>()
+  .use("/dashboard", headers, etag())
+  .use("/dashboard/*", headers, etag())
+  .get("/dashboard", (c) => send(c, PAGE))
+  .get("/dashboard/", (c) => c.redirect("/dashboard", 308))
+  .get("/dashboard/assets/:name", (c) => {
+    const name = c.req.param("name");
+    const asset = ASSETS.get(name);
+    if (!asset) throw new ApiError(404, "not_found", `the dashboard has no asset "${name}"`);
+    return send(c, asset);
+  });

@@ -1,0 +1,102 @@
+import { checkName, formatValue, type Labels, type MetricFamily, type Sample } from "./exposition.ts";
+
+/**
+ * Labelled counters and histograms held in memory: an isolate's own figures, rendered by exposition.ts.
+ * Label values are given in the order of the instrument's label names.
+ */
+type Values = readonly string[];
+
+abstract class Instrument<S> {
+  private readonly series = new Map<string, { values: Values; state: S }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+  ) {
+    checkName(name, "metric");
+    for (const label of labelNames) checkName(label, "label");
+  }
+
+  protected stateOf(values: Values, fresh: () => S): S {
+    if (values.length !== this.labelNames.length)
+      throw new Error(`${this.name}: ${values.length} label values for ${this.labelNames.length} labels`);
+    const key = JSON.stringify(values);
+    let entry = this.series.get(key);
+    if (!entry) {
+      entry = { values: [...values], state: fresh() };
+      this.series.set(key, entry);
+    }
+    return entry.state;
+  }
+
+  protected labels(values: Values): [string, string][] {
+    return this.labelNames.map((name, i) => [name, values[i]!]);
+  }
+
+  protected entries(): { values: Values; state: S }[] {
+    return [...this.series.values()];
+  }
+}
+
+export class Counter extends Instrument<{ value: number }> {
+  inc(values: Values, by = 1): void {
+    if (!(by >= 0)) throw new Error(`${this.name}: a counter only goes up (got ${by})`);
+    this.stateOf(values, () => ({ value: 0 })).value += by;
+  }
+
+  family(): MetricFamily {
+    const samples = this.entries().map(
+      ({ values, state }): Sample => ({ suffix: "", labels: this.labels(values), value: state.value }),
+    );
+    return { name: this.name, help: this.help, type: "counter", samples };
+  }
+}
+
+interface HistogramState {
+  /** Observations per bucket (not cumulative); the last slot is +Inf. */
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export class Histogram extends Instrument<HistogramState> {
+  readonly buckets: readonly number[];
+
+  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
+    super(name, help, labelNames);
+    if (labelNames.includes("le")) throw new Error(`${name}: "le" is the bucket label`);
+    this.buckets = [...buckets].sort((a, b) => a - b);
+  }
+
+  observe(values: Values, value: number): void {
+    const state = this.stateOf(values, () => ({
+      counts: new Array<number>(this.buckets.length + 1).fill(0),
+      sum: 0,
+      count: 0,
+    }));
+    const index = this.buckets.findIndex((upper) => value <= upper);
+    state.counts[index === -1 ? this.buckets.length : index]!++;
+    state.sum += value;
+    state.count++;
+  }
+
+  family(): MetricFamily {
+    const samples: Sample[] = [];
+    for (const { values, state } of this.entries()) {
+      const labels: Labels = this.labels(values);
+      let cumulative = 0;
+      [...this.buckets, Number.POSITIVE_INFINITY].forEach((upper, i) => {
+        cumulative += state.counts[i]!;
+        samples.push({
+          suffix: "_bucket",
+          labels: [...labels, ["le", formatValue(upper)]],
+          value: cumulative,
+        });
+      });
+      samples.push({ suffix: "_sum", labels, value: state.sum });
+      samples.push({ suffix: "_count", labels, value: state.count });
+    }
+    return { name: this.name, help: this.help, type: "histogram", samples };
+  }
+}

@@ -1,0 +1,31 @@
+import { Hono } from "hono";
+import type { AppEnv, Services } from "../context.ts";
+import { metricsAuth } from "./auth.ts";
+import { CONTENT_TYPE, writeExposition } from "./exposition.ts";
+import type { BreakerReading } from "./gateway-metrics.ts";
+import type { IsolateTelemetry } from "./telemetry.ts";
+
+/** GET /metrics: this isolate's figures in the Prometheus text format (exposition.ts). */
+export function metricsRoutes(telemetry: IsolateTelemetry): Hono<AppEnv> {
+  return new Hono<AppEnv>().get("/metrics", metricsAuth(), (c) => {
+    const body = writeExposition(telemetry.metrics.families(breakers(c.var.services)));
+    return c.body(body, 200, { "content-type": CONTENT_TYPE, "cache-control": "no-store" });
+  });
+}
+
+/** Each served model's teacher breaker, when the teacher port can tell (the production client can). */
+function breakers({ registry, teacher, teacherModel }: Services): BreakerReading[] {
+  if (!teacher.breakerState) return [];
+  const readings: BreakerReading[] = [];
+  for (const model of registry.names()) {
+    let manifest: ReturnType<typeof registry.manifest>;
+    try {
+      manifest = registry.manifest(model);
+    } catch {
+      continue; // an unusable package has no teacher calls to report
+    }
+    const name = teacherModel(manifest);
+    readings.push({ model, teacherModel: name, state: teacher.breakerState(name) });
+  }
+  return readings;
+}
