@@ -27,6 +27,8 @@ process.stdout.write(
   [
     "",
     `gateway  ${gatewayUrl}`,
+    `dashboard ${gatewayUrl}/dashboard   (sign in with the admin token)`,
+    `metrics  ${gatewayUrl}/metrics`,
     `teacher  ${teacher.url} (KServe V2 and OpenAI chat completions: ${teacher.models.join(", ")})`,
     adminLine,
     "",

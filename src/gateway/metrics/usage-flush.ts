@@ -6,7 +6,8 @@ import { UsageBuffer, usageMessages } from "./usage-buffer.ts";
  * after a flush schedules the next one `flushMs` later, inside that request's ctx.waitUntil (which may
  * run up to 30 s past the response), so counts never wait for a later request that may never come, and
  * a busy isolate sends one message per window rather than one per request. With flushMs 0 every request
- * flushes its own counts. A failed send puts the counts back for the next flush.
+ * flushes its own counts. A failed send is retried twice within the same waitUntil (1 s, then 4 s later,
+ * well inside its 30 s), then the counts go back into the buffer for the next flush.
  */
 export interface FlushTarget {
   queue: Queue<unknown>;
@@ -24,6 +25,22 @@ interface Pending {
 const PER_SEND = 4;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// Waits before the second and third send attempts of a part.
+const RETRY_DELAYS_MS = [1000, 4000];
+
+async function sendWithRetries(queue: Queue<unknown>, bodies: readonly unknown[]): Promise<void> {
+  const batch = bodies.map((body) => ({ body, contentType: "json" as const }));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await queue.sendBatch(batch);
+      return;
+    } catch (error) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) throw error;
+      await sleep(delay);
+    }
+  }
+}
 
 export class UsageFlusher {
   // One buffer per queue binding: in production there is one; tests bring their own queues.
@@ -51,7 +68,7 @@ export class UsageFlusher {
     for (let i = 0; i < messages.length; i += PER_SEND) {
       const part = messages.slice(i, i + PER_SEND);
       try {
-        await target.queue.sendBatch(part.map((body) => ({ body, contentType: "json" as const })));
+        await sendWithRetries(target.queue, part);
       } catch (error) {
         for (const unsent of messages.slice(i)) pending.buffer.merge(unsent);
         console.error("usage: flush failed, the counts wait for the next one:", error);

@@ -197,14 +197,28 @@ describe("usage flush (fake clock)", () => {
     ]);
   });
 
-  it("a failed send keeps the counts for the next flush, under a new flush id", async () => {
+  it("a failed send is retried within the same flush, 1 s and then 4 s later", async () => {
+    const flusher = new UsageFlusher();
+    const queue = recordingQueue(2);
+    const held: Promise<unknown>[] = [];
+    const target = { queue, flushMs: 100, waitUntil: (p: Promise<unknown>) => held.push(p) };
+    flusher.record(batch(["student", "degraded"], [0.9, 0.1]), target, AT);
+    await vi.advanceTimersByTimeAsync(100 + 1000);
+    expect(queue.sent).toEqual([]); // second attempt failed too
+    await vi.advanceTimersByTimeAsync(4000);
+    await Promise.all(held);
+    expect(queue.sent).toHaveLength(1);
+    expect(sums(queue.sent)).toEqual({ student: 1, teacher: 0, cache: 0, degraded: 1 });
+  });
+
+  it("after three failed attempts the counts wait for the next flush, under a new flush id", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const flusher = new UsageFlusher();
-    const queue = recordingQueue(1);
+    const queue = recordingQueue(3);
     const held: Promise<unknown>[] = [];
     const target = { queue, flushMs: 100, waitUntil: (p: Promise<unknown>) => held.push(p) };
     flusher.record(batch(["student", "student"], [0.9, 0.9]), target, AT);
-    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(100 + 1000 + 4000);
     await Promise.all(held);
     expect(queue.sent).toEqual([]);
     expect(console.error).toHaveBeenCalledWith(
