@@ -280,7 +280,7 @@ function renderSection(r: HttpResults, jsonPath: string): string {
     "",
     `\`${r.command}\` — ${r.date}, ${m.nproc} × ${m.cpu}, Node ${m.node}, ${packages}${m.commit ? `, commit ${m.commit.slice(0, 10)}` : ""}.`,
     "",
-    `One fresh local stack (\`wrangler dev\` on loopback, its own state directory) with the teacher server emulating a remote model (\`latencyMs: ${s.teacherLatencyMs}\`), vars ${vars} so no answer comes from the teacher cache and no audit call rides along. After a ${s.warmupS} s warm-up, autocannon (programmatic API) drives \`POST /v1/classify\` (model \`${s.model}\`, one text per request) for ${s.durationS} s per row, one row at a time. The mix replays the ${s.mixTexts} CLINC150 test texts (in-scope and out-of-scope) in a seeded random order (seed ${s.seed}); the gateway decides per text whether to ask the teacher.`,
+    `One fresh local stack (\`wrangler dev\` on loopback, its own state directory) with the teacher server emulating a remote model (\`latencyMs: ${s.teacherLatencyMs}\`), vars ${vars} so no answer comes from the teacher cache, no audit call rides along, and no JSON request log line is shipped from workerd to wrangler's Node process (locally that costs 35–45% of student-path throughput at 16 connections; on Cloudflare logs are collected outside the request path). After a ${s.warmupS} s warm-up, autocannon (programmatic API) drives \`POST /v1/classify\` (model \`${s.model}\`, one text per request) for ${s.durationS} s per row, one row at a time. The mix replays the ${s.mixTexts} CLINC150 test texts (in-scope and out-of-scope) in a seeded random order (seed ${s.seed}); the gateway decides per text whether to ask the teacher.`,
     "",
     "**Caveat:** the client, the gateway (workerd under `wrangler dev`) and the teacher share one 2-core machine over loopback, so these figures measure the gateway's own overhead and the relative cost of its paths, not Cloudflare's edge, its network or a real remote teacher.",
     "",
@@ -343,7 +343,10 @@ try {
   const bundle = await bundleSize(workDir);
   log(`bundle ${bytes(bundle.bytes)} raw, ${bytes(bundle.gzipBytes)} gzipped`);
 
-  const vars = { TEACHER_CACHE_TTL_S: "0", AUDIT_RATE: "0" };
+  // Request logs off: under wrangler dev every console.log line is shipped from workerd to wrangler's
+  // Node process, which measured 35–45% of student-path throughput at 16 connections on this machine;
+  // on Cloudflare logs are collected outside the request path.
+  const vars = { TEACHER_CACHE_TTL_S: "0", AUDIT_RATE: "0", LOG_REQUESTS: "false" };
   log("starting a fresh stack");
   const t0 = performance.now();
   let spawnedAt = Number.NaN;

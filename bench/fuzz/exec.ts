@@ -143,12 +143,14 @@ export class Gate {
 /**
  * The ways the local transport (wrangler's proxy, workerd's HTTP parser) spoils the answer to a streamed
  * body refused part-way, none of which the gateway's code produces: the proxy's own 503 text, kj-http's
- * 501 for leftover body bytes read as a request, an error status whose body was lost, or no answer.
+ * 501 or 431 for leftover body bytes read as a request line or headers, an error status whose body was
+ * lost, or no answer.
  */
 export function transportGlitch(o: Observed): string | null {
   if (o.status === null) return "no answer";
   if (o.status === 503 && o.body.startsWith(DEV_PROXY_RESTART)) return "dev-proxy 503";
   if (o.status === 501 && o.body.startsWith("ERROR: Unrecognized request method")) return "kj-http 501";
+  if (o.status === 431 && o.body.startsWith("ERROR: header too large")) return "kj-http 431";
   if (o.status >= 400 && o.body === "" && o.method !== "HEAD") return "error with its body lost";
   return null;
 }

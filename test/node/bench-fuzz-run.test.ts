@@ -117,6 +117,7 @@ describe("the local transport's glitches around streamed bodies", () => {
     expect(transportGlitch(observed({ status: 501, body: "ERROR: Unrecognized request method." }))).toBe(
       "kj-http 501",
     );
+    expect(transportGlitch(observed({ status: 431, body: "ERROR: header too large." }))).toBe("kj-http 431");
     expect(transportGlitch(observed({ status: 413, body: "" }))).toBe("error with its body lost");
     expect(transportGlitch(observed({ status: null, error: "EPIPE" }))).toBe("no answer");
     // The gateway's own errors, even a 5xx, are never excused.
