@@ -8,9 +8,9 @@
  * --seed N (42), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/http.json).
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
@@ -21,7 +21,7 @@ import { bytes } from "../src/distill/report/format.ts";
 import { mdTable } from "../src/distill/report/md.ts";
 import { freePort, OFFLINE_ENV, type Stack, startStack } from "../src/stack.ts";
 import { machine } from "./common/machine.ts";
-import { sectionMarkers, writeSection } from "./common/section.ts";
+import { sectionMarkers, writeReport } from "./common/section.ts";
 
 const MODEL_DIR = "models/clinc150";
 const CONCURRENCY = [1, 16, 64] as const;
@@ -421,13 +421,7 @@ try {
     runs,
     ratios,
   };
-  await mkdir(dirname(flags.json), { recursive: true });
-  await writeFile(flags.json, `${JSON.stringify(results, null, 2)}\n`);
-  await writeSection(
-    flags.markdown,
-    MARKERS,
-    renderSection(results, relative(dirname(flags.markdown), flags.json)),
-  );
+  await writeReport(flags, MARKERS, results, (json) => renderSection(results, json));
   log(`wrote ${flags.json} and the bench:http section of ${flags.markdown}`);
   for (const q of ratios) log(`student ÷ teacher at c=${q.connections}: ${fmt(q.studentOverTeacher, 1)}×`);
 } finally {

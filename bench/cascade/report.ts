@@ -1,10 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative } from "node:path";
 import { z } from "zod";
 import { pct, threshold } from "../../src/distill/report/format.ts";
 import { mdCode, mdTable } from "../../src/distill/report/md.ts";
 import { MachineSchema } from "../common/machine.ts";
-import { sectionMarkers, writeSection } from "../common/section.ts";
+import { sectionMarkers, writeReport } from "../common/section.ts";
 
 /**
  * Default teacher price, an assumption and not a quote: $0.50 per 1,000 requests ($0.0005 a call), about
@@ -151,8 +149,5 @@ export async function writeCascadeReport(
   paths: { markdown: string; json: string },
 ): Promise<void> {
   CascadeResults.parse(results);
-  await mkdir(dirname(paths.json), { recursive: true });
-  await writeFile(paths.json, `${JSON.stringify(results, null, 2)}\n`);
-  const section = renderCascadeSection(results, { json: relative(dirname(paths.markdown), paths.json) });
-  await writeSection(paths.markdown, CASCADE_MARKERS, section);
+  await writeReport(paths, CASCADE_MARKERS, results, (json) => renderCascadeSection(results, { json }));
 }

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, relative } from "node:path";
 
 /** What a new BENCHMARKS.md starts with, before any benchmark has written its section. */
 export const BENCHMARKS_HEADER =
@@ -42,4 +43,19 @@ export async function writeSection(
     // no file yet: spliceSection starts one
   }
   await writeFile(path, spliceSection(existing, markers, section));
+}
+
+/**
+ * Writes a benchmark's results as JSON, then its section of BENCHMARKS.md, rendered with the path of
+ * that JSON relative to the markdown file (for the section's link to its raw figures).
+ */
+export async function writeReport(
+  paths: { markdown: string; json: string },
+  markers: { start: string; end: string },
+  results: unknown,
+  render: (jsonLink: string) => string,
+): Promise<void> {
+  await mkdir(dirname(paths.json), { recursive: true });
+  await writeFile(paths.json, `${JSON.stringify(results, null, 2)}\n`);
+  await writeSection(paths.markdown, markers, render(relative(dirname(paths.markdown), paths.json)));
 }

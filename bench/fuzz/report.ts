@@ -1,9 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative } from "node:path";
 import { z } from "zod";
 import { mdCode, mdTable, mdText } from "../../src/distill/report/md.ts";
 import { MachineSchema } from "../common/machine.ts";
-import { sectionMarkers, writeSection } from "../common/section.ts";
+import { sectionMarkers, writeReport } from "../common/section.ts";
 import { STREAM_ATTEMPTS } from "./exec.ts";
 
 export const FUZZ_MARKERS = sectionMarkers("fuzz");
@@ -167,11 +165,5 @@ export async function writeFuzzReport(
   paths: { markdown: string; json: string },
 ): Promise<void> {
   FuzzResults.parse(results);
-  await mkdir(dirname(paths.json), { recursive: true });
-  await writeFile(paths.json, `${JSON.stringify(results, null, 2)}\n`);
-  await writeSection(
-    paths.markdown,
-    FUZZ_MARKERS,
-    renderFuzzSection(results, relative(dirname(paths.markdown), paths.json)),
-  );
+  await writeReport(paths, FUZZ_MARKERS, results, (json) => renderFuzzSection(results, json));
 }

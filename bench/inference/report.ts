@@ -1,10 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative } from "node:path";
 import { z } from "zod";
 import { MISSING } from "../../src/distill/report/format.ts";
 import { mdTable } from "../../src/distill/report/md.ts";
 import { MachineSchema } from "../common/machine.ts";
-import { sectionMarkers, writeSection } from "../common/section.ts";
+import { sectionMarkers, writeReport } from "../common/section.ts";
 import { Agreement, SeriesSummary } from "./stats.ts";
 
 export const INFERENCE_MARKERS = sectionMarkers("inference");
@@ -239,8 +237,5 @@ export async function writeInferenceReport(
   paths: { markdown: string; json: string },
 ): Promise<void> {
   InferenceResults.parse(results);
-  await mkdir(dirname(paths.json), { recursive: true });
-  await writeFile(paths.json, `${JSON.stringify(results, null, 2)}\n`);
-  const section = renderInferenceSection(results, { json: relative(dirname(paths.markdown), paths.json) });
-  await writeSection(paths.markdown, INFERENCE_MARKERS, section);
+  await writeReport(paths, INFERENCE_MARKERS, results, (json) => renderInferenceSection(results, { json }));
 }

@@ -1,9 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative } from "node:path";
 import { z } from "zod";
 import { mdTable } from "../../src/distill/report/md.ts";
 import { MachineSchema } from "../common/machine.ts";
-import { sectionMarkers, writeSection } from "../common/section.ts";
+import { sectionMarkers, writeReport } from "../common/section.ts";
 import { LogCheck } from "./log-check.ts";
 import { Tally } from "./tally.ts";
 
@@ -141,11 +139,5 @@ export async function writeSoakReport(
   paths: { markdown: string; json: string },
 ): Promise<void> {
   SoakResults.parse(results);
-  await mkdir(dirname(paths.json), { recursive: true });
-  await writeFile(paths.json, `${JSON.stringify(results, null, 2)}\n`);
-  await writeSection(
-    paths.markdown,
-    SOAK_MARKERS,
-    renderSoakSection(results, relative(dirname(paths.markdown), paths.json)),
-  );
+  await writeReport(paths, SOAK_MARKERS, results, (json) => renderSoakSection(results, json));
 }

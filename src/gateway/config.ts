@@ -82,38 +82,35 @@ export interface GatewayConfig {
   access: ClientAccessConfig;
 }
 
+/** Validates one group of variables; a bad value is a 500 config_invalid naming the variable. */
+function parseVars<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success)
+    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
 export function parseConfig(env: Env): GatewayConfig {
-  const vars = GatewayVars.safeParse(env);
-  if (!vars.success)
-    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(vars.error)}`);
-  // The teacher's settings are the teacher side's to define (src/gateway/teacher/config.ts); they are
-  // validated here with the rest so a bad TEACHER_* value is a config error like any other.
-  const teacher = TeacherEnvSchema.safeParse(env);
-  if (!teacher.success)
-    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(teacher.error)}`);
-  // The hard-example log's AUDIT_RATE and REDACTION (src/gateway/hardlog/config.ts), likewise.
-  const hardLog = HardLogEnvSchema.safeParse(env);
-  if (!hardLog.success)
-    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(hardLog.error)}`);
-  // Client access: CLIENT_AUTH, RATE_LIMIT_PERIOD_S, CORS_ORIGINS (middleware/api-key/config.ts).
-  const access = ClientAccessEnvSchema.safeParse(env);
-  if (!access.success)
-    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(access.error)}`);
-  // Telemetry: LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS, METRICS_TOKEN (metrics/config.ts).
-  const metrics = MetricsEnvSchema.safeParse(env);
-  if (!metrics.success)
-    throw new ApiError(500, "config_invalid", `configuration: ${describeIssues(metrics.error)}`);
-  const v = vars.data;
+  const v = parseVars(GatewayVars, env);
+  // Each part of the gateway defines its own variables, validated here with the rest so a bad value is
+  // a config error like any other: the teacher's TEACHER_* (teacher/config.ts), the hard-example log's
+  // AUDIT_RATE and REDACTION (hardlog/config.ts), client access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and
+  // CORS_ORIGINS (middleware/api-key/config.ts), telemetry's LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and
+  // METRICS_TOKEN (metrics/config.ts).
+  const teacher = parseVars(TeacherEnvSchema, env);
+  const hardLog = parseVars(HardLogEnvSchema, env);
+  const access = parseVars(ClientAccessEnvSchema, env);
+  const metrics = parseVars(MetricsEnvSchema, env);
   return {
     defaultModel: v.DEFAULT_MODEL,
     costs: { teacherPricePerCall: v.TEACHER_PRICE_PER_CALL },
     limits: { maxTextChars: v.MAX_TEXT_CHARS, maxBatch: v.MAX_BATCH, maxBodyBytes: v.MAX_BODY_BYTES },
     threshold: { min: v.THRESHOLD_MIN, max: v.THRESHOLD_MAX },
-    teacher: teacher.data,
+    teacher,
     registry: { ttlMs: v.REGISTRY_TTL_MS, maxUploadBytes: v.MAX_UPLOAD_BYTES },
-    hardLog: hardLogConfig(hardLog.data),
-    metrics: metricsConfig(metrics.data),
-    access: clientAccessConfig(access.data),
+    hardLog: hardLogConfig(hardLog),
+    metrics: metricsConfig(metrics),
+    access: clientAccessConfig(access),
   };
 }
 
