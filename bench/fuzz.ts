@@ -5,15 +5,16 @@
  * no answer. Flags: --cases N (10000), --seed N (random, printed), --lanes N (8 in flight), --shrink-s S
  * (60, per failure kind), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/fuzz.json).
  */
+
 import { randomBytes, randomInt } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { z } from "zod";
-import { freePort, type Stack, startStack } from "../src/stack.ts";
+import { freePort, startStack } from "../src/stack.ts";
 import { machine } from "./common/machine.ts";
+import { scratch } from "./common/scratch.ts";
 import { totals } from "./fuzz/check.ts";
 import { httpExec } from "./fuzz/exec.ts";
 import { allTargets, OpenApiDoc, operationsOf } from "./fuzz/openapi-targets.ts";
@@ -61,28 +62,24 @@ async function getJson<T>(url: string, schema: z.ZodType<T>): Promise<T> {
   return schema.parse(await res.json());
 }
 
-const workDir = await mkdtemp(join(tmpdir(), "apprentice-fuzz-"));
-let stack: Stack | null = null;
-const cleanup = async () => {
-  await stack?.stop();
-  await rm(workDir, { recursive: true, force: true });
-};
-process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
-process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
+const space = await scratch("fuzz");
+const workDir = space.dir;
 
 let exitCode = 1;
 try {
   log(`seed ${seed} (rerun with --seed ${seed}), ${cases} cases, ${lanes} in flight`);
   const token = randomBytes(32).toString("base64url");
-  stack = await startStack({
-    port: await freePort(),
-    teacher: { port: await freePort() },
-    adminToken: token,
-    vars,
-    persistTo: join(workDir, "state"),
-    stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
-    readyTimeoutMs: 120_000,
-  });
+  const stack = space.own(
+    await startStack({
+      port: await freePort(),
+      teacher: { port: await freePort() },
+      adminToken: token,
+      vars,
+      persistTo: join(workDir, "state"),
+      stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
+      readyTimeoutMs: 120_000,
+    }),
+  );
   const url = stack.gatewayUrl;
   const doc = await getJson(`${url}/openapi.json`, OpenApiDoc);
   const served = await getJson(`${url}/v1/models`, ModelList);
@@ -175,6 +172,6 @@ try {
 } catch (error) {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 } finally {
-  await cleanup();
+  await space.cleanup();
 }
 process.exit(exitCode);

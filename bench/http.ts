@@ -7,9 +7,9 @@
  * `wrangler deploy --dry-run`. Flags: --duration S (8 per run), --warmup S (3), --latency-ms N (50),
  * --seed N (42), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/http.json).
  */
+
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -19,8 +19,9 @@ import { LoadOptionsSchema } from "../src/distill/data/options.ts";
 import { loadPackage } from "../src/distill/package/files.ts";
 import { bytes } from "../src/distill/report/format.ts";
 import { mdTable } from "../src/distill/report/md.ts";
-import { freePort, OFFLINE_ENV, type Stack, startStack } from "../src/stack.ts";
+import { freePort, OFFLINE_ENV, startStack } from "../src/stack.ts";
 import { machine } from "./common/machine.ts";
+import { scratch } from "./common/scratch.ts";
 import { sectionMarkers, writeReport } from "./common/section.ts";
 
 const MODEL_DIR = "models/clinc150";
@@ -319,14 +320,8 @@ function renderSection(r: HttpResults, jsonPath: string): string {
   ].join("\n");
 }
 
-const workDir = await mkdtemp(join(tmpdir(), "apprentice-http-"));
-let stack: Stack | null = null;
-const cleanup = async () => {
-  if (stack) await stack.stop();
-  await rm(workDir, { recursive: true, force: true });
-};
-process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
-process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
+const space = await scratch("http");
+const workDir = space.dir;
 
 try {
   const pkg = await loadPackage(MODEL_DIR);
@@ -350,17 +345,19 @@ try {
   log("starting a fresh stack");
   const t0 = performance.now();
   let spawnedAt = Number.NaN;
-  stack = await startStack({
-    port: await freePort(),
-    teacher: { port: await freePort(), latencyMs },
-    vars,
-    persistTo: join(workDir, "state"),
-    stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
-    readyTimeoutMs: 120_000,
-    onSpawn: () => {
-      spawnedAt = performance.now();
-    },
-  });
+  const stack = space.own(
+    await startStack({
+      port: await freePort(),
+      teacher: { port: await freePort(), latencyMs },
+      vars,
+      persistTo: join(workDir, "state"),
+      stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
+      readyTimeoutMs: 120_000,
+      onSpawn: () => {
+        spawnedAt = performance.now();
+      },
+    }),
+  );
   const ready = performance.now();
   const response = await fetch(`${stack.gatewayUrl}/v1/classify`, {
     method: "POST",
@@ -425,5 +422,5 @@ try {
   log(`wrote ${flags.json} and the bench:http section of ${flags.markdown}`);
   for (const q of ratios) log(`student ÷ teacher at c=${q.connections}: ${fmt(q.studentOverTeacher, 1)}×`);
 } finally {
-  await cleanup();
+  await space.cleanup();
 }

@@ -6,16 +6,16 @@
  * --up-s S (4), --down-s S (4), --latency-ms N (20, the teacher's emulated latency), --drain-timeout S
  * (90), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/soak.json).
  */
+
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { mulberry32, shuffleInPlace } from "../src/core/random.ts";
 import { loadDataset } from "../src/distill/data/index.ts";
 import { GatewayClient } from "../src/distill/gateway/client.ts";
-import { freePort, type Stack, startStack } from "../src/stack.ts";
+import { freePort, startStack } from "../src/stack.ts";
 import { machine } from "./common/machine.ts";
+import { scratch } from "./common/scratch.ts";
 import { waitForIndex } from "./loop/stream.ts";
 import { type FlapState, flapTeacher } from "./soak/flap.ts";
 import { checkLog } from "./soak/log-check.ts";
@@ -88,29 +88,25 @@ async function classify(
   return { status: res.status, body: await res.text() };
 }
 
-const workDir = await mkdtemp(join(tmpdir(), "apprentice-soak-"));
-let stack: Stack | null = null;
-const cleanup = async () => {
-  await stack?.stop();
-  await rm(workDir, { recursive: true, force: true });
-};
-process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
-process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
+const space = await scratch("soak");
+const workDir = space.dir;
 
 let exitCode = 1;
 try {
   const bases = await baseTexts();
   const token = randomBytes(32).toString("base64url");
   log(`starting a fresh stack (state in ${workDir})`);
-  stack = await startStack({
-    port: await freePort(),
-    teacher: { port: await freePort(), latencyMs: settings.teacherLatencyMs },
-    adminToken: token,
-    vars: settings.vars,
-    persistTo: join(workDir, "state"),
-    stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
-    readyTimeoutMs: 120_000,
-  });
+  const stack = space.own(
+    await startStack({
+      port: await freePort(),
+      teacher: { port: await freePort(), latencyMs: settings.teacherLatencyMs },
+      adminToken: token,
+      vars: settings.vars,
+      persistTo: join(workDir, "state"),
+      stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
+      readyTimeoutMs: 120_000,
+    }),
+  );
   const url = stack.gatewayUrl;
   const total = requestCount(settings.ratePerS, settings.durationS);
   log(
@@ -188,6 +184,6 @@ try {
 } catch (error) {
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 } finally {
-  await cleanup();
+  await space.cleanup();
 }
 process.exit(exitCode);
