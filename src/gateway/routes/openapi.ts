@@ -4,6 +4,7 @@ import { adminComponents, adminPaths, adminSecuritySchemes } from "../admin/open
 import type { GatewayConfig } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { metricsPaths, metricsSecuritySchemes } from "../metrics/openapi.ts";
+import { clientKeySecuritySchemes, withClientKeys } from "../middleware/api-key/openapi.ts";
 import { ClassifyResponse, ClassifyResult, requestSchemasFor } from "../schemas/classify.ts";
 import { ErrorResponse } from "../schemas/error.ts";
 import { HealthResponse, ModelDetail, ModelList } from "../schemas/models.ts";
@@ -74,7 +75,7 @@ export function openApiDocument(config: GatewayConfig): Json {
       version: "1.0.0",
       description: `Edge text classification: a distilled student answers, a teacher is asked when it is unsure. Limits of this deployment: ${limits.maxBatch} texts per request, ${limits.maxTextChars} characters per text, ${limits.maxBodyBytes} bytes per body. Every response carries x-request-id.`,
     },
-    paths: {
+    paths: withClientKeys(config.access.clientAuth, {
       "/v1/classify": {
         post: {
           summary: "Classify one text or a batch",
@@ -117,10 +118,10 @@ export function openApiDocument(config: GatewayConfig): Json {
       },
       ...metricsPaths,
       ...adminPaths(config.registry.maxUploadBytes),
-    },
+    }),
     components: {
       schemas: componentSchemas(config),
-      securitySchemes: { ...adminSecuritySchemes, ...metricsSecuritySchemes },
+      securitySchemes: { ...adminSecuritySchemes, ...metricsSecuritySchemes, ...clientKeySecuritySchemes },
     },
   };
 }

@@ -54,6 +54,26 @@ describe("client API keys", () => {
     await expectError(await app.request("/v1/models", { headers: basic }, accessEnv()), 401, "unauthorized");
   });
 
+  it("are stated in /openapi.json only when required: security, 401, 403 and 429 on /v1 and /v2", async () => {
+    type Doc = { paths: Record<string, Record<string, { security?: unknown; responses: object }>> };
+    const doc = async (env: Parameters<typeof app.request>[2]) =>
+      (await (await app.request("/openapi.json", {}, env)).json()) as Doc;
+    const required = await doc(accessEnv());
+    for (const [path, method] of [
+      ["/v1/classify", "post"],
+      ["/v1/models", "get"],
+      ["/v2/models/{name}/infer", "post"],
+    ] as const) {
+      const op = required.paths[path]![method]!;
+      expect(op.security, path).toEqual([{ clientKey: [] }, { clientKeyHeader: [] }]);
+      expect(Object.keys(op.responses), path).toEqual(expect.arrayContaining(["401", "403", "429"]));
+    }
+    expect(required.paths["/healthz"]!.get!.security).toBeUndefined();
+    const open = await doc(accessEnv({ CLIENT_AUTH: "off" }));
+    expect(open.paths["/v1/classify"]!.post!.security).toBeUndefined();
+    expect(Object.keys(open.paths["/v1/classify"]!.post!.responses)).not.toContain("429");
+  });
+
   it("leaves /healthz, /openapi.json, /metrics and /dashboard open", async () => {
     for (const path of ["/healthz", "/openapi.json", "/metrics", "/dashboard"]) {
       const res = await app.request(path, {}, accessEnv());
