@@ -204,6 +204,17 @@ describe("GET /admin/hard-examples", () => {
     expect(indexed).toBe(3);
   });
 
+  it("answers HEAD with the count the index matched and no body (how the toolkit polls)", async () => {
+    const res = await app.request(
+      "/admin/hard-examples?model=export-c",
+      { method: "HEAD", headers: auth },
+      adminEnv(),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-hard-examples-indexed")).toBe("3");
+    expect(await res.text()).toBe("");
+  });
+
   it("pages through the index by (ts, id), past the page size, with ties in ts", async () => {
     const many: HardExampleRecord[] = [];
     for (let i = 0; i < 1203; i++) {

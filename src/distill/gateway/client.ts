@@ -70,8 +70,8 @@ export class GatewayClient {
       limit: String(query.limit ?? MAX_EXPORT_LIMIT),
     });
     if (query.since !== undefined) params.set("since", query.since);
-    const res = await this.request("GET", `/admin/hard-examples?${params}`, { admin: true });
-    await res.body?.cancel();
+    // HEAD: the count is a header; nothing is streamed from R2 only to be thrown away.
+    const res = await this.request("HEAD", `/admin/hard-examples?${params}`, { admin: true });
     const header = res.headers.get(INDEXED_HEADER);
     return header !== null && /^[0-9]+$/.test(header) ? Number(header) : null;
   }
