@@ -21,15 +21,15 @@ const { gatewayUrl, teacher, adminToken, adminTokenSource } = stack;
 // A token from the environment is the user's own: say where it is from, do not echo it.
 const adminLine =
   adminTokenSource === "generated"
-    ? `admin    export ADMIN_TOKEN=${adminToken}   (generated for this run; set ADMIN_TOKEN to choose one)`
-    : `admin    token from $ADMIN_TOKEN${adminToken.length < 32 ? " — shorter than 32 characters: /admin is DISABLED" : ""}`;
+    ? `admin     export ADMIN_TOKEN=${adminToken}   (generated for this run; set ADMIN_TOKEN to choose one)`
+    : `admin     token from $ADMIN_TOKEN${adminToken.length < 32 ? " — shorter than 32 characters: /admin is DISABLED" : ""}`;
 process.stdout.write(
   [
     "",
-    `gateway  ${gatewayUrl}`,
+    `gateway   ${gatewayUrl}`,
     `dashboard ${gatewayUrl}/dashboard   (sign in with the admin token)`,
-    `metrics  ${gatewayUrl}/metrics`,
-    `teacher  ${teacher.url} (KServe V2 and OpenAI chat completions: ${teacher.models.join(", ")})`,
+    `metrics   ${gatewayUrl}/metrics`,
+    `teacher   ${teacher.url} (KServe V2 and OpenAI chat completions: ${teacher.models.join(", ")})`,
     adminLine,
     "",
     "try:",
