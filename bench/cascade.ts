@@ -17,7 +17,7 @@ import {
   type ModelCascade,
   writeCascadeReport,
 } from "./cascade/report.ts";
-import { machine } from "./common/machine.ts";
+import { provenance } from "./common/machine.ts";
 
 const MODELS = ["models/clinc150", "models/sms-spam"] as const;
 
@@ -73,9 +73,7 @@ for (const dir of MODELS) {
 }
 
 const results: CascadeResults = {
-  command: ["npm run bench:cascade", ...(args.length > 0 ? ["--", ...args] : [])].join(" "),
-  date: new Date().toISOString().slice(0, 10),
-  machine: machine(["onnxruntime-node", "onnxruntime-web", "zod"]),
+  ...provenance("bench:cascade", args, ["onnxruntime-node", "onnxruntime-web", "zod"]),
   prices: {
     teacherPer1k,
     studentPerMillion,

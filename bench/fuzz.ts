@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { z } from "zod";
 import { freePort, startStack } from "../src/stack.ts";
-import { machine } from "./common/machine.ts";
+import { provenance } from "./common/machine.ts";
 import { scratch } from "./common/scratch.ts";
 import { totals } from "./fuzz/check.ts";
 import { httpExec } from "./fuzz/exec.ts";
@@ -132,9 +132,7 @@ try {
   const pass = run.failures.length === 0 && unreached.length === 0 && rig.flushFailures.length === 0;
   await writeFuzzReport(
     {
-      command: ["npm run bench:fuzz", ...(args.length > 0 ? ["--", ...args] : [])].join(" "),
-      date: new Date().toISOString().slice(0, 10),
-      machine: machine(["fast-check", "wrangler", "hono", "zod"]),
+      ...provenance("bench:fuzz", args, ["fast-check", "wrangler", "hono", "zod"]),
       seed,
       cases: run.cases,
       lanes,

@@ -20,7 +20,7 @@ import { loadPackage } from "../src/distill/package/files.ts";
 import { bytes } from "../src/distill/report/format.ts";
 import { mdTable } from "../src/distill/report/md.ts";
 import { freePort, OFFLINE_ENV, startStack } from "../src/stack.ts";
-import { machine } from "./common/machine.ts";
+import { type Machine, provenance } from "./common/machine.ts";
 import { scratch } from "./common/scratch.ts";
 import { sectionMarkers, writeReport } from "./common/section.ts";
 
@@ -83,7 +83,7 @@ interface BundleFile {
 interface HttpResults {
   command: string;
   date: string;
-  machine: ReturnType<typeof machine>;
+  machine: Machine;
   settings: {
     durationS: number;
     warmupS: number;
@@ -401,9 +401,7 @@ try {
   });
 
   const results: HttpResults = {
-    command: ["npm run bench:http", ...(args.length > 0 ? ["--", ...args] : [])].join(" "),
-    date: new Date().toISOString().slice(0, 10),
-    machine: machine(["autocannon", "wrangler", "hono", "onnxruntime-web", "zod"]),
+    ...provenance("bench:http", args, ["autocannon", "wrangler", "hono", "onnxruntime-web", "zod"]),
     settings: {
       durationS: duration,
       warmupS: warmup,

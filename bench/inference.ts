@@ -16,7 +16,7 @@ import { loadDataset } from "../src/distill/data/index.ts";
 import { LoadOptionsSchema } from "../src/distill/data/options.ts";
 import { loadPackage, sha256 } from "../src/distill/package/files.ts";
 import { freePort } from "../src/stack.ts";
-import { machine } from "./common/machine.ts";
+import { provenance } from "./common/machine.ts";
 import {
   type Call,
   type Engine,
@@ -182,9 +182,7 @@ try {
   };
   const arch = manifest.onnx.architecture;
   const results: InferenceResults = {
-    command: ["npm run bench:inference", ...(args.length > 0 ? ["--", ...args] : [])].join(" "),
-    date: new Date().toISOString().slice(0, 10),
-    machine: machine(["onnxruntime-node", "onnxruntime-web", "wrangler", "zod"]),
+    ...provenance("bench:inference", args, ["onnxruntime-node", "onnxruntime-web", "wrangler", "zod"]),
     settings: {
       modelDir: MODEL_DIR,
       model: manifest.name,

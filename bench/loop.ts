@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadTeacherPackage } from "../src/distill/pipeline/teacher-package.ts";
 import { freePort, startStack } from "../src/stack.ts";
-import { machine } from "./common/machine.ts";
+import { provenance } from "./common/machine.ts";
 import { loopData } from "./loop/data.ts";
 import { teacherOnTest } from "./loop/measure.ts";
 import { writeLoopReport } from "./loop/report.ts";
@@ -97,9 +97,13 @@ try {
   );
   const outcome = outcomeOf(rounds, 0.4);
   const results: LoopResults = {
-    command: `npm run bench:loop${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
-    date: new Date().toISOString().slice(0, 10),
-    machine: machine(["onnxruntime-node", "onnxruntime-web", "wrangler", "hono", "zod"]),
+    ...provenance("bench:loop", process.argv.slice(2), [
+      "onnxruntime-node",
+      "onnxruntime-web",
+      "wrangler",
+      "hono",
+      "zod",
+    ]),
     config: {
       baseFraction: num("fraction"),
       every: config.every,

@@ -14,7 +14,7 @@ import { mulberry32, shuffleInPlace } from "../src/core/random.ts";
 import { loadDataset } from "../src/distill/data/index.ts";
 import { GatewayClient } from "../src/distill/gateway/client.ts";
 import { freePort, startStack } from "../src/stack.ts";
-import { machine } from "./common/machine.ts";
+import { provenance } from "./common/machine.ts";
 import { scratch } from "./common/scratch.ts";
 import { waitForIndex } from "./loop/stream.ts";
 import { type FlapState, flapTeacher } from "./soak/flap.ts";
@@ -165,9 +165,7 @@ try {
   const pass = soakPasses(requests, logCheck);
   await writeSoakReport(
     {
-      command: ["npm run bench:soak", ...(args.length > 0 ? ["--", ...args] : [])].join(" "),
-      date: new Date().toISOString().slice(0, 10),
-      machine: machine(["wrangler", "hono", "onnxruntime-web", "zod"]),
+      ...provenance("bench:soak", args, ["wrangler", "hono", "onnxruntime-web", "zod"]),
       settings,
       maxSendLagMs: run.maxSendLagMs,
       loadSeconds,

@@ -42,3 +42,16 @@ export function machine(packages: readonly string[]): Machine {
     commit,
   };
 }
+
+/** What every result file opens with: the command as rerun (flags included), the day and the machine. */
+export function provenance(
+  script: string,
+  args: readonly string[],
+  packages: readonly string[],
+): { command: string; date: string; machine: Machine } {
+  return {
+    command: [`npm run ${script}`, ...(args.length > 0 ? ["--", ...args] : [])].join(" "),
+    date: new Date().toISOString().slice(0, 10),
+    machine: machine(packages),
+  };
+}

@@ -1,8 +1,8 @@
 import { applyD1Migrations } from "cloudflare:test";
-import { Validator } from "@cfworker/json-schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promote } from "../../src/gateway/registry/pointer.ts";
 import { PointerStore } from "../../src/gateway/registry/pointers.ts";
+import { componentValidator } from "../helpers/openapi.ts";
 import {
   adminEnv,
   app,
@@ -299,12 +299,7 @@ describe("GET /openapi.json", () => {
     const op = doc.paths["/admin/stats"]?.get;
     expect(op?.security).toEqual([{ adminToken: [] }]);
     expect(op?.parameters?.map((p) => p.name)).toEqual(["model", "version", "hours", "top", "until"]);
-    const validator = new Validator(
-      { $ref: "https://gateway.test/openapi.json#/components/schemas/StatsResponse" },
-      "2020-12",
-      false,
-    );
-    validator.addSchema(doc as never, "https://gateway.test/openapi.json");
+    const validator = componentValidator(doc, "StatsResponse");
     const answer = await stats(AT);
     expect(validator.validate(answer).valid).toBe(true);
     expect(validator.validate({ ...answer, hourly: [{ hour: "yesterday" }] }).valid).toBe(false);

@@ -1,6 +1,5 @@
 import { applyD1Migrations, type D1Migration } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
-import { Validator } from "@cfworker/json-schema";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { HardExampleRecord, type HardExampleRoute } from "../../src/core/hard-example.ts";
 import { ModelManifest } from "../../src/core/manifest.ts";
@@ -14,6 +13,7 @@ import { MAX_PREVIOUS, promote, rollback } from "../../src/gateway/registry/poin
 import { VersionStore } from "../../src/gateway/registry/versions.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { ModelList } from "../../src/gateway/schemas/models.ts";
+import { componentValidator } from "../helpers/openapi.ts";
 import { expectError, kserveTeacher, post } from "./gateway-helpers.ts";
 
 /**
@@ -552,15 +552,7 @@ describe("GET /openapi.json", () => {
     ] as const)
       expect(doc.paths[route]?.[method]?.security, route).toEqual([{ adminToken: [] }]);
     expect(doc.components.securitySchemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });
-    const validator = (id: string) => {
-      const v = new Validator(
-        { $ref: `https://gateway.test/openapi.json#/components/schemas/${id}` },
-        "2020-12",
-        false,
-      );
-      v.addSchema(doc as never, "https://gateway.test/openapi.json");
-      return v;
-    };
+    const validator = (id: string) => componentValidator(doc, id);
     const models = await (await get("/admin/models")).json();
     expect(validator("ModelStates").validate(models).valid).toBe(true);
     expect(validator("PromoteRequest").validate({ version: "1.0.0", canary_percent: 5 }).valid).toBe(true);

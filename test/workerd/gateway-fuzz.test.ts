@@ -1,11 +1,12 @@
 /// <reference types="vite/client" />
-import { Validator } from "@cfworker/json-schema";
+
 import fc from "fast-check";
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../src/gateway/app.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { ErrorResponse } from "../../src/gateway/schemas/error.ts";
 import { classifyRequests, DEFAULT_MAX_BODY_BYTES, SERVED_MODELS } from "../helpers/fuzz-bodies.ts";
+import { componentValidator } from "../helpers/openapi.ts";
 import { envWith, kserveTeacher } from "./gateway-helpers.ts";
 
 /**
@@ -24,14 +25,9 @@ const env = envWith();
 /** The shared generator (test/helpers/fuzz-bodies.ts), also used by `npm run bench:fuzz`. */
 const requests = classifyRequests(MAX_BODY_BYTES);
 
-async function requestSchema(): Promise<Validator> {
+async function requestSchema() {
   const doc = await (await app.request("/openapi.json", {}, env)).json();
-  const v = new Validator(
-    { $ref: "https://gateway.test/openapi.json#/components/schemas/ClassifyRequest" },
-    "2020-12",
-  );
-  v.addSchema(doc as never, "https://gateway.test/openapi.json");
-  return v;
+  return componentValidator(doc, "ClassifyRequest");
 }
 
 describe(`POST /v1/classify under ${RUNS} generated bodies`, () => {

@@ -1,5 +1,4 @@
 import { exports } from "cloudflare:workers";
-import { Validator } from "@cfworker/json-schema";
 import { describe, expect, inject, it, vi } from "vitest";
 import { createApp } from "../../src/gateway/app.ts";
 import { parseConfig } from "../../src/gateway/config.ts";
@@ -13,6 +12,7 @@ import {
   Ready,
   ServerMetadata,
 } from "../../src/gateway/schemas/v2.ts";
+import { componentValidator } from "../helpers/openapi.ts";
 import { envWith, expectError, kserveTeacher, post } from "./gateway-helpers.ts";
 
 /**
@@ -307,15 +307,7 @@ describe("GET /openapi.json", () => {
     return (await res.json()) as Doc;
   };
   /** A validator for one component, resolving $refs inside the document. */
-  const validatorFor = (doc: Doc, id: string) => {
-    const v = new Validator(
-      { $ref: `https://gateway.test/openapi.json#/components/schemas/${id}` },
-      "2020-12",
-      false,
-    );
-    v.addSchema(doc as unknown as Record<string, unknown> as never, "https://gateway.test/openapi.json");
-    return v;
-  };
+  const validatorFor = (doc: Doc, id: string) => componentValidator(doc, id);
 
   it("is an OpenAPI 3.1 document with every route and resolvable references", async () => {
     const doc = await getDoc();

@@ -1,5 +1,5 @@
-import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
+import { componentValidator } from "../../../../test/helpers/openapi.ts";
 import {
   accessEnv,
   admin,
@@ -161,15 +161,7 @@ describe("GET /openapi.json", () => {
       ["/admin/keys/{id}", "delete"],
     ] as const)
       expect(doc.paths[route]?.[method]?.security, `${method} ${route}`).toEqual([{ adminToken: [] }]);
-    const validator = (id: string) => {
-      const v = new Validator(
-        { $ref: `https://gateway.test/openapi.json#/components/schemas/${id}` },
-        "2020-12",
-        false,
-      );
-      v.addSchema(doc as never, "https://gateway.test/openapi.json");
-      return v;
-    };
+    const validator = (id: string) => componentValidator(doc, id);
     const created = await createKey(app, accessEnv(), "documented");
     expect(validator("CreatedKey").validate(created).valid).toBe(true);
     const revoked = await (await app.request(`/admin/keys/${created.id}`, del, accessEnv())).json();
