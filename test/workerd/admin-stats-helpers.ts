@@ -6,7 +6,7 @@ import type { ModelManifest } from "../../src/core/manifest.ts";
 import { StatsResponse } from "../../src/gateway/admin/stats/schema.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
-import { sha256Hex } from "../../src/gateway/hardlog/record.ts";
+import { sha256Hex } from "../../src/core/digest.ts";
 import { indexStatement } from "../../src/gateway/hardlog/storage.ts";
 import type { AnswerSource } from "../../src/gateway/metrics/events.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";

@@ -1,6 +1,7 @@
 import { applyD1Migrations, type D1Migration } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { sha256Hex } from "../../src/core/digest.ts";
 import { HardExampleRecord, type HardExampleRoute } from "../../src/core/hard-example.ts";
 import { ModelManifest } from "../../src/core/manifest.ts";
 import { ModelState } from "../../src/gateway/admin/models/schemas.ts";
@@ -15,6 +16,7 @@ import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { ModelList } from "../../src/gateway/schemas/models.ts";
 import { componentValidator } from "../helpers/openapi.ts";
 import { expectError, kserveTeacher, post } from "./gateway-helpers.ts";
+import { fakeRecord } from "./hard-example-fixtures.ts";
 
 /**
  * The admin side with miniflare's real D1, R2 and KV (wrangler.toml bindings): the hard-example export
@@ -38,41 +40,12 @@ const adminEnv = (extra: Env = {}): Env => ({
 const app = createApp({ teacher: () => kserveTeacher(inject("teachers").healthy) });
 const get = (path: string, env = adminEnv()) => app.request(path, { headers: auth }, env);
 
-async function sha256Hex(data: string | ArrayBuffer | Uint8Array): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The hard-example export
 
-let seq = 0;
-async function record(
-  model: string,
-  ts: string,
-  route: HardExampleRoute,
-  extra: Partial<HardExampleRecord> = {},
-) {
-  const text = `text ${model} ${seq++}`;
-  return HardExampleRecord.parse({
-    id: await sha256Hex(`${model}\n${text}`),
-    ts,
-    model,
-    version: "1.0.0",
-    text,
-    redactions: {},
-    student: { label: "a", confidence: 0.4, probs: [0.4, 0.6] },
-    teacher:
-      route === "degraded"
-        ? null
-        : { label: "b", confidence: 0.9, probs: [0.1, 0.9], protocol: "kserve-v2", latency_ms: 12 },
-    route,
-    reason: route === "degraded" ? "timeout" : "low_confidence",
-    request_id: `req-${seq}`,
-    ...extra,
-  });
-}
+/** A record of `model` at `ts` on `route`, with a text of its own. */
+const record = (model: string, ts: string, route: HardExampleRoute, extra: Partial<HardExampleRecord> = {}) =>
+  fakeRecord(model, { ts, route, ...extra });
 
 /** One consumer batch: a JSONL object under hard-examples/{model}/{day}/{batchId}.jsonl. */
 async function writeObject(lines: (HardExampleRecord | string)[], batch: string): Promise<string> {

@@ -8,17 +8,18 @@ import {
 } from "cloudflare:test";
 import { exports, env as workerEnv } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { sha256Hex } from "../../src/core/digest.ts";
 import { normalizeText } from "../../src/core/featurizer.ts";
 import { HardExampleRecord } from "../../src/core/hard-example.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
 import { backoffSeconds } from "../../src/gateway/hardlog/consumer.ts";
-import { sha256Hex } from "../../src/gateway/hardlog/record.ts";
 import worker from "../../src/gateway/index.ts";
 import { isUsageKind } from "../../src/gateway/metrics/usage-schema.ts";
 import type { TeacherPort } from "../../src/gateway/router/port.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { envWith, expectError, kserveTeacher, post } from "./gateway-helpers.ts";
+import { fakeRecord } from "./hard-example-fixtures.ts";
 
 /**
  * The hard-example log inside workerd with miniflare's real Queues, R2 and D1 (bindings from
@@ -225,25 +226,9 @@ describe("producer: records from the router, sent in ctx.waitUntil", () => {
 // ---------------------------------------------------------------------------------------------------
 // The consumer
 
-const STUDENT = { label: "a", confidence: 0.4, probs: [0.4, 0.35, 0.25] };
 let seq = 0;
 /** A valid record of `model` with a text of its own. */
-async function record(model: string, ts = "2026-05-01T10:00:00.000Z"): Promise<HardExampleRecord> {
-  const text = `text ${++seq} ${crypto.randomUUID()}`;
-  return HardExampleRecord.parse({
-    id: await sha256Hex(`${model}\n${text}`),
-    ts,
-    model,
-    version: "1.0.0",
-    text,
-    redactions: {},
-    student: STUDENT,
-    teacher: { label: "b", confidence: 0.9, probs: null, protocol: "kserve-v2", latency_ms: 12 },
-    route: "teacher",
-    reason: "below_threshold",
-    request_id: "req-1",
-  });
-}
+const record = (model: string, ts = "2026-05-01T10:00:00.000Z") => fakeRecord(model, { ts });
 
 // What createMessageBatch takes and getQueueResult gives (the workers-types entry this project uses has
 // no names for them).

@@ -1,3 +1,4 @@
+import { sha256Hex } from "../../core/digest.ts";
 import { normalizeText } from "../../core/featurizer.ts";
 import { HardExampleRecord, type HardExampleRoute } from "../../core/hard-example.ts";
 import type { ModelManifest } from "../../core/manifest.ts";
@@ -26,11 +27,6 @@ export interface RecordInput {
   /** When the request was answered. */
   at: Date;
   redaction: RedactionMode;
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The id of a (model, logged text) pair. */

@@ -1,5 +1,5 @@
+import { sha256Hex } from "../../core/digest.ts";
 import type { HardExampleRecord } from "../../core/hard-example.ts";
-import { sha256Hex } from "./record.ts";
 
 /**
  * Where records live: JSONL objects in R2, one row per example id in D1.

@@ -1,3 +1,4 @@
+import { sha256Hex } from "../../core/digest.ts";
 import type { ModelManifest } from "../../core/manifest.ts";
 import type { EmbeddingBagWeights } from "../../core/model.ts";
 import { readEnsembleWeights } from "../../core/onnx-weights.ts";
@@ -29,15 +30,10 @@ interface Entry {
 const opening = new Map<string, Promise<Entry>>();
 const ready = new Map<string, Entry>();
 
-async function digestHex(bytes: ArrayBuffer): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 async function open(label: string, manifest: ModelManifest, source: ModelPackage["onnx"]): Promise<Entry> {
   const bytes = typeof source === "function" ? await source() : source;
   // The manifest pins the graph it was evaluated with; serving other bytes would serve other numbers.
-  if (bytes.byteLength !== manifest.onnx.bytes || (await digestHex(bytes)) !== manifest.onnx.sha256)
+  if (bytes.byteLength !== manifest.onnx.bytes || (await sha256Hex(bytes)) !== manifest.onnx.sha256)
     throw new Error(`model ${label}: student.onnx does not match manifest.onnx (bytes/sha256)`);
   return { bytes, session: await createSession(bytes), serial: createSerial(), released: false };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sha256Hex } from "../../core/digest.ts";
 import { normalizeText } from "../../core/featurizer.ts";
 import type { TeacherAnswer, TeacherCacheScope } from "./types.ts";
 
@@ -29,11 +30,6 @@ const CachedAnswer = z.object({
 /** `caches.default`, or null outside workerd (Node tests of code that uses the client). */
 function defaultCache(): Cache | null {
   return typeof caches === "undefined" ? null : caches.default;
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export async function cacheKey(scope: TeacherCacheScope, teacher: string, text: string): Promise<string> {

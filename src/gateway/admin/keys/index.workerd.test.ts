@@ -8,7 +8,7 @@ import {
   gatewayApp,
 } from "../../../../test/workerd/access-helpers.ts";
 import { expectError, post } from "../../../../test/workerd/gateway-helpers.ts";
-import { sha256Hex } from "../../hardlog/record.ts";
+import { sha256Hex } from "../../../core/digest.ts";
 import { CreatedKey, KeyInfo, KeyList } from "./schemas.ts";
 
 /**

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { sha256Hex } from "../../../core/digest.ts";
 import { ModelManifest } from "../../../core/manifest.ts";
 import type { AppContext, AppEnv } from "../../context.ts";
 import { ApiError, describeIssues } from "../../errors.ts";
@@ -62,11 +63,6 @@ async function readParts(c: AppContext): Promise<{ manifestText: string; onnx: A
     manifestText: typeof manifest === "string" ? manifest : await manifest.text(),
     onnx: await onnx.arrayBuffer(),
   };
-}
-
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function parseManifest(text: string, name: string, version: string): ModelManifest {

@@ -1,11 +1,11 @@
-import { sha256Hex } from "../../hardlog/record.ts";
+import { sha256Hex } from "../../../core/digest.ts";
 
 /**
  * A client API key: "apk_" and 32 random bytes in base64url (43 characters). Shown once when made; the
  * gateway keeps only its SHA-256, so a leaked KV namespace gives away no working key. A plain hash (no
  * salt, no slow KDF) is enough: the keys are 256-bit random, not guessable passwords.
  */
-export const KEY_PREFIX = "apk_";
+const KEY_PREFIX = "apk_";
 const KEY_PATTERN = /^apk_[A-Za-z0-9_-]{43}$/;
 
 function base64url(bytes: Uint8Array): string {

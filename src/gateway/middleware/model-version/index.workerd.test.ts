@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../../core/digest.ts";
 import { BUNDLED_MODELS } from "../../models/bundled.ts";
 import { ModelCatalog } from "../../models/catalog.ts";
 import { ModelRegistry } from "../../models/registry.ts";
@@ -140,10 +141,6 @@ describe("the pointer cache", () => {
 });
 
 describe("the session cache", () => {
-  async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-    return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
   /** The sms-spam graph with an unknown protobuf field appended: the same model, another SHA-256. */
   async function variant(i: number) {
     const onnx = BUNDLED_MODELS["sms-spam"]!.onnx as ArrayBuffer;
