@@ -11,7 +11,7 @@ import type { AnsweredBatch, TextAnswer } from "./events.ts";
  * written as one point per (source, reason) with the mean score and the number of texts in double 5.
  * Writes are fire-and-forget; a failing write is logged and never fails the request.
  */
-export const MAX_POINTS = 250;
+const MAX_POINTS = 250;
 
 function point(batch: AnsweredBatch, answer: TextAnswer, requestMs: number, texts = 1) {
   return {
@@ -19,7 +19,8 @@ function point(batch: AnsweredBatch, answer: TextAnswer, requestMs: number, text
     doubles: [
       answer.score,
       batch.studentMs,
-      answer.askedTeacher ? (batch.teacherMs ?? 0) : 0,
+      // Every source but the confident student went to the teacher (answered, cached or failed).
+      answer.source !== "student" ? (batch.teacherMs ?? 0) : 0,
       requestMs,
       texts,
     ],

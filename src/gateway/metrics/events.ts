@@ -18,8 +18,6 @@ export interface TextAnswer {
   reason: string | null;
   /** The student's routing score (the manifest's score kind). */
   score: number;
-  /** Whether the text went to the teacher (answered, cached or failed). */
-  askedTeacher: boolean;
 }
 
 export interface AnsweredBatch {
@@ -48,7 +46,6 @@ export function answeredBatch(
       source,
       reason: result.degraded ? (result.reason ?? "unknown") : null,
       score: verdicts[i]!.score,
-      askedTeacher: source !== "student",
     };
   });
   return {

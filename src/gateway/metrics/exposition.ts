@@ -34,7 +34,7 @@ export function checkName(name: string, kind: "metric" | "label"): string {
 }
 
 /** HELP text: backslash and line feed are escaped. */
-export const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 
 /** Label values: backslash, double quote and line feed are escaped. */
 export const escapeLabelValue = (value: string): string =>

@@ -1,7 +1,8 @@
 import type { BreakerState } from "../teacher/guard.ts";
-import type { AnsweredBatch } from "./events.ts";
+import { ANSWER_SOURCES, type AnsweredBatch, countSources } from "./events.ts";
 import type { MetricFamily } from "./exposition.ts";
 import { Counter, Histogram } from "./instruments.ts";
+import { SCORE_BINS } from "./usage-schema.ts";
 
 /**
  * The gateway's Prometheus metrics, per model and version, as one isolate saw them. Every HELP says so:
@@ -19,8 +20,8 @@ const ms = (value: number) => value / 1000;
 const STUDENT_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const TEACHER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const REQUEST_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-// The 20 bins of the D1 usage histogram (migrations/0002_usage.sql), as upper bounds.
-const SCORE_BUCKETS = Array.from({ length: 20 }, (_, i) => (i + 1) / 20);
+// The bins of the D1 usage histogram (migrations/0002_usage.sql), as upper bounds.
+const SCORE_BUCKETS = Array.from({ length: SCORE_BINS }, (_, i) => (i + 1) / SCORE_BINS);
 
 /** A model's teacher breaker, read at scrape time. */
 export interface BreakerReading {
@@ -92,15 +93,19 @@ export class GatewayMetrics {
     this.requestSeconds.observe([model, version, endpoint], ms(requestMs));
     this.studentSeconds.observe([model, version], ms(batch.studentMs));
     if (batch.teacherMs !== null) this.teacherSeconds.observe([model, version], ms(batch.teacherMs));
-    let studentOnly = 0;
-    for (const answer of batch.answers) {
-      this.answers.inc([model, version, endpoint, answer.source]);
-      this.scores.observe([model, version, batch.scoreKind], answer.score);
-      if (answer.source === "degraded")
-        this.teacherFailures.inc([model, version, answer.reason ?? "unknown"]);
-      if (answer.source === "student") studentOnly++;
-    }
-    this.moneySaved.inc([model, version], studentOnly * pricePerCall);
+    // Per source and per series, not per text: a batch may hold thousands of texts (MAX_BATCH).
+    const sources = countSources(batch.answers);
+    for (const source of ANSWER_SOURCES)
+      if (sources[source] > 0) this.answers.inc([model, version, endpoint, source], sources[source]);
+    this.scores.observeAll(
+      [model, version, batch.scoreKind],
+      batch.answers.map((a) => a.score),
+    );
+    if (sources.degraded > 0)
+      for (const answer of batch.answers)
+        if (answer.source === "degraded")
+          this.teacherFailures.inc([model, version, answer.reason ?? "unknown"]);
+    this.moneySaved.inc([model, version], sources.student * pricePerCall);
   }
 
   families(breakers: readonly BreakerReading[]): MetricFamily[] {

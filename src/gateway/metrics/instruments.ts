@@ -70,15 +70,22 @@ export class Histogram extends Instrument<HistogramState> {
   }
 
   observe(values: Values, value: number): void {
+    this.observeAll(values, [value]);
+  }
+
+  /** Many observations of one series: its key is built once, not once per observation. */
+  observeAll(values: Values, observations: Iterable<number>): void {
     const state = this.stateOf(values, () => ({
       counts: new Array<number>(this.buckets.length + 1).fill(0),
       sum: 0,
       count: 0,
     }));
-    const index = this.buckets.findIndex((upper) => value <= upper);
-    state.counts[index === -1 ? this.buckets.length : index]!++;
-    state.sum += value;
-    state.count++;
+    for (const value of observations) {
+      const index = this.buckets.findIndex((upper) => value <= upper);
+      state.counts[index === -1 ? this.buckets.length : index]!++;
+      state.sum += value;
+      state.count++;
+    }
   }
 
   family(): MetricFamily {

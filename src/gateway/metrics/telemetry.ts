@@ -26,10 +26,8 @@ export class IsolateTelemetry {
   readonly usage = new UsageFlusher();
 }
 
-export interface RequestTelemetry {
-  answered(batch: AnsweredBatch): void;
-}
-export type TelemetryVariables = { telemetry?: RequestTelemetry };
+/** Set by a classification route once every text is answered; absent when the request was refused. */
+export type TelemetryVariables = { answered?: AnsweredBatch };
 
 /** Called by a classification route once every text is answered. */
 export function reportAnswers(
@@ -38,16 +36,14 @@ export function reportAnswers(
   texts: readonly string[],
   outcome: ClassifyOutcome,
 ): void {
-  c.var.telemetry?.answered(answeredBatch(endpoint, texts, outcome));
+  c.set("answered", answeredBatch(endpoint, texts, outcome));
 }
 
 export function telemetry(state: IsolateTelemetry): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = now();
-    const seen: { batch?: AnsweredBatch } = {};
-    c.set("telemetry", { answered: (batch) => (seen.batch = batch) });
     await next();
-    observe(c, state, seen.batch ?? null, now() - started);
+    observe(c, state, c.var.answered ?? null, now() - started);
   };
 }
 

@@ -1,4 +1,4 @@
-import type { AnsweredBatch } from "./events.ts";
+import { ANSWER_SOURCES, type AnsweredBatch, countSources } from "./events.ts";
 import {
   MAX_USAGE_ROWS,
   scoreBin,
@@ -36,14 +36,25 @@ export class UsageBuffer {
     return this.counts.size === 0 && this.scores.size === 0;
   }
 
-  /** One answer per text, in the UTC hour of `at`. */
+  /** One answer per text, in the UTC hour of `at`; summed per row first, so keys are built per row, not per text. */
   add(batch: AnsweredBatch, at: Date): void {
     const hour = at.toISOString().slice(0, 13);
     const { model, version, endpoint } = batch;
+    const sources = countSources(batch.answers);
+    for (const source of ANSWER_SOURCES) {
+      const n = sources[source];
+      if (n > 0) {
+        const count: UsageCount = { hour, model, version, endpoint, source, n };
+        add(this.counts, countKey(count), count);
+      }
+    }
+    const bins = new Map<number, number>();
     for (const answer of batch.answers) {
-      const count: UsageCount = { hour, model, version, endpoint, source: answer.source, n: 1 };
-      add(this.counts, countKey(count), count);
-      const score: UsageScore = { hour, model, version, bin: scoreBin(answer.score), n: 1 };
+      const bin = scoreBin(answer.score);
+      bins.set(bin, (bins.get(bin) ?? 0) + 1);
+    }
+    for (const [bin, n] of bins) {
+      const score: UsageScore = { hour, model, version, bin, n };
       add(this.scores, scoreKey(score), score);
     }
   }
@@ -66,18 +77,16 @@ export class UsageBuffer {
  * window), then as many as needed, each with its own flush id.
  */
 export function usageMessages(rows: UsageRows, newId: () => string): UsageMessage[] {
-  const tagged = [
-    ...rows.counts.map((row) => ({ table: "counts" as const, row })),
-    ...rows.scores.map((row) => ({ table: "scores" as const, row })),
-  ];
+  // Rows i..end of the counts followed by the scores: scores' positions are shifted by the counts'.
+  const shift = rows.counts.length;
   const messages: UsageMessage[] = [];
-  for (let i = 0; i < tagged.length; i += MAX_USAGE_ROWS) {
-    const part = tagged.slice(i, i + MAX_USAGE_ROWS);
+  for (let i = 0; i < shift + rows.scores.length; i += MAX_USAGE_ROWS) {
+    const end = i + MAX_USAGE_ROWS;
     messages.push({
       kind: USAGE_KIND,
       flush_id: newId(),
-      counts: part.flatMap((t) => (t.table === "counts" ? [t.row] : [])),
-      scores: part.flatMap((t) => (t.table === "scores" ? [t.row] : [])),
+      counts: rows.counts.slice(i, end),
+      scores: rows.scores.slice(Math.max(0, i - shift), Math.max(0, end - shift)),
     });
   }
   return messages;

@@ -4,7 +4,7 @@ import type { UsageMessage } from "./usage-schema.ts";
  * The consumer's side of the usage counts: a message's rows as D1 statements. `ON CONFLICT DO NOTHING`
  * on primary keys that start with flush_id makes a redelivered message add nothing.
  */
-export function usageStatements(db: D1Database, message: UsageMessage): D1PreparedStatement[] {
+function usageStatements(db: D1Database, message: UsageMessage): D1PreparedStatement[] {
   const counts = message.counts.map((r) =>
     db
       .prepare(

@@ -22,7 +22,6 @@ const batch = (
     source,
     reason: source === "degraded" ? "timeout" : null,
     score: scores[i]!,
-    askedTeacher: source !== "student",
   })),
   studentMs: 1,
   teacherMs: null,
