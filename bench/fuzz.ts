@@ -6,15 +6,14 @@
  * (60, per failure kind), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/fuzz.json).
  */
 
-import { randomBytes, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { z } from "zod";
-import { freePort, startStack } from "../src/stack.ts";
+import { progressLog } from "./common/log.ts";
 import { provenance } from "./common/machine.ts";
-import { scratch } from "./common/scratch.ts";
+import { exitAfter, scratch } from "./common/scratch.ts";
 import { totals } from "./fuzz/check.ts";
 import { httpExec } from "./fuzz/exec.ts";
 import { allTargets, OpenApiDoc, operationsOf } from "./fuzz/openapi-targets.ts";
@@ -50,9 +49,7 @@ const MAX_BODY_BYTES = 65_536;
 const vars = { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) };
 const MAX_SHRUNK_KINDS = 12;
 
-const began = Date.now();
-const log = (line: string) =>
-  process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const { log, seconds } = progressLog();
 
 const ModelList = z.object({ models: z.array(z.object({ name: z.string(), version: z.string() })) });
 
@@ -63,24 +60,9 @@ async function getJson<T>(url: string, schema: z.ZodType<T>): Promise<T> {
 }
 
 const space = await scratch("fuzz");
-const workDir = space.dir;
-
-let exitCode = 1;
-try {
+await exitAfter(space, log, async () => {
   log(`seed ${seed} (rerun with --seed ${seed}), ${cases} cases, ${lanes} in flight`);
-  const token = randomBytes(32).toString("base64url");
-  const stack = space.own(
-    await startStack({
-      port: await freePort(),
-      teacher: { port: await freePort() },
-      adminToken: token,
-      vars,
-      persistTo: join(workDir, "state"),
-      stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
-      readyTimeoutMs: 120_000,
-    }),
-  );
-  const url = stack.gatewayUrl;
+  const { gatewayUrl: url, adminToken: token } = await space.startStack({ vars });
   const doc = await getJson(`${url}/openapi.json`, OpenApiDoc);
   const served = await getJson(`${url}/v1/models`, ModelList);
   const ctx: TargetContext = {
@@ -153,7 +135,7 @@ try {
         })),
       },
       rig,
-      wallSeconds: (Date.now() - began) / 1000,
+      wallSeconds: seconds(),
       pass,
     },
     { markdown: flags.markdown, json: flags.json },
@@ -166,10 +148,5 @@ try {
   log(
     `wrote ${flags.json} and the bench:fuzz section of ${flags.markdown}: ${pass ? "PASS" : "FAIL"} (seed ${seed})`,
   );
-  exitCode = pass ? 0 : 1;
-} catch (error) {
-  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-} finally {
-  await space.cleanup();
-}
-process.exit(exitCode);
+  return pass;
+});

@@ -8,10 +8,9 @@
  * --seed N (42), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/http.json).
  */
 
-import { execFile } from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { loadDataset } from "../src/distill/data/index.ts";
@@ -19,7 +18,8 @@ import { LoadOptionsSchema } from "../src/distill/data/options.ts";
 import { loadPackage } from "../src/distill/package/files.ts";
 import { bytes } from "../src/distill/report/format.ts";
 import { mdTable } from "../src/distill/report/md.ts";
-import { freePort, OFFLINE_ENV, startStack } from "../src/stack.ts";
+import { buildWorkerBundle } from "./common/bundle.ts";
+import { progressLog } from "./common/log.ts";
 import { type Machine, provenance } from "./common/machine.ts";
 import { scratch } from "./common/scratch.ts";
 import { sectionMarkers, writeReport } from "./common/section.ts";
@@ -50,9 +50,7 @@ const warmup = intFlag("warmup", 0);
 const latencyMs = intFlag("latency-ms", 0);
 const seed = intFlag("seed", 0);
 
-const began = Date.now();
-const log = (line: string) =>
-  process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const { log } = progressLog();
 
 type Traffic = "student" | "teacher" | "mix";
 const TRAFFIC: Record<Traffic, string> = {
@@ -206,10 +204,7 @@ async function listFiles(dir: string): Promise<string[]> {
 /** The Worker bundle as `wrangler deploy --dry-run --outdir` writes it: every file, raw and gzipped. */
 async function bundleSize(workDir: string): Promise<HttpResults["bundle"]> {
   const outdir = join(workDir, "bundle");
-  await promisify(execFile)("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
-    env: { ...process.env, ...OFFLINE_ENV },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  await buildWorkerBundle(outdir);
   const files: BundleFile[] = [];
   for (const path of await listFiles(outdir)) {
     const data = await readFile(path);
@@ -321,7 +316,6 @@ function renderSection(r: HttpResults, jsonPath: string): string {
 }
 
 const space = await scratch("http");
-const workDir = space.dir;
 
 try {
   const pkg = await loadPackage(MODEL_DIR);
@@ -335,7 +329,7 @@ try {
   const model = pkg.manifest.name;
 
   log("bundling the Worker (wrangler deploy --dry-run)");
-  const bundle = await bundleSize(workDir);
+  const bundle = await bundleSize(space.dir);
   log(`bundle ${bytes(bundle.bytes)} raw, ${bytes(bundle.gzipBytes)} gzipped`);
 
   // Request logs off: under wrangler dev every console.log line is shipped from workerd to wrangler's
@@ -345,19 +339,13 @@ try {
   log("starting a fresh stack");
   const t0 = performance.now();
   let spawnedAt = Number.NaN;
-  const stack = space.own(
-    await startStack({
-      port: await freePort(),
-      teacher: { port: await freePort(), latencyMs },
-      vars,
-      persistTo: join(workDir, "state"),
-      stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
-      readyTimeoutMs: 120_000,
-      onSpawn: () => {
-        spawnedAt = performance.now();
-      },
-    }),
-  );
+  const stack = await space.startStack({
+    teacher: { latencyMs },
+    vars,
+    onSpawn: () => {
+      spawnedAt = performance.now();
+    },
+  });
   const ready = performance.now();
   const response = await fetch(`${stack.gatewayUrl}/v1/classify`, {
     method: "POST",

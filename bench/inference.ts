@@ -16,7 +16,9 @@ import { loadDataset } from "../src/distill/data/index.ts";
 import { LoadOptionsSchema } from "../src/distill/data/options.ts";
 import { loadPackage, sha256 } from "../src/distill/package/files.ts";
 import { freePort } from "../src/stack.ts";
+import { progressLog } from "./common/log.ts";
 import { provenance } from "./common/machine.ts";
+import { cleanupOnSignal } from "./common/scratch.ts";
 import {
   type Call,
   type Engine,
@@ -70,9 +72,7 @@ const parsedPlan = BenchPlan.safeParse({
 if (!parsedPlan.success) throw new Error(`bench:inference: bad flags\n${z.prettifyError(parsedPlan.error)}`);
 const plan = parsedPlan.data;
 
-const began = performance.now();
-const log = (line: string) =>
-  process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const { log } = progressLog();
 const clock = () => performance.now();
 
 const pkg = await loadPackage(MODEL_DIR);
@@ -147,8 +147,7 @@ const cleanup = async () => {
   await worker.dispose();
   await ortNode.release();
 };
-process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
-process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
+cleanupOnSignal(cleanup);
 try {
   log(`bench Worker up; checking agreement on ${texts.length} texts`);
   const agreement = await checkAgreement(worker);

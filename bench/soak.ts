@@ -7,15 +7,13 @@
  * (90), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/soak.json).
  */
 
-import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { mulberry32, shuffleInPlace } from "../src/core/random.ts";
 import { loadDataset } from "../src/distill/data/index.ts";
 import { GatewayClient } from "../src/distill/gateway/client.ts";
-import { freePort, startStack } from "../src/stack.ts";
+import { progressLog } from "./common/log.ts";
 import { provenance } from "./common/machine.ts";
-import { scratch } from "./common/scratch.ts";
+import { exitAfter, scratch } from "./common/scratch.ts";
 import { waitForIndex } from "./loop/stream.ts";
 import { type FlapState, flapTeacher } from "./soak/flap.ts";
 import { checkLog } from "./soak/log-check.ts";
@@ -61,9 +59,7 @@ const settings = {
   vars: { AUDIT_RATE: "0", BREAKER_COOLDOWN_MS: "1000" },
 };
 
-const began = Date.now();
-const log = (line: string) =>
-  process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const { log } = progressLog();
 
 /** CLINC150's test texts, shuffled once: the bases the unique tags are appended to. */
 async function baseTexts(): Promise<string[]> {
@@ -89,24 +85,13 @@ async function classify(
 }
 
 const space = await scratch("soak");
-const workDir = space.dir;
-
-let exitCode = 1;
-try {
+await exitAfter(space, log, async () => {
   const bases = await baseTexts();
-  const token = randomBytes(32).toString("base64url");
-  log(`starting a fresh stack (state in ${workDir})`);
-  const stack = space.own(
-    await startStack({
-      port: await freePort(),
-      teacher: { port: await freePort(), latencyMs: settings.teacherLatencyMs },
-      adminToken: token,
-      vars: settings.vars,
-      persistTo: join(workDir, "state"),
-      stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
-      readyTimeoutMs: 120_000,
-    }),
-  );
+  log(`starting a fresh stack (state in ${space.dir})`);
+  const stack = await space.startStack({
+    teacher: { latencyMs: settings.teacherLatencyMs },
+    vars: settings.vars,
+  });
   const url = stack.gatewayUrl;
   const total = requestCount(settings.ratePerS, settings.durationS);
   log(
@@ -152,7 +137,7 @@ try {
   );
 
   log(`waiting (at most ${settings.drainTimeoutS} s) for the index to reach ${requests.escalations} records`);
-  const client = new GatewayClient(url, token);
+  const client = new GatewayClient(url, stack.adminToken);
   const drainStart = performance.now();
   await waitForIndex(client, MODEL, requests.escalations, settings.drainTimeoutS * 1000, log);
   const waitedS = (performance.now() - drainStart) / 1000;
@@ -178,10 +163,5 @@ try {
   );
   log(`wrote ${flags.json} and the bench:soak section of ${flags.markdown}: ${pass ? "PASS" : "FAIL"}`);
   for (const failure of requests.failures) log(`  failed: ${failure}`);
-  exitCode = pass ? 0 : 1;
-} catch (error) {
-  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-} finally {
-  await space.cleanup();
-}
-process.exit(exitCode);
+  return pass;
+});

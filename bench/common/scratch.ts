@@ -1,7 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Stack } from "../../src/stack.ts";
+import { freePort, type Stack, type StackOptions, startStack } from "../../src/stack.ts";
+import type { TeacherServerOptions } from "../../src/teacher/server.ts";
+
+/** A benchmark's stack: everything but what the scratch space decides (ports, state, output, patience). */
+export type BenchStackOptions = Omit<
+  StackOptions,
+  "port" | "teacher" | "persistTo" | "stdio" | "readyTimeoutMs"
+> & {
+  teacher?: Omit<TeacherServerOptions, "port">;
+};
 
 /**
  * A benchmark's scratch space: a fresh temporary directory (for the stack's state, so every run starts
@@ -10,9 +19,15 @@ import type { Stack } from "../../src/stack.ts";
  */
 export interface Scratch {
   dir: string;
-  /** Hands the started stack over, to be stopped by cleanup. */
-  own(stack: Stack): Stack;
+  /** Starts the stack on free ports with its state in this space (wrangler's output with BENCH_VERBOSE). */
+  startStack(options?: BenchStackOptions): Promise<Stack>;
   cleanup(): Promise<void>;
+}
+
+/** Runs `cleanup` before the process exits on Ctrl-C or SIGTERM. */
+export function cleanupOnSignal(cleanup: () => Promise<void>): void {
+  process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
+  process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
 }
 
 export async function scratch(name: string): Promise<Scratch> {
@@ -22,14 +37,40 @@ export async function scratch(name: string): Promise<Scratch> {
     await stack?.stop();
     await rm(dir, { recursive: true, force: true });
   };
-  process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
-  process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
+  cleanupOnSignal(cleanup);
   return {
     dir,
-    own: (started) => {
-      stack = started;
-      return started;
+    startStack: async ({ teacher, ...options } = {}) => {
+      stack = await startStack({
+        ...options,
+        port: await freePort(),
+        teacher: { ...teacher, port: await freePort() },
+        persistTo: join(dir, "state"),
+        stdio: process.env.BENCH_VERBOSE ? "inherit" : "ignore",
+        readyTimeoutMs: 120_000,
+      });
+      return stack;
     },
     cleanup,
   };
+}
+
+/**
+ * Runs a pass/fail benchmark in its scratch space and exits: 0 if `body` passed, 1 if it failed or threw
+ * (logged), after cleanup either way (explicitly, so no leftover handle keeps the process alive).
+ */
+export async function exitAfter(
+  space: Scratch,
+  log: (line: string) => void,
+  body: () => Promise<boolean>,
+): Promise<never> {
+  let exitCode = 1;
+  try {
+    exitCode = (await body()) ? 0 : 1;
+  } catch (error) {
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  } finally {
+    await space.cleanup();
+  }
+  process.exit(exitCode);
 }

@@ -4,7 +4,7 @@ import { MachineSchema } from "../common/machine.ts";
 import { sectionMarkers, writeReport } from "../common/section.ts";
 import { STREAM_ATTEMPTS } from "./exec.ts";
 
-export const FUZZ_MARKERS = sectionMarkers("fuzz");
+const FUZZ_MARKERS = sectionMarkers("fuzz");
 
 const Body = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("text"), text: z.string() }),

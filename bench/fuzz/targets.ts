@@ -91,7 +91,7 @@ const parameters = fc.oneof(
 );
 
 /** KServe V2 infer bodies: valid ones (shape [n] or [n, 1] matching the data) and near-valid ones. */
-export const inferBodies: fc.Arbitrary<unknown> = (() => {
+const inferBodies: fc.Arbitrary<unknown> = (() => {
   const valid = fc
     .tuple(
       fc.array(nonBlank, { minLength: 1, maxLength: 8 }),

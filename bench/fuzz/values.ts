@@ -7,7 +7,7 @@ import type { BodySpec } from "./case.ts";
  * made from them, and the hostile bodies: content-type lies, bodies over the size limit (with and
  * without Content-Length), invalid UTF-8, deep nesting, prototype-pollution keys, truncated JSON.
  */
-export const PROTO_KEYS = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf"];
+const PROTO_KEYS = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf"];
 
 export const nastyString = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 30 }) },

@@ -28,7 +28,7 @@ export const BenchPlan = z
 export type BenchPlan = z.infer<typeof BenchPlan>;
 
 /** The runtimes compared, in table order; ORT-node is the base of every ratio and the logit reference. */
-export const RUNTIMES = {
+const RUNTIMES = {
   "ort-web-workerd": "onnxruntime-web (WASM) in workerd, the gateway's session",
   "ort-node": "onnxruntime-node in Node",
   "ts-node": "TypeScript forward pass in Node",
@@ -36,7 +36,7 @@ export const RUNTIMES = {
 } as const;
 export const Runtime = z.enum(["ort-web-workerd", "ort-node", "ts-node", "ts-workerd"]);
 export type Runtime = z.infer<typeof Runtime>;
-export const BASE_RUNTIME: Runtime = "ort-node";
+const BASE_RUNTIME: Runtime = "ort-node";
 
 export const Mode = z.enum(["single", "batch"]);
 export type Mode = z.infer<typeof Mode>;

@@ -1,14 +1,13 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { unstable_startWorker } from "wrangler";
 import { OFFLINE_ENV } from "../../src/stack.ts";
+import { buildWorkerBundle } from "../common/bundle.ts";
 import { type LogitsRequest, type TimeRequest, TimeResponse } from "./protocol.ts";
 
 /** The bench Worker's config: bench/inference/wrangler.toml (module rules as the gateway's). */
-export const BENCH_WORKER_CONFIG = "bench/inference/wrangler.toml";
+const BENCH_WORKER_CONFIG = "bench/inference/wrangler.toml";
 
 export interface BenchWorker {
   url: string;
@@ -28,15 +27,6 @@ const BUNDLE_RULES: { type: "CompiledWasm" | "Data"; globs: string[]; fallthroug
   { type: "Data", globs: ["**/*.onnx"], fallthrough: false },
 ];
 
-/** The Worker as it would be deployed (`wrangler deploy --dry-run --outdir`): worker.js and its modules. */
-async function buildBundle(outdir: string): Promise<void> {
-  await promisify(execFile)(
-    "npx",
-    ["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--config", BENCH_WORKER_CONFIG],
-    { env: { ...process.env, ...OFFLINE_ENV }, maxBuffer: 64 * 1024 * 1024 },
-  );
-}
-
 /**
  * Starts bench/inference/worker.ts under real workerd through wrangler's startWorker API (local mode, no
  * persistence, no inspector) on a loopback port. It runs a bundle built once beforehand, not the sources:
@@ -48,7 +38,7 @@ export async function startBenchWorker(port: number): Promise<BenchWorker> {
   const workDir = await mkdtemp(join(tmpdir(), "apprentice-bench-inference-"));
   const outdir = join(workDir, "bundle");
   try {
-    await buildBundle(outdir);
+    await buildWorkerBundle(outdir, BENCH_WORKER_CONFIG);
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
     throw error;

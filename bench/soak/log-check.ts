@@ -26,7 +26,7 @@ export const LogCheck = z.object({
 });
 export type LogCheck = z.infer<typeof LogCheck>;
 
-export function tagOf(text: string): string {
+function tagOf(text: string): string {
   return text.trim().split(/\s+/).at(-1) ?? "";
 }
 

@@ -5,7 +5,7 @@ import { sectionMarkers, writeReport } from "../common/section.ts";
 import { LogCheck } from "./log-check.ts";
 import { Tally } from "./tally.ts";
 
-export const SOAK_MARKERS = sectionMarkers("soak");
+const SOAK_MARKERS = sectionMarkers("soak");
 
 /** What bench/results/soak.json holds (validated before it is written). */
 export const SoakResults = z.object({

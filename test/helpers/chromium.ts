@@ -9,9 +9,9 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
  * path), driven by playwright-core, with a fresh profile per launch and the flags of issue 5: no
  * sandbox (containers), no GPU, and none of the browser's own background traffic.
  */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",

@@ -1,11 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HardExampleRecord } from "../../src/core/hard-example.ts";
 import { StatsResponse } from "../../src/gateway/admin/stats/schema.ts";
-import { freePort, type Stack, startStack } from "../../src/stack.ts";
+import type { Stack } from "../../src/stack.ts";
 import {
   type Browser,
   chromiumMissing,
@@ -21,6 +19,7 @@ import {
   refreshPage,
   visibleExampleIds,
 } from "../helpers/dashboard-page.ts";
+import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
 import { type Sent, sendClincTraffic, uploadClincVersion } from "../helpers/stack-traffic.ts";
 
 /**
@@ -48,8 +47,8 @@ const COLORS = { teacher: [194, 65, 12], bars: [37, 99, 235], saved: [15, 118, 1
 const TITLE = `dashboard in headless Chromium${missing ? ` (skipped: ${missing})` : ""}`;
 
 describe.skipIf(missing !== null)(TITLE, () => {
+  let fresh: FreshStack;
   let stack: Stack;
-  let state: string;
   let browser: Browser;
   let page: Page;
   let problems: PageProblems;
@@ -88,15 +87,11 @@ describe.skipIf(missing !== null)(TITLE, () => {
   }
 
   beforeAll(async () => {
-    state = await mkdtemp(join(tmpdir(), "apprentice-dashboard-"));
-    stack = await startStack({
-      port: await freePort(),
-      teacher: { port: await freePort() },
+    fresh = await startFreshStack("dashboard", {
       // Usage reaches D1 quickly; a quarter of confident answers audited, so agreement has samples.
       vars: { USAGE_FLUSH_MS: "500", AUDIT_RATE: "0.25", REGISTRY_TTL_MS: "1000" },
-      persistTo: state,
-      stdio: process.env.E2E_VERBOSE ? "inherit" : "ignore",
     });
+    stack = fresh.stack;
     sent = await sendClincTraffic(stack.gatewayUrl);
     await uploadClincVersion(stack.gatewayUrl, stack.adminToken, VERSION);
     // Usage counts and hard examples reach D1 through the queue within seconds.
@@ -119,8 +114,7 @@ describe.skipIf(missing !== null)(TITLE, () => {
 
   afterAll(async () => {
     await browser?.close();
-    await stack?.stop();
-    if (state) await rm(state, { recursive: true, force: true });
+    await fresh?.stop();
   });
 
   it("refuses a wrong token with an error and stores nothing", async () => {

@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, type Stack, startStack } from "../../src/stack.ts";
+import type { Stack } from "../../src/stack.ts";
+import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
 
 /**
  * Client access under real `wrangler dev` (its own KV namespace and rate-limiting binding from
@@ -14,8 +12,8 @@ const ORIGIN = "https://app.example.com";
 const LIMIT = 600;
 
 describe("end to end: client API keys, rate limit and CORS under wrangler dev", () => {
+  let fresh: FreshStack;
   let stack: Stack;
-  let state: string;
   const url = (path: string) => `${stack.gatewayUrl}${path}`;
   const admin = () => ({ authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" });
   const classify = (headers: Record<string, string> = {}) =>
@@ -35,19 +33,10 @@ describe("end to end: client API keys, rate limit and CORS under wrangler dev", 
   };
 
   beforeAll(async () => {
-    state = await mkdtemp(join(tmpdir(), "apprentice-e2e-access-"));
-    stack = await startStack({
-      port: await freePort(),
-      teacher: { port: await freePort() },
-      vars: { CLIENT_AUTH: "api-key", CORS_ORIGINS: ORIGIN },
-      persistTo: state,
-      stdio: process.env.E2E_VERBOSE ? "inherit" : "ignore",
-    });
+    fresh = await startFreshStack("e2e-access", { vars: { CLIENT_AUTH: "api-key", CORS_ORIGINS: ORIGIN } });
+    stack = fresh.stack;
   }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-    if (state) await rm(state, { recursive: true, force: true });
-  });
+  afterAll(() => fresh?.stop());
 
   it("classifies with a key made through the admin API, and answers 401 without one", async () => {
     const none = await classify();

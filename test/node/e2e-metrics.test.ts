@@ -1,12 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_TYPE } from "../../src/gateway/metrics/exposition.ts";
 import { ISOLATE_NOTE } from "../../src/gateway/metrics/gateway-metrics.ts";
-import { freePort, OFFLINE_ENV, type Stack, startStack } from "../../src/stack.ts";
+import { OFFLINE_ENV, type Stack } from "../../src/stack.ts";
+import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
 import { parseExposition, sampleValue } from "../helpers/prometheus.ts";
 
 /**
@@ -19,8 +17,8 @@ const TOKEN = "e2e-metrics-token-0123456789";
 const run = promisify(execFile);
 
 describe("end to end: /metrics and usage counts under wrangler dev", () => {
+  let fresh: FreshStack;
   let stack: Stack;
-  let state: string;
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${stack.gatewayUrl}${path}`, {
       method: "POST",
@@ -41,7 +39,7 @@ describe("end to end: /metrics and usage counts under wrangler dev", () => {
       "DB",
       "--local",
       "--persist-to",
-      state,
+      fresh.state,
       "--json",
       "--command",
       sql,
@@ -52,19 +50,12 @@ describe("end to end: /metrics and usage counts under wrangler dev", () => {
   }
 
   beforeAll(async () => {
-    state = await mkdtemp(join(tmpdir(), "apprentice-e2e-metrics-"));
-    stack = await startStack({
-      port: await freePort(),
-      teacher: { port: await freePort() },
-      persistTo: state,
+    fresh = await startFreshStack("e2e-metrics", {
       vars: { METRICS_TOKEN: TOKEN, USAGE_FLUSH_MS: "500", AUDIT_RATE: "0", TEACHER_CACHE_TTL_S: "0" },
-      stdio: process.env.E2E_VERBOSE ? "inherit" : "ignore",
     });
+    stack = fresh.stack;
   }, 90_000);
-  afterAll(async () => {
-    await stack?.stop();
-    if (state) await rm(state, { recursive: true, force: true });
-  });
+  afterAll(() => fresh?.stop());
 
   it("serves this isolate's metrics after real traffic, behind its token", async () => {
     await post("/v1/classify", {

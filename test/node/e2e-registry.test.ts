@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, type Stack, startStack } from "../../src/stack.ts";
+import type { Stack } from "../../src/stack.ts";
+import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
 
 /**
  * The registry over real HTTP: `wrangler dev` (workerd, miniflare's local R2 and KV) started by the same
@@ -15,8 +14,8 @@ const TTL_MS = 1000;
 const VERSION = "1.0.1-e2e";
 
 describe("end to end: the model registry under wrangler dev", () => {
+  let fresh: FreshStack;
   let stack: Stack;
-  let state: string;
   const admin = () => ({ authorization: `Bearer ${stack.adminToken}` });
   const classifiedVersion = async () => {
     const res = await fetch(`${stack.gatewayUrl}/v1/classify`, {
@@ -38,19 +37,10 @@ describe("end to end: the model registry under wrangler dev", () => {
   };
 
   beforeAll(async () => {
-    state = await mkdtemp(join(tmpdir(), "apprentice-e2e-registry-"));
-    stack = await startStack({
-      port: await freePort(),
-      teacher: { port: await freePort() },
-      vars: { REGISTRY_TTL_MS: String(TTL_MS) },
-      persistTo: state,
-      stdio: process.env.E2E_VERBOSE ? "inherit" : "ignore",
-    });
+    fresh = await startFreshStack("e2e-registry", { vars: { REGISTRY_TTL_MS: String(TTL_MS) } });
+    stack = fresh.stack;
   }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-    if (state) await rm(state, { recursive: true, force: true });
-  });
+  afterAll(() => fresh?.stop());
 
   it("has an admin token of 32+ characters that the process list does not show", () => {
     expect(stack.adminToken.length).toBeGreaterThanOrEqual(32);

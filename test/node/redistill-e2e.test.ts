@@ -1,12 +1,11 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayClient } from "../../src/distill/gateway/client.ts";
-import { freePort, type Stack, startStack } from "../../src/stack.ts";
+import type { Stack } from "../../src/stack.ts";
+import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
 
 /**
  * The re-distillation loop once, for real: wrangler dev (queue → R2 + D1, registry in R2 + KV) and the
@@ -31,6 +30,7 @@ const UNSURE = [
 const TINY = ["--student-epochs", "1", "--augment", "0", "--student-buckets", "4096", "--student-dim", "8"];
 
 describe("end to end: hard examples → distill --from-gateway → registry → hot swap", () => {
+  let fresh: FreshStack;
   let stack: Stack;
   let dir: string;
   let client: GatewayClient;
@@ -58,22 +58,15 @@ describe("end to end: hard examples → distill --from-gateway → registry → 
     );
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "apprentice-redistill-"));
-    stack = await startStack({
-      port: await freePort(),
-      teacher: { port: await freePort() },
+    fresh = await startFreshStack("redistill", {
       adminToken: token,
-      persistTo: join(dir, "state"),
       vars: { REGISTRY_TTL_MS: "500", AUDIT_RATE: "0", TEACHER_CACHE_TTL_S: "0" },
-      stdio: process.env.E2E_VERBOSE ? "inherit" : "ignore",
       readyTimeoutMs: 120_000,
     });
+    ({ stack, dir } = fresh);
     client = new GatewayClient(stack.gatewayUrl, token);
   }, 150_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fresh?.stop());
 
   it("logs the unsure texts the teacher answered, and the export serves them", async () => {
     const answer = await client.classify("clinc150", UNSURE, "auto");
