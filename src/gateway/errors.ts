@@ -49,6 +49,16 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string): ApiError => new ApiError(400, "invalid_request", message);
 
+/** `value` as `schema` reads it, or a 400 invalid_request saying what is wrong (after `what`, if given). */
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, what?: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error);
+    throw badRequest(what === undefined ? issues : `${what}: ${issues}`);
+  }
+  return parsed.data;
+}
+
 /** A zod error as one line a client can act on: "texts.3: Too big: expected string to have <=4000 characters". */
 export function describeIssues(error: z.ZodError, maxIssues = 3): string {
   const parts = error.issues.slice(0, maxIssues).map((issue) => {

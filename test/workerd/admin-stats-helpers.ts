@@ -1,16 +1,16 @@
 import type { D1Migration } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
 import { expect } from "vitest";
-import { HardExampleRecord, type HardExampleRoute } from "../../src/core/hard-example.ts";
+import type { HardExampleRecord, HardExampleRoute } from "../../src/core/hard-example.ts";
 import type { ModelManifest } from "../../src/core/manifest.ts";
 import { StatsResponse } from "../../src/gateway/admin/stats/schema.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
-import { sha256Hex } from "../../src/core/digest.ts";
 import { indexStatement } from "../../src/gateway/hardlog/storage.ts";
 import type { AnswerSource } from "../../src/gateway/metrics/events.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
 import { VersionStore } from "../../src/gateway/registry/versions.ts";
+import { fakeRecord } from "./hard-example-fixtures.ts";
 
 /**
  * Shared by the GET /admin/stats tests: the admin app and env over miniflare's real D1, R2 and KV, a
@@ -58,7 +58,6 @@ export const score = (flush: string, hour: string, version: string, bin: number,
     .prepare("INSERT INTO usage_scores (flush_id, hour, model, version, bin, n) VALUES (?, ?, ?, ?, ?, ?)")
     .bind(flush, hour, "clinc150", version, bin, n);
 
-let seq = 0;
 /** `count` hard-example records, each with a text of its own. */
 export async function logged(
   count: number,
@@ -71,23 +70,16 @@ export async function logged(
 ): Promise<HardExampleRecord[]> {
   const records: HardExampleRecord[] = [];
   for (let i = 0; i < count; i++) {
-    const text = `seeded ${seq++}`;
     records.push(
-      HardExampleRecord.parse({
-        id: await sha256Hex(`${model}\n${text}`),
+      await fakeRecord(model, {
         ts: typeof at === "string" ? at : at(),
-        model,
         version,
-        text,
-        redactions: {},
+        route,
         student: { label: student, confidence: 0.5, probs: [0.5, 0.5] },
         teacher:
           teacher === null
             ? null
             : { label: teacher, confidence: 0.9, probs: null, protocol: "kserve-v2", latency_ms: 5 },
-        route,
-        reason: route === "audit" ? "audit_sample" : "below_threshold",
-        request_id: `seed-${seq}`,
       }),
     );
   }

@@ -55,6 +55,8 @@ const query = (name: string, schema: Json, description: string) => ({
   schema,
   description,
 });
+/** An integer query parameter counting from 1. */
+const count = (maximum: number, dflt: number) => ({ type: "integer", minimum: 1, maximum, default: dflt });
 const op = (summary: string, rest: Json) => ({
   summary,
   tags: ["admin"],
@@ -80,11 +82,7 @@ export function adminPaths(maxUploadBytes: number): Record<string, Json> {
             { type: "string", format: "date-time" },
             "At or after this time (ISO 8601 instant or date)",
           ),
-          query(
-            "limit",
-            { type: "integer", minimum: 1, maximum: MAX_EXPORT, default: DEFAULT_EXPORT },
-            "At most this many records",
-          ),
+          query("limit", count(MAX_EXPORT, DEFAULT_EXPORT), "At most this many records"),
         ],
         responses: {
           "200": {
@@ -166,14 +164,10 @@ export function adminPaths(maxUploadBytes: number): Record<string, Json> {
           query("version", { type: "string" }, "Only this version's figures"),
           query(
             "hours",
-            { type: "integer", minimum: 1, maximum: MAX_HOURS, default: DEFAULT_HOURS },
+            count(MAX_HOURS, DEFAULT_HOURS),
             "Hours in the window, the last one the current hour",
           ),
-          query(
-            "top",
-            { type: "integer", minimum: 1, maximum: MAX_TOP, default: DEFAULT_TOP },
-            "Confused label pairs to list",
-          ),
+          query("top", count(MAX_TOP, DEFAULT_TOP), "Confused label pairs to list"),
           query("until", { type: "string", format: "date-time" }, "End the window here instead of now"),
         ],
         responses: { "200": json("StatsResponse", "OK"), ...errors(400, 404) },

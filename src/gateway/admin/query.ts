@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ApiError, describeIssues } from "../errors.ts";
+import { ApiError, parseRequest } from "../errors.ts";
 
 /**
  * What the admin GET routes share: their query strings are parsed strictly, so an unknown or repeated
@@ -12,9 +12,7 @@ export function parseQuery<S extends z.ZodType>(schema: S, queries: Record<strin
     if (values.length !== 1) throw new ApiError(400, "invalid_request", `${key}: given more than once`);
     single[key] = values[0]!;
   }
-  const parsed = schema.safeParse(single);
-  if (!parsed.success) throw new ApiError(400, "invalid_request", describeIssues(parsed.error));
-  return parsed.data;
+  return parseRequest(schema, single);
 }
 
 /** Runs a D1 read; a missing table (migrations not applied) becomes a 503 saying what is missing. */

@@ -1,5 +1,6 @@
 import uPlotJs from "uplot/dist/uPlot.iife.min.js";
 import uPlotCss from "uplot/dist/uPlot.min.css";
+import { sha256Hex } from "../../core/digest.ts";
 import apiJs from "./ui/api.js";
 import chartsJs from "./ui/charts.js";
 import dashboardCss from "./ui/dashboard.css";
@@ -39,3 +40,17 @@ export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["uPlot.iife.min.js", { body: uPlotJs, type: JS }],
   ["uPlot.min.css", { body: uPlotCss, type: CSS }],
 ]);
+
+// The files never change while the Worker runs: each one's ETag is hashed on its first request (Web
+// Crypto is async, so not at module scope), then reused, instead of hono/etag hashing every answer.
+const etags = new WeakMap<Asset, Promise<string>>();
+
+/** The asset's strong ETag (its SHA-256, quoted), computed once per isolate. */
+export function etagOf(asset: Asset): Promise<string> {
+  let etag = etags.get(asset);
+  if (!etag) {
+    etag = sha256Hex(asset.body).then((hex) => `"${hex}"`);
+    etags.set(asset, etag);
+  }
+  return etag;
+}

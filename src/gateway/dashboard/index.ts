@@ -3,7 +3,7 @@ import { etag } from "hono/etag";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
-import { ASSETS, type Asset, PAGE } from "./assets.ts";
+import { ASSETS, type Asset, etagOf, PAGE } from "./assets.ts";
 
 /**
  * GET /dashboard: the operator's page over /admin/stats, /admin/hard-examples and /admin/models. The page
@@ -11,7 +11,7 @@ import { ASSETS, type Asset, PAGE } from "./assets.ts";
  * admin API itself. Every answer under /dashboard (errors too) carries a strict Content-Security-Policy:
  * only this origin's scripts, styles and API, nothing inline, no framing, no forms posting anywhere.
  */
-export const DASHBOARD_CSP = {
+const DASHBOARD_CSP = {
   defaultSrc: ["'none'"],
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
@@ -29,11 +29,16 @@ const headers = secureHeaders({
 });
 
 // The file names are not content-addressed, so browsers revalidate each time; the ETag makes that a 304.
-const send = (c: AppContext, asset: Asset): Response =>
-  c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "no-cache" });
+// hono/etag only compares it with If-None-Match: it hashes a body only when no ETag is set.
+const send = async (c: AppContext, asset: Asset): Promise<Response> =>
+  c.body(asset.body, 200, {
+    "content-type": asset.type,
+    "cache-control": "no-cache",
+    etag: await etagOf(asset),
+  });
 
 export const dashboardRoutes = new Hono<AppEnv>()
-  .use("/dashboard", headers, etag())
+  // "/dashboard/*" matches /dashboard itself too: one registration, so the page is not handled twice.
   .use("/dashboard/*", headers, etag())
   .get("/dashboard", (c) => send(c, PAGE))
   .get("/dashboard/", (c) => c.redirect("/dashboard", 308))

@@ -1,5 +1,6 @@
 import { ANSWER_SOURCES, type AnsweredBatch, countSources } from "./events.ts";
 import {
+  hourOf,
   MAX_USAGE_ROWS,
   scoreBin,
   USAGE_KIND,
@@ -38,7 +39,7 @@ export class UsageBuffer {
 
   /** One answer per text, in the UTC hour of `at`; summed per row first, so keys are built per row, not per text. */
   add(batch: AnsweredBatch, at: Date): void {
-    const hour = at.toISOString().slice(0, 13);
+    const hour = hourOf(at);
     const { model, version, endpoint } = batch;
     const sources = countSources(batch.answers);
     for (const source of ANSWER_SOURCES) {

@@ -12,7 +12,8 @@ export const SCORE_BINS = 20;
 /** Rows per message (counts and scores together): keeps a message far below Queues' 128 KB. */
 export const MAX_USAGE_ROWS = 250;
 
-/** The UTC hour, as the first 13 characters of toISOString(): 2026-11-29T11. */
+/** The UTC hour of an instant, as the first 13 characters of toISOString(): 2026-11-29T11. */
+export const hourOf = (at: Date | number): string => new Date(at).toISOString().slice(0, 13);
 const Hour = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}$/, "must be a UTC hour such as 2026-11-29T11");
 const Name = z.string().min(1);
 const Count = z.number().int().positive();

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppContext, AppEnv } from "../context.ts";
-import { ApiError, describeIssues } from "../errors.ts";
+import { ApiError, parseRequest } from "../errors.ts";
 import { reportAnswers } from "../metrics/telemetry.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import { classifyTexts } from "../router/classify.ts";
@@ -54,9 +54,7 @@ async function modelReady(c: AppContext) {
 async function infer(c: AppContext) {
   const services = c.var.services;
   const manifest = manifestFor(c);
-  const parsed = InferRequest.safeParse(c.var.jsonBody);
-  if (!parsed.success) throw new ApiError(400, "invalid_request", describeIssues(parsed.error));
-  const request = parsed.data;
+  const request = parseRequest(InferRequest, c.var.jsonBody);
   const texts = textsOf(request, services.config.limits);
   const wanted = outputsOf(request);
   const outcome = await classifyTexts(services, manifest.name, texts, { teacher: "never", explain: false });

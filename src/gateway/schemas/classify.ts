@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { GatewayConfig, Limits, ThresholdBounds } from "../config.ts";
-import { badRequest, describeIssues } from "../errors.ts";
+import { badRequest, parseRequest } from "../errors.ts";
 import { TEACHER_MODES, type TeacherMode } from "../router/decide.ts";
 
 /**
@@ -74,9 +74,7 @@ export function parseClassifyRequest(schemas: ClassifyRequestSchemas, body: unkn
   const hasTexts = Object.hasOwn(body, "texts");
   if (hasText === hasTexts)
     throw badRequest('give exactly one of "text" (a string) and "texts" (an array of strings)');
-  const parsed = hasText ? schemas.Single.safeParse(body) : schemas.Batch.safeParse(body);
-  if (!parsed.success) throw badRequest(describeIssues(parsed.error));
-  const data = parsed.data;
+  const data = hasText ? parseRequest(schemas.Single, body) : parseRequest(schemas.Batch, body);
   const texts = "text" in data ? [data.text] : data.texts;
   const { threshold, teacher = "auto", explain = false } = data.options ?? {};
   return {

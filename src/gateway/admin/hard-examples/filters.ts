@@ -3,7 +3,8 @@ import { HardExampleRoute } from "../../../core/hard-example.ts";
 import { parseQuery } from "../query.ts";
 
 /**
- * The query of GET /admin/hard-examples. Every filter is optional; parsed strictly (../query.ts).
+ * The query of GET /admin/hard-examples (documented in ../openapi.ts). Every filter is optional; parsed
+ * strictly (../query.ts).
  */
 export const MAX_EXPORT = 100_000;
 export const DEFAULT_EXPORT = 1000;
@@ -20,13 +21,11 @@ const Since = z
   .transform((text) => new Date(text).toISOString());
 
 export const ExportQuery = z.strictObject({
-  model: z.string().min(1).max(64).optional().meta({ description: "Only this model's records" }),
-  version: z.string().min(1).max(64).optional().meta({ description: "Only records of this model version" }),
-  route: HardExampleRoute.optional().meta({ description: "Only records logged for this reason" }),
-  since: Since.optional().meta({ description: "Only records at or after this time (ISO 8601)" }),
-  limit: Limit.default(DEFAULT_EXPORT).meta({
-    description: `At most this many records, oldest first (default ${DEFAULT_EXPORT}, max ${MAX_EXPORT})`,
-  }),
+  model: z.string().min(1).max(64).optional(),
+  version: z.string().min(1).max(64).optional(),
+  route: HardExampleRoute.optional(),
+  since: Since.optional(),
+  limit: Limit.default(DEFAULT_EXPORT),
 });
 export type ExportFilters = z.output<typeof ExportQuery>;
 

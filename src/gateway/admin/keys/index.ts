@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppContext, AppEnv } from "../../context.ts";
-import { ApiError, describeIssues } from "../../errors.ts";
+import { ApiError, parseRequest } from "../../errors.ts";
 import { KEY_ID_PATTERN } from "../../middleware/api-key/key.ts";
 import { type KeyStore, keyStoreFor } from "../../middleware/api-key/store.ts";
 import { jsonBody } from "../../middleware/json-body/index.ts";
@@ -29,9 +29,8 @@ function keyId(c: AppContext): string {
 export const keyAdminRoutes = new Hono<AppEnv>()
   .get("/admin/keys", async (c) => c.json({ keys: await store(c).list() }))
   .post("/admin/keys", jsonBody<AppEnv>({ maxBytes: () => MAX_CREATE_BODY }), async (c) => {
-    const body = CreateKeyRequest.safeParse(c.var.jsonBody);
-    if (!body.success) throw new ApiError(400, "invalid_request", describeIssues(body.error));
-    const { record, key } = await store(c).create(body.data.name, new Date());
+    const { name } = parseRequest(CreateKeyRequest, c.var.jsonBody);
+    const { record, key } = await store(c).create(name, new Date());
     // The answer holds a secret: no cache may keep it.
     return c.json({ ...record, key }, 201, { "cache-control": "no-store" });
   })

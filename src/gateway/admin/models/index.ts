@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppContext, AppEnv } from "../../context.ts";
-import { ApiError, describeIssues } from "../../errors.ts";
+import { ApiError, parseRequest } from "../../errors.ts";
 import { jsonBody } from "../../middleware/json-body/index.ts";
 import type { ModelCatalog } from "../../models/catalog.ts";
 import { ModelName, Version } from "../../registry/keys.ts";
@@ -25,9 +25,7 @@ const MAX_PROMOTE_BODY = 4096;
 
 function param(c: AppContext, key: "name" | "version"): string {
   const value = c.req.param(key) ?? "";
-  const parsed = (key === "name" ? ModelName : Version).safeParse(value);
-  if (!parsed.success) throw new ApiError(400, "invalid_request", `${key}: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  return parseRequest(key === "name" ? ModelName : Version, value, key);
 }
 
 /** 404 unless the version can be served: bundled, or in R2 with its manifest and a matching graph. */
@@ -69,18 +67,12 @@ export function modelAdminRoutes(catalog: ModelCatalog): Hono<AppEnv> {
       jsonBody<AppEnv>({ maxBytes: () => MAX_PROMOTE_BODY }),
       async (c) => {
         const name = param(c, "name");
-        const body = PromoteRequest.safeParse(c.var.jsonBody);
-        if (!body.success) throw new ApiError(400, "invalid_request", describeIssues(body.error));
+        const body = parseRequest(PromoteRequest, c.var.jsonBody);
         const s = stores(c);
         const pointers = requirePointers(s);
         await requireModel(s, name);
-        await requireServable(s, name, body.data.version);
-        const next = promote(
-          await currentPointer(s, name),
-          body.data.version,
-          body.data.canary_percent,
-          new Date(),
-        );
+        await requireServable(s, name, body.version);
+        const next = promote(await currentPointer(s, name), body.version, body.canary_percent, new Date());
         await pointers.put(name, next);
         return c.json(await modelState(s, name, next));
       },

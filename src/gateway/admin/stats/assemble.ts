@@ -43,7 +43,7 @@ function groupBy<T, K extends keyof T>(rows: readonly T[], key: K): Map<T[K], T[
   return groups;
 }
 
-export function agreementOf(samples: number, agree: number): Agreement {
+function agreementOf(samples: number, agree: number): Agreement {
   if (samples === 0) return { samples, agree, rate: null, low: null, high: null, level: AGREEMENT_LEVEL };
   const { lo, hi } = wilsonInterval(agree, samples);
   return { samples, agree, rate: agree / samples, low: lo, high: hi, level: AGREEMENT_LEVEL };

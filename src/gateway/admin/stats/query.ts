@@ -4,7 +4,7 @@ import { parseQuery } from "../query.ts";
 
 /**
  * The query of GET /admin/stats, parsed strictly (../query.ts): `?hour=1` must not quietly give the
- * default 24 hours.
+ * default 24 hours. Its OpenAPI parameters are in ../openapi.ts.
  */
 export const MAX_HOURS = 720;
 export const DEFAULT_HOURS = 24;
@@ -19,21 +19,16 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 export const StatsQuery = z.strictObject({
-  model: ModelName.optional().meta({ description: "The model (default DEFAULT_MODEL)" }),
-  version: Version.optional().meta({ description: "Only this version's figures" }),
-  hours: int(1, MAX_HOURS)
-    .default(DEFAULT_HOURS)
-    .meta({ description: `Hours in the window, the last one the current hour (default ${DEFAULT_HOURS})` }),
-  top: int(1, MAX_TOP)
-    .default(DEFAULT_TOP)
-    .meta({ description: `Confused label pairs to list (default ${DEFAULT_TOP})` }),
+  model: ModelName.optional(),
+  version: Version.optional(),
+  hours: int(1, MAX_HOURS).default(DEFAULT_HOURS),
+  top: int(1, MAX_TOP).default(DEFAULT_TOP),
   until: z.iso
     .datetime({ offset: true })
     .transform((text) => new Date(text))
     // An offset can push 9999-12-31 into year 10000, which toISOString no longer writes as ISO 8601.
     .refine((d) => d.getTime() >= 0 && d.getUTCFullYear() <= 9999, "must be between 1970 and 9999")
-    .optional()
-    .meta({ description: "End the window at this instant instead of now (ISO 8601)" }),
+    .optional(),
 });
 export type StatsQuery = z.output<typeof StatsQuery>;
 

@@ -36,7 +36,7 @@ export const Agreement = z
   .meta({ description: "The student's agreement with the teacher on the audit sample (route audit)" });
 export type Agreement = z.infer<typeof Agreement>;
 
-export const HourStats = z.strictObject({
+const HourStats = z.strictObject({
   hour: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}T\d{2}$/)
@@ -44,7 +44,6 @@ export const HourStats = z.strictObject({
   ...sourceCounts,
   teacher_rate: teacherRate,
 });
-export type HourStats = z.infer<typeof HourStats>;
 
 export const Threshold = z
   .strictObject({ score: ScoreKind, value: z.number(), version: z.string() })

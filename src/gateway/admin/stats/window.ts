@@ -1,3 +1,5 @@
+import { hourOf } from "../../metrics/usage-schema.ts";
+
 /**
  * The time window of the statistics: whole UTC hours, the last one the hour `until` falls in. Usage is
  * counted per hour (usage_counts.hour), so the window starts on an hour; hard examples carry their
@@ -15,7 +17,6 @@ export interface StatsWindow {
 const HOUR_MS = 3_600_000;
 
 /** The hour as usage_counts and substr(hard_examples.ts, 1, 13) write it. */
-export const hourOf = (ms: number): string => new Date(ms).toISOString().slice(0, 13);
 
 export function statsWindow(until: Date, hours: number): StatsWindow {
   const first = (Math.floor(until.getTime() / HOUR_MS) - (hours - 1)) * HOUR_MS;

@@ -13,7 +13,7 @@ import { keyStoreFor } from "./store.ts";
  *   client that sent a key learns it must get a new one rather than retry.
  * - CLIENT_AUTH=api-key without the API_KEYS binding: 503 for every request, never open by accident.
  */
-export const CLIENT_REALM = 'Bearer realm="apprentice"';
+const CLIENT_REALM = 'Bearer realm="apprentice"';
 
 /** The key a request presents, undefined when none; 400 when its two headers disagree. */
 function presentedKey(c: Context): string | undefined {
