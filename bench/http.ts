@@ -13,6 +13,7 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import { mulberry32, shuffleInPlace } from "../src/core/random.ts";
 import { loadDataset } from "../src/distill/data/index.ts";
 import { LoadOptionsSchema } from "../src/distill/data/options.ts";
 import { loadPackage } from "../src/distill/package/files.ts";
@@ -105,29 +106,6 @@ interface HttpResults {
   runs: RunResult[];
   /** Student-path requests/s over teacher-only requests/s, per concurrency. */
   ratios: { connections: number; studentOverTeacher: number }[];
-}
-
-/** mulberry32: a small seeded generator, so the replay order is the same on every run. */
-function seeded(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const tmp = out[i] as T;
-    out[i] = out[j] as T;
-    out[j] = tmp;
-  }
-  return out;
 }
 
 const HEADERS = { "content-type": "application/json" };
@@ -322,9 +300,9 @@ try {
   const dataOptions = LoadOptionsSchema.safeParse(pkg.manifest.training.data);
   if (!dataOptions.success) throw new Error(`${MODEL_DIR}: manifest training.data is not loadable`);
   const dataset = await loadDataset(dataOptions.data);
-  const texts = shuffled(
+  const texts = shuffleInPlace(
     dataset.test.map((e) => e.text),
-    seeded(seed),
+    mulberry32(seed),
   );
   const model = pkg.manifest.name;
 
