@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { mulberry32, shuffleInPlace } from "../src/core/random.ts";
 import { loadDataset } from "../src/distill/data/index.ts";
-import { GatewayClient } from "../src/distill/gateway/client.ts";
+import { GatewayClient } from "../src/distill/gateway-client/client.ts";
 import { progressLog } from "./common/log.ts";
 import { provenance } from "./common/machine.ts";
 import { exitAfter, scratch } from "./common/scratch.ts";

@@ -1,4 +1,4 @@
--- The hard-example index (src/gateway/hardlog): one row per example id; the records themselves are
+-- The hard-example index (src/gateway/hard-example-log): one row per example id; the records themselves are
 -- JSONL objects in R2 (r2_key). Written by the queue consumer with INSERT ... ON CONFLICT(id) DO NOTHING,
 -- so the first occurrence of an id is the one indexed; later occurrences are only in R2.
 CREATE TABLE IF NOT EXISTS hard_examples (

@@ -6,7 +6,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { type AddressInfo, createServer } from "node:net";
 import { applyLocalMigrations } from "./stack-migrations.ts";
 import { resolveAdminToken, type TokenSource, writeSecretsFile } from "./stack-secrets.ts";
-import { startTeacherServer, type TeacherServer, type TeacherServerOptions } from "./teacher/server.ts";
+import {
+  startTeacherServer,
+  type TeacherServer,
+  type TeacherServerOptions,
+} from "./teacher-server/server.ts";
 
 export interface StackOptions {
   host?: string;

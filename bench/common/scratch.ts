@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, type Stack, type StackOptions, startStack } from "../../src/stack.ts";
-import type { TeacherServerOptions } from "../../src/teacher/server.ts";
+import type { TeacherServerOptions } from "../../src/teacher-server/server.ts";
 
 /** A benchmark's stack: everything but what the scratch space decides (ports, state, output, patience). */
 export type BenchStackOptions = Omit<

@@ -1,10 +1,10 @@
 import { join } from "node:path";
-import { GatewayClient } from "../../src/distill/gateway/client.ts";
+import { GatewayClient } from "../../src/distill/gateway-client/client.ts";
 import {
   distillFromGateway,
   type FromGatewayResult,
   GateRefused,
-} from "../../src/distill/gateway/from-gateway.ts";
+} from "../../src/distill/gateway-client/from-gateway.ts";
 import { type DistillOptions, STUDENT_RECIPE, TEACHER_RECIPE } from "../../src/distill/pipeline/config.ts";
 import type { Progress } from "../../src/distill/pipeline/progress.ts";
 import type { TeacherPackage } from "../../src/distill/pipeline/teacher-package.ts";

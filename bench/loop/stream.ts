@@ -1,5 +1,5 @@
 import { normalizeText } from "../../src/core/featurizer.ts";
-import type { GatewayClient } from "../../src/distill/gateway/client.ts";
+import type { GatewayClient } from "../../src/distill/gateway-client/client.ts";
 
 /** Traffic sent through the gateway so far, and what it cost. */
 export interface StreamState {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ClassifyAnswer } from "../../src/distill/gateway/schemas.ts";
+import { ClassifyAnswer } from "../../src/distill/gateway-client/schemas.ts";
 
 /** What became of one soak request, as the client saw it. */
 export type Outcome =

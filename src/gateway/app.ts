@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { except } from "hono/combine";
 import { adminRoutes } from "./admin/index.ts";
 import type { Env } from "./bindings.ts";
+import { defaultTeacher, type TeacherFactory, type TeacherPort } from "./cascade/port.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv, Services } from "./context.ts";
 import { dashboardRoutes } from "./dashboard/index.ts";
@@ -15,13 +16,12 @@ import { perKeyRateLimit } from "./middleware/rate-limit/index.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { BUNDLED_MODELS, type ModelPackage } from "./models/bundled.ts";
 import { ModelCatalog } from "./models/catalog.ts";
-import { defaultTeacher, type TeacherFactory, type TeacherPort } from "./router/port.ts";
 import { classifyRoutes } from "./routes/classify.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { v2Routes } from "./routes/v2.ts";
-import { teacherModelFor } from "./teacher/config.ts";
+import { teacherModelFor } from "./teacher-client/config.ts";
 
 export interface AppOptions {
   /** How to reach the teacher for an env; by default the teacher side's client, configured by TEACHER_*. */

@@ -1,8 +1,8 @@
 import type { AdminBindings } from "./admin/bindings.ts";
-import type { HardLogBindings } from "./hardlog/bindings.ts";
+import type { HardLogBindings } from "./hard-example-log/bindings.ts";
 import type { ClientAccessBindings } from "./middleware/api-key/bindings.ts";
 import type { RegistryBindings } from "./registry/bindings.ts";
-import type { TeacherBindings } from "./teacher/adapters.ts";
+import type { TeacherBindings } from "./teacher-client/adapters.ts";
 
 /**
  * What the Worker receives as `env`: plain-text variables (wrangler `[vars]`, `.dev.vars`, secrets) and
@@ -23,7 +23,7 @@ export interface Env
   THRESHOLD_MAX?: string | number;
   // USD per teacher call, for the money-saved figures (config.ts).
   TEACHER_PRICE_PER_CALL?: string | number;
-  // The teacher's variables; src/gateway/teacher/config.ts (TeacherEnvSchema) defines their meaning.
+  // The teacher's variables; src/gateway/teacher-client/config.ts (TeacherEnvSchema) defines their meaning.
   TEACHER_URL?: string;
   TEACHER_PROTOCOL?: string;
   TEACHER_MODEL?: string;
@@ -37,7 +37,7 @@ export interface Env
   // The model registry and its admin routes (src/gateway/registry, src/gateway/admin).
   REGISTRY_TTL_MS?: string | number;
   MAX_UPLOAD_BYTES?: string | number;
-  // The hard-example log (src/gateway/hardlog/config.ts): audit sample rate, per-model redaction.
+  // The hard-example log (src/gateway/hard-example-log/config.ts): audit sample rate, per-model redaction.
   AUDIT_RATE?: string | number;
   REDACTION?: string | Record<string, unknown>;
   // Telemetry (src/gateway/metrics/config.ts): JSON request log on/off (default on) and whether it

@@ -1,14 +1,14 @@
 import { z } from "zod";
 import type { Env } from "./bindings.ts";
 import { ApiError, describeIssues } from "./errors.ts";
-import { type HardLogConfig, HardLogEnvSchema, hardLogConfig } from "./hardlog/config.ts";
+import { type HardLogConfig, HardLogEnvSchema, hardLogConfig } from "./hard-example-log/config.ts";
 import { type MetricsConfig, MetricsEnvSchema, metricsConfig } from "./metrics/config.ts";
 import {
   type ClientAccessConfig,
   ClientAccessEnvSchema,
   clientAccessConfig,
 } from "./middleware/api-key/config.ts";
-import { type TeacherConfig, TeacherEnvSchema } from "./teacher/config.ts";
+import { type TeacherConfig, TeacherEnvSchema } from "./teacher-client/config.ts";
 
 /**
  * The gateway's configuration, read from `env` once per env object and validated by zod: a bad value
@@ -94,7 +94,7 @@ export function parseConfig(env: Env): GatewayConfig {
   const v = parseVars(GatewayVars, env);
   // Each part of the gateway defines its own variables, validated here with the rest so a bad value is
   // a config error like any other: the teacher's TEACHER_* (teacher/config.ts), the hard-example log's
-  // AUDIT_RATE and REDACTION (hardlog/config.ts), client access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and
+  // AUDIT_RATE and REDACTION (hard-example-log/config.ts), client access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and
   // CORS_ORIGINS (middleware/api-key/config.ts), telemetry's LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and
   // METRICS_TOKEN (metrics/config.ts).
   const teacher = parseVars(TeacherEnvSchema, env);

@@ -1,17 +1,17 @@
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import type { Env } from "./bindings.ts";
+import type { ClassifyDeps } from "./cascade/classify.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { TelemetryVariables } from "./metrics/telemetry.ts";
 import type { ApiKeyVariables } from "./middleware/api-key/record.ts";
 import type { JsonBodyVariables } from "./middleware/json-body/index.ts";
-import type { ModelRegistry } from "./models/registry.ts";
-import type { ClassifyDeps } from "./router/classify.ts";
+import type { ModelSet } from "./models/model-set.ts";
 
 /** What every handler can reach through the Hono context, set by app.ts before the routes run. */
 export interface Services extends ClassifyDeps {
   config: GatewayConfig;
-  registry: ModelRegistry;
+  registry: ModelSet;
 }
 
 export type AppEnv = {

@@ -1,6 +1,6 @@
 import { createApp } from "./app.ts";
 import type { Env } from "./bindings.ts";
-import { consumeHardExamples } from "./hardlog/consumer.ts";
+import { consumeHardExamples } from "./hard-example-log/consumer.ts";
 
 /** The Worker entry: the gateway app with its production wiring (bundled models, configured teacher). */
 const app = createApp();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, type Stack, type StackOptions, startStack } from "../../src/stack.ts";
-import type { TeacherServerOptions } from "../../src/teacher/server.ts";
+import type { TeacherServerOptions } from "../../src/teacher-server/server.ts";
 
 /** An end-to-end test's stack: everything but the ports, the state directory and where output goes. */
 export type FreshStackOptions = Omit<StackOptions, "port" | "teacher" | "persistTo" | "stdio"> & {

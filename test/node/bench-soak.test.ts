@@ -7,7 +7,7 @@ import { type Clock, openLoop, requestCount } from "../../bench/soak/open-loop.t
 import { renderSoakSection, type SoakResults, soakPasses, writeSoakReport } from "../../bench/soak/report.ts";
 import { type Outcome, outcomeOf, percentile, tally } from "../../bench/soak/tally.ts";
 import { isEscalated, soakText, uniqueTag } from "../../bench/soak/texts.ts";
-import { hardExampleId } from "../../src/gateway/hardlog/record.ts";
+import { hardExampleId } from "../../src/gateway/hard-example-log/record.ts";
 import { forLog } from "../../src/gateway/privacy/policy.ts";
 
 /** The soak benchmark's pure parts: texts, the open-loop schedule, the tally and the log check. */

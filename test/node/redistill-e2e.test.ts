@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayClient } from "../../src/distill/gateway/client.ts";
+import { GatewayClient } from "../../src/distill/gateway-client/client.ts";
 import type { Stack } from "../../src/stack.ts";
 import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
 

@@ -6,7 +6,7 @@ import type { ModelManifest } from "../../src/core/manifest.ts";
 import { StatsResponse } from "../../src/gateway/admin/stats/schema.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
-import { indexStatement } from "../../src/gateway/hardlog/storage.ts";
+import { indexStatement } from "../../src/gateway/hard-example-log/storage.ts";
 import type { AnswerSource } from "../../src/gateway/metrics/events.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
 import { VersionStore } from "../../src/gateway/registry/versions.ts";

@@ -7,7 +7,7 @@ import { ModelManifest } from "../../src/core/manifest.ts";
 import { ModelState } from "../../src/gateway/admin/models/schemas.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
-import { indexStatement } from "../../src/gateway/hardlog/storage.ts";
+import { indexStatement } from "../../src/gateway/hard-example-log/storage.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
 import { canaryBucket } from "../../src/gateway/registry/canary.ts";
 import { MAX_PREVIOUS, promote, rollback } from "../../src/gateway/registry/pointer.ts";

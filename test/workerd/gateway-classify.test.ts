@@ -5,7 +5,7 @@ import { createApp } from "../../src/gateway/app.ts";
 import { explain, topFeatures } from "../../src/gateway/explain/index.ts";
 import { marginOf } from "../../src/gateway/explain/occlusion.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
-import { ModelRegistry } from "../../src/gateway/models/registry.ts";
+import { ModelSet } from "../../src/gateway/models/model-set.ts";
 import {
   type ClassifyResponse,
   ClassifyResponse as ClassifyResponseSchema,
@@ -13,11 +13,11 @@ import {
 import { envWith, kserveTeacher, post } from "./gateway-helpers.ts";
 
 /**
- * POST /v1/classify end to end inside workerd: the shipped students through onnxruntime-web, the router,
+ * POST /v1/classify end to end inside workerd: the shipped students through onnxruntime-web, the cascade,
  * and a real teacher over HTTP (the local teacher servers of global-setup.ts).
  */
 const teachers = inject("teachers");
-const registry = new ModelRegistry(BUNDLED_MODELS);
+const registry = new ModelSet(BUNDLED_MODELS);
 
 // clinc150 routes on margin < 0.265. Measured on the shipped student:
 const UNSURE = ["asdf qwer", "hmm"]; // margins ≈ 0.000, 0.003

@@ -5,7 +5,7 @@ import {
   type ClassifyResponse,
   ClassifyResponse as ClassifyResponseSchema,
 } from "../../src/gateway/schemas/classify.ts";
-import type { TeacherFailureKind } from "../../src/gateway/teacher/types.ts";
+import type { TeacherFailureKind } from "../../src/gateway/teacher-client/types.ts";
 import { envWith, post } from "./gateway-helpers.ts";
 import { fixtureCount, fixtureKey, fixtureUrl, teachers } from "./teacher-helpers.ts";
 

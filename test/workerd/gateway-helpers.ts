@@ -1,14 +1,14 @@
 import { expect } from "vitest";
 import { z } from "zod";
 import type { Env } from "../../src/gateway/bindings.ts";
-import type { TeacherPort } from "../../src/gateway/router/port.ts";
+import type { TeacherPort } from "../../src/gateway/cascade/port.ts";
 import { ErrorResponse } from "../../src/gateway/schemas/error.ts";
-import type { TeacherAnswer, TeacherOutcome, TeacherQuery } from "../../src/gateway/teacher/types.ts";
+import type { TeacherAnswer, TeacherOutcome, TeacherQuery } from "../../src/gateway/teacher-client/types.ts";
 
 /**
  * Shared by the gateway's workerd tests. The teacher port here is a real one: it speaks KServe V2 over
  * HTTP to the local teacher servers global-setup.ts starts (healthy, or `failing`, which answers 503),
- * with none of the client's resilience, so router tests see exactly one HTTP call per escalation and no
+ * with none of the client's resilience, so cascade tests see exactly one HTTP call per escalation and no
  * state (breaker, cache) carried between tests. It records the queries it sent.
  */
 const V2Response = z.object({

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startTeacherServer, type TeacherServer } from "../../src/teacher/server.ts";
+import { startTeacherServer, type TeacherServer } from "../../src/teacher-server/server.ts";
 import { closedPortUrl, startFixtureServer } from "./fixture-teacher.ts";
 
 /**

@@ -13,17 +13,17 @@ import { normalizeText } from "../../src/core/featurizer.ts";
 import { HardExampleRecord } from "../../src/core/hard-example.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
-import { backoffSeconds } from "../../src/gateway/hardlog/consumer.ts";
+import type { TeacherPort } from "../../src/gateway/cascade/port.ts";
+import { backoffSeconds } from "../../src/gateway/hard-example-log/consumer.ts";
 import worker from "../../src/gateway/index.ts";
 import { isUsageKind } from "../../src/gateway/metrics/usage-schema.ts";
-import type { TeacherPort } from "../../src/gateway/router/port.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { envWith, expectError, kserveTeacher, post } from "./gateway-helpers.ts";
 import { fakeRecord } from "./hard-example-fixtures.ts";
 
 /**
  * The hard-example log inside workerd with miniflare's real Queues, R2 and D1 (bindings from
- * wrangler.toml): records made by the router (producer), the queue consumer (R2 JSONL + D1 index),
+ * wrangler.toml): records made by the cascade (producer), the queue consumer (R2 JSONL + D1 index),
  * idempotency, failures mid-batch, the dead-letter path, and the whole loop through the real queue.
  */
 const teachers = inject("teachers");
@@ -69,7 +69,7 @@ function recordingQueue(fail = false) {
 const idOf = async (model: string, text: string) =>
   sha256Hex(`${model}\n${normalizeText(text, { normalization: "NFKC", lowercase: true })}`);
 
-describe("producer: records from the router, sent in ctx.waitUntil", () => {
+describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
   async function run(body: unknown, vars: Env = {}, port: TeacherPort = kserveTeacher(teachers.healthy)) {
     const queue = recordingQueue();
     const app = createApp({ teacher: () => port });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import clincManifest from "../../models/clinc150/manifest.json";
 import smsManifest from "../../models/sms-spam/manifest.json";
-import { createAdapter } from "../../src/gateway/teacher/adapters.ts";
-import { createTeacherClient } from "../../src/gateway/teacher/client.ts";
-import type { TeacherAnswer, TeacherOutcome, TeacherQuery } from "../../src/gateway/teacher/types.ts";
-import type { AiBinding } from "../../src/gateway/teacher/workers-ai.ts";
+import { createAdapter } from "../../src/gateway/teacher-client/adapters.ts";
+import { createTeacherClient } from "../../src/gateway/teacher-client/client.ts";
+import type { TeacherAnswer, TeacherOutcome, TeacherQuery } from "../../src/gateway/teacher-client/types.ts";
+import type { AiBinding } from "../../src/gateway/teacher-client/workers-ai.ts";
 import { fixtureCount, fixtureKey, fixtureUrl, teacherConfig, teachers } from "./teacher-helpers.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import smsManifest from "../../models/sms-spam/manifest.json";
-import { createTeacherClient } from "../../src/gateway/teacher/client.ts";
-import type { TeacherOutcome, TeacherQuery } from "../../src/gateway/teacher/types.ts";
+import { createTeacherClient } from "../../src/gateway/teacher-client/client.ts";
+import type { TeacherOutcome, TeacherQuery } from "../../src/gateway/teacher-client/types.ts";
 import {
   fixtureCount,
   fixtureKey,

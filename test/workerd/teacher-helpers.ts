@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import { parseTeacherConfig, type TeacherConfig } from "../../src/gateway/teacher/config.ts";
+import { parseTeacherConfig, type TeacherConfig } from "../../src/gateway/teacher-client/config.ts";
 
 /** Shared by the teacher test files: config from env-style strings, and the fixture server's counter. */
 export const teachers = () => inject("teachers");

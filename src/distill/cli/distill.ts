@@ -1,5 +1,5 @@
 import { loadDataset } from "../data/index.ts";
-import { GATE_RULE } from "../gateway/gate.ts";
+import { GATE_RULE } from "../gateway-client/gate.ts";
 import { distill } from "../pipeline/distill.ts";
 import { formatSummaryTable } from "../report/table.ts";
 import { DATA_FLAGS, dataOptions, numberFlag, parse, runCli, stringFlag, UsageError } from "./args.ts";

@@ -3,10 +3,10 @@ import type { Dataset } from "../data/index.ts";
 import { exportOnnx } from "../onnx/export.ts";
 import { TEACHER_FILE } from "../package/files.ts";
 import type { DistillOptions } from "./config.ts";
+import { trainEnsemble } from "./ensemble.ts";
 import type { Progress } from "./progress.ts";
 import { type DistillResult, onnxSpec, shipStudent } from "./ship.ts";
 import { trainStudent } from "./student.ts";
-import { trainTeacher } from "./teacher.ts";
 
 export type { DistillResult } from "./ship.ts";
 
@@ -35,7 +35,7 @@ async function distillSteps(
   provenance: Record<string, unknown>,
 ): Promise<DistillResult> {
   const started = performance.now();
-  const teacher = await trainTeacher(dataset, options, progress);
+  const teacher = await trainEnsemble(dataset, options, progress);
   const student = trainStudent(
     dataset,
     { members: teacher.members, featurizer: teacher.featurizer, trainLogits: teacher.logits.train },

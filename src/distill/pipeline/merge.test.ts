@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { record } from "../gateway/testing.ts";
+import { record } from "../gateway-client/testing.ts";
 import { mergeHardExamples, targetLogits } from "./merge.ts";
 
 const LABELS = ["a", "b", "oos"];

@@ -3,11 +3,11 @@ import { readEnsembleWeights } from "../../core/onnx-weights.ts";
 import type { Dataset } from "../data/index.ts";
 import type { DistillOptions } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
+import { logitsOf } from "./ensemble.ts";
 import { type LoggedExample, targetLogits } from "./merge.ts";
 import type { Progress } from "./progress.ts";
 import { type DistillResult, shipStudent } from "./ship.ts";
 import { trainStudent } from "./student.ts";
-import { logitsOf } from "./teacher.ts";
 import { alignToTeacher, type TeacherPackage } from "./teacher-package.ts";
 
 export interface RedistillInputs {

@@ -12,8 +12,8 @@ import { type LoadedPackage, STUDENT_FILE, sha256, writePackage } from "../packa
 import { writeReport } from "../report/write.ts";
 import type { DistillOptions, ModelRecipe } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
+import { logitsOf } from "./ensemble.ts";
 import type { Progress } from "./progress.ts";
-import { logitsOf } from "./teacher.ts";
 
 export interface DistillResult {
   pkg: LoadedPackage;

@@ -7,9 +7,9 @@ import { augmentTexts, DEFAULT_AUGMENT } from "../train/augment.ts";
 import { train } from "../train/trainer.ts";
 import { type DistillOptions, featurizerFor } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
+import { trainConfig } from "./ensemble.ts";
 import { accuracy } from "./member-job.ts";
 import type { Progress } from "./progress.ts";
-import { trainConfig } from "./teacher.ts";
 
 export interface TeacherForStudent {
   members: Ensemble;

@@ -1,5 +1,5 @@
 import type { ScoreKind } from "../../core/scores.ts";
-import type { ClassifyOutcome } from "../router/classify.ts";
+import type { ClassifyOutcome } from "../cascade/classify.ts";
 
 /**
  * What the classify paths report about one request, once every text is answered: the input to the

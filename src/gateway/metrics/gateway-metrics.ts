@@ -1,4 +1,4 @@
-import type { BreakerState } from "../teacher/guard.ts";
+import type { BreakerState } from "../teacher-client/guard.ts";
 import { ANSWER_SOURCES, type AnsweredBatch, countSources } from "./events.ts";
 import type { MetricFamily } from "./exposition.ts";
 import { Counter, Histogram } from "./instruments.ts";

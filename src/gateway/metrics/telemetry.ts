@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
+import type { ClassifyOutcome } from "../cascade/classify.ts";
 import { type AppContext, type AppEnv, waitUntilOf } from "../context.ts";
-import type { ClassifyOutcome } from "../router/classify.ts";
 import { writeAnalytics } from "./analytics.ts";
 import { now } from "./clock.ts";
 import { type AnsweredBatch, answeredBatch, type Endpoint } from "./events.ts";

@@ -3,8 +3,8 @@ import { chooseVersion } from "../registry/canary.ts";
 import type { Pointer } from "../registry/pointer.ts";
 import { PointerCache } from "../registry/pointer-cache.ts";
 import { VersionStore } from "../registry/versions.ts";
+import { ModelSet } from "./model-set.ts";
 import type { ModelPackage } from "./package.ts";
-import { ModelRegistry } from "./registry.ts";
 
 /**
  * Every model this isolate can serve: the bundled packages, and the versions the registry (KV pointers,
@@ -27,7 +27,7 @@ interface RemoteEntry {
 const MAX_REMOTE = 64;
 
 export class ModelCatalog {
-  readonly bundled: ModelRegistry;
+  readonly bundled: ModelSet;
   private readonly pointers: PointerCache;
   private readonly remote = new Map<string, RemoteEntry>();
 
@@ -35,7 +35,7 @@ export class ModelCatalog {
     private readonly packages: Readonly<Record<string, ModelPackage>>,
     private readonly now: () => number = Date.now,
   ) {
-    this.bundled = new ModelRegistry(packages);
+    this.bundled = new ModelSet(packages);
     this.pointers = new PointerCache(now);
   }
 
@@ -50,7 +50,7 @@ export class ModelCatalog {
   }
 
   /** The models as a request sees them; with a request id a canary may serve it, without one only live versions. */
-  async registryFor(env: RegistryBindings, ttlMs: number, requestId: string | null): Promise<ModelRegistry> {
+  async registryFor(env: RegistryBindings, ttlMs: number, requestId: string | null): Promise<ModelSet> {
     if (!env.REGISTRY) return this.bundled;
     const pointers = await this.pointers.get(env.REGISTRY, ttlMs);
     if (pointers.size === 0) return this.bundled;
@@ -61,7 +61,7 @@ export class ModelCatalog {
         if (pkg) packages[name] = pkg;
       }),
     );
-    return new ModelRegistry(packages);
+    return new ModelSet(packages);
   }
 
   private async packageFor(

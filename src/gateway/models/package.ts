@@ -1,5 +1,5 @@
 /**
- * A model package as the registry serves it: the manifest as parsed JSON (validated by ModelRegistry at
+ * A model package as the registry serves it: the manifest as parsed JSON (validated by ModelSet at
  * first use, so a bad package fails its own requests instead of the whole Worker's start) and the student
  * graph's bytes: bundled through wrangler's Data rule, or fetched from R2 on first use.
  */

@@ -102,7 +102,7 @@ const bundledWeights = new WeakMap<ArrayBuffer, readonly EmbeddingBagWeights[]>(
 
 /**
  * The student's weights as float32 (int8/float16 dequantised exactly as the graph does), for
- * explanations. Bundled bytes are always at hand; a graph from R2 must have been opened first (the router
+ * explanations. Bundled bytes are always at hand; a graph from R2 must have been opened first (the cascade
  * runs the model before it explains it).
  */
 export function weightsOf(

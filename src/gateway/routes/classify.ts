@@ -1,9 +1,9 @@
 import { Hono } from "hono";
+import { classifyTexts } from "../cascade/classify.ts";
 import { type AppEnv, waitUntilOf } from "../context.ts";
-import { hardExampleOptions } from "../hardlog/producer.ts";
+import { hardExampleOptions } from "../hard-example-log/producer.ts";
 import { reportAnswers } from "../metrics/telemetry.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
-import { classifyTexts } from "../router/classify.ts";
 import { type ClassifyResponse, parseClassifyRequest, requestSchemasFor } from "../schemas/classify.ts";
 
 /** POST /v1/classify (DESIGN.md, contract). */
@@ -19,7 +19,7 @@ export const classifyRoutes = new Hono<AppEnv>().post(
     const outcome = await classifyTexts(services, modelName, input.texts, {
       ...input.options,
       ...waitUntilOf(c),
-      // Redaction for the teacher and the hard-example records (src/gateway/hardlog).
+      // Redaction for the teacher and the hard-example records (src/gateway/hard-example-log).
       ...hardExampleOptions(c, modelName),
     });
     reportAnswers(c, "v1", input.texts, outcome);

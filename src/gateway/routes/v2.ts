@@ -1,9 +1,9 @@
 import { Hono } from "hono";
+import { classifyTexts } from "../cascade/classify.ts";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
 import { reportAnswers } from "../metrics/telemetry.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
-import { classifyTexts } from "../router/classify.ts";
 import { INPUT_NAME, InferRequest, outputsOf, textsOf } from "../schemas/v2.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { TEACHER_MODES, type TeacherMode } from "../cascade/decide.ts";
 import type { GatewayConfig, Limits, ThresholdBounds } from "../config.ts";
 import { badRequest, parseRequest } from "../errors.ts";
-import { TEACHER_MODES, type TeacherMode } from "../router/decide.ts";
 
 /**
  * POST /v1/classify (DESIGN.md, contract). The request schemas are built from the configured limits, so

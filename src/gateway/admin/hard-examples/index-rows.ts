@@ -2,7 +2,7 @@ import type { ExportFilters } from "./filters.ts";
 
 /**
  * The D1 index of the hard-example log (table hard_examples, written by the queue consumer in
- * src/gateway/hardlog): which ids match the filters, oldest first, and which R2 object holds each.
+ * src/gateway/hard-example-log): which ids match the filters, oldest first, and which R2 object holds each.
  * Read in pages by keyset (ts, id) so no single query returns or scans more than PAGE rows, whatever the
  * limit; ts is the record's ISO 8601 time, which sorts as text.
  */

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../core/digest.ts";
 import { BUNDLED_MODELS } from "../../models/bundled.ts";
 import { ModelCatalog } from "../../models/catalog.ts";
-import { ModelRegistry } from "../../models/registry.ts";
+import { ModelSet } from "../../models/model-set.ts";
 import { isOpen, MAX_SESSIONS } from "../../models/sessions.ts";
 import type { RegistryBindings } from "../../registry/bindings.ts";
 import { canaryBucket, chooseVersion } from "../../registry/canary.ts";
@@ -159,7 +159,7 @@ describe("the session cache", () => {
     const registries = await Promise.all(
       Array.from(
         { length: MAX_SESSIONS + 1 },
-        async (_, i) => new ModelRegistry({ "sms-spam": await variant(i + 1) }),
+        async (_, i) => new ModelSet({ "sms-spam": await variant(i + 1) }),
       ),
     );
     const first = await registries[0]!.load("sms-spam");

@@ -2,12 +2,12 @@ import { sha256Hex } from "../../core/digest.ts";
 import { normalizeText } from "../../core/featurizer.ts";
 import { HardExampleRecord, type HardExampleRoute } from "../../core/hard-example.ts";
 import type { ModelManifest } from "../../core/manifest.ts";
+import type { StudentVerdict } from "../cascade/decide.ts";
 import { forLog, type RedactionMode } from "../privacy/policy.ts";
-import type { StudentVerdict } from "../router/decide.ts";
-import type { TeacherAnswer } from "../teacher/types.ts";
+import type { TeacherAnswer } from "../teacher-client/types.ts";
 
 /**
- * Builds one hard-example record (the contract in src/core/hard-example.ts) from what the router decided
+ * Builds one hard-example record (the contract in src/core/hard-example.ts) from what the cascade decided
  * for a text.
  *
  * The id is SHA-256 of `${model}\n${normalised text}`, normalised as the model's featuriser does, so two

@@ -1,5 +1,5 @@
 /**
- * The contract between the router and the teacher side of the gateway. Adapters speak one wire
+ * The contract between the cascade and the teacher side of the gateway. Adapters speak one wire
  * protocol each; the resilient client wraps an adapter with deadline, retry, circuit breaker,
  * concurrency cap and the answer cache, and never throws: every failure is a typed outcome, so a
  * request whose teacher fails is still answered by the student (degraded).

@@ -10,7 +10,7 @@ import { startTeacherServer } from "./server.ts";
 import { getJson, postJson, startTinyServer, v2Request } from "./test-helpers.ts";
 
 const run = promisify(execFile);
-const CLI = ["--import", "tsx", "src/teacher/main.ts"];
+const CLI = ["--import", "tsx", "src/teacher-server/main.ts"];
 
 let root: string;
 beforeAll(async () => {
@@ -67,7 +67,7 @@ function urlOf(child: ChildProcess): Promise<string> {
   });
 }
 
-describe("npm run teacher (src/teacher/main.ts)", () => {
+describe("npm run teacher (src/teacher-server/main.ts)", () => {
   it("prints its URL, answers, and exits 0 on SIGTERM", { timeout: 30_000 }, async () => {
     const child = spawn("node", [...CLI, "--port", "0", "--models", join(root, "models", "tiny")], {
       stdio: ["ignore", "pipe", "pipe"],

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ModelManifest } from "../../core/manifest.ts";
 import { confidenceScore, SCORE_KINDS, type ScoreKind } from "../../core/scores.ts";
 import { softmax } from "../../core/softmax.ts";
-import type { TeacherAnswer, TeacherOutcome } from "../teacher/types.ts";
+import type { TeacherAnswer, TeacherOutcome } from "../teacher-client/types.ts";
 import { combine, teacherSlots } from "./answer.ts";
 import {
   calibratedProbs,

@@ -2,7 +2,7 @@ import { featurize, featurizeNamed, type NamedFeatures } from "../../core/featur
 import type { ModelManifest } from "../../core/manifest.ts";
 import { explain, topFeatures } from "../explain/index.ts";
 import { now } from "../metrics/clock.ts";
-import type { ModelRegistry } from "../models/registry.ts";
+import type { ModelSet } from "../models/model-set.ts";
 import { type ClassifyResult, combine, type TeacherSlot, teacherSlots } from "./answer.ts";
 import {
   effectiveThreshold,
@@ -26,13 +26,13 @@ export interface ClassifyOptions {
   /** What a text becomes before it is sent to the teacher (privacy: REDACTION "log+teacher"). */
   teacherText?(text: string): string;
   /**
-   * Called once every text is answered, before the response is built (the hard-example log, hardlog/).
+   * Called once every text is answered, before the response is built (the hard-example log, hard-example-log/).
    * It must not throw or block: anything slow goes to waitUntil.
    */
   onAnswered?(answered: AnsweredTexts): void;
 }
 
-/** What the router decided for each text of a request, for the hard-example log. */
+/** What the cascade decided for each text of a request, for the hard-example log. */
 export interface AnsweredTexts {
   manifest: ModelManifest;
   texts: readonly string[];
@@ -45,7 +45,7 @@ export interface AnsweredTexts {
 }
 
 export interface ClassifyDeps {
-  registry: ModelRegistry;
+  registry: ModelSet;
   teacher: TeacherPort;
   /** The model name on the teacher's side for a gateway model. */
   teacherModel(manifest: ModelManifest): string;

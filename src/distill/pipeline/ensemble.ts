@@ -8,7 +8,7 @@ import { packJob } from "./member-job.ts";
 import { trainMembers } from "./members.ts";
 import type { Progress } from "./progress.ts";
 
-export interface TrainedTeacher {
+export interface TrainedEnsemble {
   members: Ensemble;
   featurizer: ReturnType<typeof featurizerFor>;
   oosBias: OosBiasChoice | null;
@@ -30,11 +30,11 @@ export function trainConfig(recipe: DistillOptions["teacher"], seed: number): Tr
 }
 
 /** Trains the teacher ensemble (members in parallel threads) and corrects its out-of-scope prior. */
-export async function trainTeacher(
+export async function trainEnsemble(
   dataset: Dataset,
   options: DistillOptions,
   progress: Progress,
-): Promise<TrainedTeacher> {
+): Promise<TrainedEnsemble> {
   const recipe = options.teacher;
   const featurizer = featurizerFor(recipe, options.seed);
   const train = encodeSplit(dataset.train, dataset.labels, featurizer);

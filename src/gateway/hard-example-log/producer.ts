@@ -1,15 +1,15 @@
 import type { HardExampleRecord } from "../../core/hard-example.ts";
+import type { TeacherSlot } from "../cascade/answer.ts";
+import type { AnsweredTexts, ClassifyOptions } from "../cascade/classify.ts";
 import { type AppContext, waitUntilOf } from "../context.ts";
 import { forTeacher, modeFor, type RedactionMode } from "../privacy/policy.ts";
-import type { TeacherSlot } from "../router/answer.ts";
-import type { AnsweredTexts, ClassifyOptions } from "../router/classify.ts";
 import { sampleIndices } from "./audit.ts";
 import { buildRecord, type RecordInput } from "./record.ts";
 import { sendRecords } from "./send.ts";
 
 /**
  * The hard-example log on the request side: the classify options that redact texts for the teacher (when
- * the model's REDACTION says "log+teacher") and that turn the router's decisions into records on the
+ * the model's REDACTION says "log+teacher") and that turn the cascade's decisions into records on the
  * HARD_EXAMPLES queue. Everything after the routing decision runs in ctx.waitUntil, so logging never
  * delays an answer, and every failure is caught and logged, so it never becomes a 5xx. Without the queue
  * binding nothing is logged (and nothing is audited: an audit nobody records is wasted teacher time).

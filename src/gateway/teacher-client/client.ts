@@ -13,8 +13,8 @@ import {
 } from "./types.ts";
 
 /**
- * The teacher as the router sees it: cache, then deadline/retry/breaker/concurrency cap (guard.ts), then
- * the protocol adapter. `ask` never throws; every failure is an outcome the router turns into a degraded
+ * The teacher as the cascade sees it: cache, then deadline/retry/breaker/concurrency cap (guard.ts), then
+ * the protocol adapter. `ask` never throws; every failure is an outcome the cascade turns into a degraded
  * student answer. Creating a client is cheap (the breaker and bulkhead live at module level, per
  * isolate), so the app may build one per request from its env.
  */

@@ -18,7 +18,7 @@ export interface LoadedModel {
 
 const manifests = new WeakMap<ModelPackage, ModelManifest>();
 
-export class ModelRegistry {
+export class ModelSet {
   constructor(private readonly packages: Readonly<Record<string, ModelPackage>>) {}
 
   names(): string[] {

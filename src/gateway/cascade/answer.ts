@@ -1,4 +1,4 @@
-import type { TeacherAnswer, TeacherFailureKind, TeacherOutcome } from "../teacher/types.ts";
+import type { TeacherAnswer, TeacherFailureKind, TeacherOutcome } from "../teacher-client/types.ts";
 import type { StudentVerdict } from "./decide.ts";
 
 /** One entry of `results` in the POST /v1/classify response (DESIGN.md, contract). */

@@ -1,11 +1,11 @@
 import type { Env } from "../bindings.ts";
 import type { GatewayConfig } from "../config.ts";
-import { createTeacherClient } from "../teacher/client.ts";
-import type { BreakerState } from "../teacher/guard.ts";
-import type { TeacherOutcome, TeacherQuery } from "../teacher/types.ts";
+import { createTeacherClient } from "../teacher-client/client.ts";
+import type { BreakerState } from "../teacher-client/guard.ts";
+import type { TeacherOutcome, TeacherQuery } from "../teacher-client/types.ts";
 
 /**
- * The only way the router reaches a teacher. The teacher side's client (src/gateway/teacher/client.ts)
+ * The only way the cascade reaches a teacher. The teacher side's client (src/gateway/teacher-client/client.ts)
  * implements it with adapters, deadline, retry, breaker, concurrency cap and answer cache. Contract:
  * `ask` never rejects; every failure is an outcome with ok: false; an ok outcome has one answer and one
  * `cached` flag per query text, in order.
