@@ -1,8 +1,8 @@
 import { featurize, featurizeNamed, type NamedFeatures } from "../../core/featurizer.ts";
 import type { ModelManifest } from "../../core/manifest.ts";
 import { explain, topFeatures } from "../explain/index.ts";
-import { now } from "../metrics/clock.ts";
 import type { ModelSet } from "../models/model-set.ts";
+import type { AskOptions } from "../teacher-client/types.ts";
 import { type ClassifyResult, combine, type TeacherSlot, teacherSlots } from "./answer.ts";
 import {
   effectiveThreshold,
@@ -23,40 +23,60 @@ export interface ClassifyOptions {
   explain: boolean;
   /** The request's ctx.waitUntil, handed to the teacher port. */
   waitUntil?(promise: Promise<unknown>): void;
-  /** What a text becomes before it is sent to the teacher (privacy: REDACTION "log+teacher"). */
-  teacherText?(text: string): string;
-  /**
-   * Called once every text is answered, before the response is built (the hard-example log, hard-example-log/).
-   * It must not throw or block: anything slow goes to waitUntil.
-   */
-  onAnswered?(answered: AnsweredTexts): void;
 }
 
-/** What the cascade decided for each text of a request, for the hard-example log. */
-export interface AnsweredTexts {
-  manifest: ModelManifest;
-  texts: readonly string[];
-  verdicts: readonly StudentVerdict[];
-  /** What the teacher contributed per text; "not_asked" for the student's confident answers. */
-  slots: readonly TeacherSlot[];
-  mode: TeacherMode;
-  /** Asks the teacher about some of the texts exactly as escalation does (same port, query, checks). */
-  askTeacher(indices: readonly number[]): Promise<TeacherSlot[]>;
-}
-
-export interface ClassifyDeps {
-  registry: ModelSet;
+/** How the cascade reaches the teacher: the port, and the model name on the teacher's side. */
+export interface TeacherDeps {
   teacher: TeacherPort;
-  /** The model name on the teacher's side for a gateway model. */
   teacherModel(manifest: ModelManifest): string;
 }
 
+export interface ClassifyDeps extends TeacherDeps {
+  registry: ModelSet;
+}
+
+/** What the cascade decided for every text of a request, in request order. */
 export interface ClassifyOutcome {
   manifest: ModelManifest;
+  /** The texts as the client sent them. */
+  texts: readonly string[];
+  mode: TeacherMode;
   verdicts: StudentVerdict[];
+  /** What the teacher contributed per text; "not_asked" for the student's confident answers. */
+  slots: TeacherSlot[];
   results: ClassifyResult[];
-  /** For telemetry (src/gateway/metrics): the student's run, and the teacher call if there was one. */
+  /** The student's one run, and the teacher call if there was one, in ms. */
   timings: { studentMs: number; teacherMs: number | null };
+}
+
+/**
+ * Asks the teacher about texts of a model: one query through the port (answers cached per model, version
+ * and text normalised as the featuriser does), its outcome checked against the model's labels. Escalation
+ * and the hard-example log's audit sample both ask this way.
+ */
+export async function askTeacher(
+  deps: TeacherDeps,
+  manifest: ModelManifest,
+  texts: readonly string[],
+  options: AskOptions = {},
+): Promise<TeacherSlot[]> {
+  const outcome = await deps.teacher.ask(
+    {
+      model: deps.teacherModel(manifest),
+      labels: manifest.labels,
+      texts,
+      cache: {
+        model: manifest.name,
+        version: manifest.version,
+        normalization: {
+          normalization: manifest.featurizer.normalization,
+          lowercase: manifest.featurizer.lowercase,
+        },
+      },
+    },
+    options.waitUntil ? { waitUntil: options.waitUntil } : {},
+  );
+  return teacherSlots(outcome, texts.length, manifest.labels);
 }
 
 export async function classifyTexts(
@@ -72,9 +92,11 @@ export async function classifyTexts(
     ? texts.map((t) => featurizeNamed(t, manifest.featurizer))
     : null;
   const bags = named ? named.map((f) => f.ids) : texts.map((t) => featurize(t, manifest.featurizer));
-  const studentStarted = now();
+  // workerd's clock is coarse (1 ms locally; in production it advances only on I/O, a guard against
+  // timing attacks), so a short run can read as 0 ms: the figures are honest about that, not precise.
+  const studentStarted = performance.now();
   const rows = await model.logits(bags);
-  const studentMs = now() - studentStarted;
+  const studentMs = performance.now() - studentStarted;
   const verdicts = rows.map((row) => studentVerdict(row, manifest));
 
   const threshold = effectiveThreshold(manifest, options.threshold);
@@ -83,37 +105,20 @@ export async function classifyTexts(
     if (shouldAskTeacher(options.teacher, v.score, threshold)) escalated.push(i);
   });
   const slots: TeacherSlot[] = verdicts.map(() => ({ kind: "not_asked" }));
-  const teacherText = options.teacherText ?? ((text: string) => text);
-  const askTeacher = async (indices: readonly number[]): Promise<TeacherSlot[]> => {
-    const outcome = await deps.teacher.ask(
-      {
-        model: deps.teacherModel(manifest),
-        labels: manifest.labels,
-        texts: indices.map((i) => teacherText(texts[i]!)),
-        // Cached answers are keyed by model, version and the text normalised as the featuriser does.
-        cache: {
-          model: manifest.name,
-          version: manifest.version,
-          normalization: {
-            normalization: manifest.featurizer.normalization,
-            lowercase: manifest.featurizer.lowercase,
-          },
-        },
-      },
-      options.waitUntil ? { waitUntil: options.waitUntil } : {},
-    );
-    return teacherSlots(outcome, indices.length, manifest.labels);
-  };
   let teacherMs: number | null = null;
   if (escalated.length > 0) {
-    const teacherStarted = now();
-    const answered = await askTeacher(escalated);
-    teacherMs = now() - teacherStarted;
+    const teacherStarted = performance.now();
+    const answered = await askTeacher(
+      deps,
+      manifest,
+      escalated.map((i) => texts[i]!),
+      options,
+    );
+    teacherMs = performance.now() - teacherStarted;
     answered.forEach((slot, j) => {
       slots[escalated[j]!] = slot;
     });
   }
-  options.onAnswered?.({ manifest, texts, verdicts, slots, mode: options.teacher, askTeacher });
 
   const results = verdicts.map((v, i) => combine(v, slots[i]!));
   if (named) {
@@ -123,5 +128,13 @@ export async function classifyTexts(
       result.explanation = topFeatures(explain(members, named[i]!, classIndex));
     });
   }
-  return { manifest, verdicts, results, timings: { studentMs, teacherMs } };
+  return {
+    manifest,
+    texts,
+    mode: options.teacher,
+    verdicts,
+    slots,
+    results,
+    timings: { studentMs, teacherMs },
+  };
 }

@@ -1,41 +1,38 @@
 import type { HardExampleRecord } from "../../core/hard-example.ts";
+import type { AnsweredBatch, AnswerListener } from "../answered.ts";
 import type { TeacherSlot } from "../cascade/answer.ts";
-import type { AnsweredTexts, ClassifyOptions } from "../cascade/classify.ts";
+import { askTeacher, type TeacherDeps } from "../cascade/classify.ts";
 import { type AppContext, waitUntilOf } from "../context.ts";
-import { forTeacher, modeFor, type RedactionMode } from "../privacy/policy.ts";
+import { modeFor, type RedactionMode } from "../privacy/policy.ts";
 import { sampleIndices } from "./audit.ts";
 import { buildRecord, type RecordInput } from "./record.ts";
 import { sendRecords } from "./send.ts";
 
 /**
- * The hard-example log on the request side: the classify options that redact texts for the teacher (when
- * the model's REDACTION says "log+teacher") and that turn the cascade's decisions into records on the
- * HARD_EXAMPLES queue. Everything after the routing decision runs in ctx.waitUntil, so logging never
- * delays an answer, and every failure is caught and logged, so it never becomes a 5xx. Without the queue
- * binding nothing is logged (and nothing is audited: an audit nobody records is wasted teacher time).
+ * The hard-example log on the request side: a listener that turns what the cascade decided into records
+ * on the HARD_EXAMPLES queue, texts redacted as the model's REDACTION says. Everything runs in
+ * ctx.waitUntil, so logging never delays an answer, and every failure is caught and logged, so it never
+ * becomes a 5xx. Without the queue binding nothing is logged (and nothing is audited: an audit nobody
+ * records is wasted teacher time).
  */
-export function hardExampleOptions(
-  c: AppContext,
-  model: string,
-): Pick<ClassifyOptions, "teacherText" | "onAnswered"> {
-  const { config } = c.var.services;
-  const redaction = modeFor(config.hardLog.redaction, model);
-  const options: Pick<ClassifyOptions, "teacherText" | "onAnswered"> = {};
-  if (redaction === "log+teacher") options.teacherText = (text) => forTeacher(text, redaction);
+export function hardExampleLog(c: AppContext): AnswerListener {
   const queue = c.env?.HARD_EXAMPLES;
-  if (!queue) return options;
-
+  if (!queue) return () => {};
+  const services = c.var.services;
+  const { config } = services;
   const { waitUntil } = waitUntilOf(c);
   const context: LogContext = {
     queue,
-    redaction,
+    teacher: services,
     requestId: c.var.requestId,
     protocol: config.teacher.TEACHER_PROTOCOL,
     auditRate: config.hardLog.auditRate,
+    ...(waitUntil ? { waitUntil } : {}),
   };
-  options.onAnswered = (answered) => {
+  return (batch) => {
     try {
-      for (const work of logAnswered(answered, context)) {
+      const redaction = modeFor(config.redaction, batch.manifest.name);
+      for (const work of logAnswered(batch, redaction, context)) {
         const guarded = work.catch((error: unknown) => console.error("hard examples: not logged:", error));
         // Without an execution context (app.request in tests) the work simply runs on.
         if (waitUntil) waitUntil(guarded);
@@ -44,30 +41,31 @@ export function hardExampleOptions(
       console.error("hard examples: not logged:", error);
     }
   };
-  return options;
 }
 
 interface LogContext {
   queue: Queue<unknown>;
-  redaction: RedactionMode;
+  /** For the audit sample, which asks the teacher (REDACTION applies: services hold the redacting port). */
+  teacher: TeacherDeps;
   requestId: string;
   protocol: string;
   auditRate: number;
+  waitUntil?(promise: Promise<unknown>): void;
 }
 
 /**
  * Starts the work for one request: the escalated texts' records at once, and the audit sample's once the
  * teacher has answered. The sample is drawn here, synchronously, inside the request.
  */
-function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void>[] {
+function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: LogContext): Promise<void>[] {
   const at = new Date();
   const base = (i: number) => ({
-    manifest: answered.manifest,
-    text: answered.texts[i]!,
-    verdict: answered.verdicts[i]!,
+    manifest: batch.manifest,
+    text: batch.texts[i]!,
+    verdict: batch.verdicts[i]!,
     requestId: context.requestId,
     at,
-    redaction: context.redaction,
+    redaction,
   });
   const teacherOf = (slot: TeacherSlot & { kind: "answer" }) => ({
     answer: slot.answer,
@@ -76,7 +74,7 @@ function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void
   });
 
   const escalated: RecordInput[] = [];
-  answered.slots.forEach((slot, i) => {
+  batch.slots.forEach((slot, i) => {
     if (slot.kind === "failed")
       escalated.push({ ...base(i), teacher: null, route: "degraded", reason: slot.reason });
     else if (slot.kind === "answer")
@@ -84,7 +82,7 @@ function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void
         ...base(i),
         teacher: teacherOf(slot),
         route: slot.cached ? "cache" : "teacher",
-        reason: answered.mode === "always" ? "teacher_always" : "below_threshold",
+        reason: batch.mode === "always" ? "teacher_always" : "below_threshold",
       });
   });
   const work: Promise<void>[] = [];
@@ -93,11 +91,16 @@ function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void
   // Only "auto" answers are sampled: "never" is a client's request that the text not go to the teacher,
   // and under "always" every text already went.
   const confident =
-    answered.mode === "auto" ? answered.slots.flatMap((s, i) => (s.kind === "not_asked" ? [i] : [])) : [];
+    batch.mode === "auto" ? batch.slots.flatMap((s, i) => (s.kind === "not_asked" ? [i] : [])) : [];
   const sample = sampleIndices(confident, context.auditRate);
   if (sample.length > 0) {
     work.push(
-      answered.askTeacher(sample).then((slots) => {
+      askTeacher(
+        context.teacher,
+        batch.manifest,
+        sample.map((i) => batch.texts[i]!),
+        context,
+      ).then((slots) => {
         const audited: RecordInput[] = [];
         slots.forEach((slot, j) => {
           if (slot.kind === "answer")

@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import { classifyTexts } from "../cascade/classify.ts";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
-import { reportAnswers } from "../metrics/telemetry.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import { INPUT_NAME, InferRequest, outputsOf, textsOf } from "../schemas/v2.ts";
 
@@ -58,7 +57,7 @@ async function infer(c: AppContext) {
   const texts = textsOf(request, services.config.limits);
   const wanted = outputsOf(request);
   const outcome = await classifyTexts(services, manifest.name, texts, { teacher: "never", explain: false });
-  reportAnswers(c, "v2", texts, outcome);
+  c.var.onAnswered({ endpoint: "v2", ...outcome });
   const { verdicts } = outcome;
   const n = texts.length;
   const outputs = wanted.map((name) =>
