@@ -99,7 +99,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     await next();
     request.finish(c);
   });
-  // Client access to the inference API (README "Access control"): CORS first, so a preflight is answered
+  // Client access to the inference API (docs/api.md "Access control"): CORS first, so a preflight is answered
   // before any key is asked for; then the API key; then its rate limit.
   for (const path of ["/v1/*", "/v2/*"]) app.use(path, clientCors(), apiKeyAuth(), perKeyRateLimit());
   // The admin routes manage the registry; they never need a request's view of it.

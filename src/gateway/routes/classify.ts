@@ -4,7 +4,7 @@ import { type AppEnv, waitUntilOf } from "../context.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import { type ClassifyResponse, parseClassifyRequest, requestSchemasFor } from "../schemas/classify.ts";
 
-/** POST /v1/classify (DESIGN.md, contract). */
+/** POST /v1/classify (docs/api.md "POST /v1/classify"). */
 export const classifyRoutes = new Hono<AppEnv>().post(
   "/v1/classify",
   jsonBody<AppEnv>({ maxBytes: (c) => c.var.services.config.limits.maxBodyBytes }),
