@@ -1,9 +1,29 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
 import { classifyTexts } from "../cascade/classify.ts";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
-import { INPUT_NAME, InferRequest, outputsOf, textsOf } from "../schemas/v2.ts";
+import {
+  type DeclaredRoute,
+  documentedApp,
+  errorResponses,
+  jsonContent,
+  jsonRequest,
+  mount,
+} from "../openapi.ts";
+import {
+  INPUT_NAME,
+  InferRequest,
+  InferResponse,
+  Live,
+  ModelMetadata,
+  ModelReady,
+  outputsOf,
+  Ready,
+  ServerMetadata,
+  textsOf,
+} from "../schemas/v2.ts";
 
 /**
  * Open Inference Protocol (KServe V2) surface over the same models, for clients that speak it (Triton
@@ -80,18 +100,82 @@ async function infer(c: AppContext) {
 
 const body = jsonBody<AppEnv>({ maxBytes: (c) => c.var.services.config.limits.maxBodyBytes });
 
-export const v2Routes = new Hono<AppEnv>()
-  .get("/v2", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }))
-  .get("/v2/health/live", (c) => c.json({ live: true }))
-  .get("/v2/health/ready", async (c) => {
+const NameParam = z.string().meta({ description: "Model name" });
+const VersionParam = z.string().meta({ description: "Model version (only the served one exists)" });
+
+/** A GET of the protocol: its answer's schema, and the 404 when the path names a model. */
+const getRoute = (path: string, operationId: string, summary: string, answer: z.ZodType) =>
+  createRoute({
+    method: "get",
+    path,
+    operationId,
+    summary,
+    ...(path.includes("{name}") ? { request: { params: paramsOf(path) } } : {}),
+    responses: {
+      200: jsonContent(answer, "OK"),
+      ...errorResponses(...(path.includes("{name}") ? [404, 500] : [500])),
+    },
+  });
+
+/** The path's parameters: a model name, and its version when the path names one. */
+function paramsOf(path: string) {
+  return path.includes("{version}")
+    ? z.object({ name: NameParam, version: VersionParam })
+    : z.object({ name: NameParam });
+}
+
+const inferRoute = (path: string, operationId: string): DeclaredRoute =>
+  createRoute({
+    method: "post",
+    path,
+    operationId,
+    summary: "Classify texts with the student (Open Inference Protocol)",
+    request: { params: paramsOf(path), body: jsonRequest(InferRequest) },
+    responses: { 200: jsonContent(InferResponse, "OK"), ...errorResponses(400, 404, 413, 415, 500) },
+  });
+
+export const v2Routes = documentedApp();
+mount(v2Routes, getRoute("/v2", "getServerMetadata", "Server metadata", ServerMetadata), (c) =>
+  c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }),
+);
+mount(v2Routes, getRoute("/v2/health/live", "getServerLive", "Server liveness", Live), (c) =>
+  c.json({ live: true }),
+);
+mount(
+  v2Routes,
+  getRoute("/v2/health/ready", "getServerReady", "Server readiness (loads every model)", Ready),
+  async (c) => {
     // Ready means every model can answer now: loading them here also warms a cold isolate.
     const { registry } = c.var.services;
     await Promise.all(registry.names().map((name) => registry.load(name)));
     return c.json({ ready: true });
-  })
-  .get("/v2/models/:name", metadata)
-  .get("/v2/models/:name/versions/:version", metadata)
-  .get("/v2/models/:name/ready", modelReady)
-  .get("/v2/models/:name/versions/:version/ready", modelReady)
-  .post("/v2/models/:name/infer", body, infer)
-  .post("/v2/models/:name/versions/:version/infer", body, infer);
+  },
+);
+mount(v2Routes, getRoute("/v2/models/{name}", "getModelMetadata", "Model metadata", ModelMetadata), metadata);
+mount(
+  v2Routes,
+  getRoute(
+    "/v2/models/{name}/versions/{version}",
+    "getModelVersionMetadata",
+    "Model metadata",
+    ModelMetadata,
+  ),
+  metadata,
+);
+mount(
+  v2Routes,
+  getRoute("/v2/models/{name}/ready", "getModelReady", "Model readiness", ModelReady),
+  modelReady,
+);
+mount(
+  v2Routes,
+  getRoute(
+    "/v2/models/{name}/versions/{version}/ready",
+    "getModelVersionReady",
+    "Model readiness",
+    ModelReady,
+  ),
+  modelReady,
+);
+mount(v2Routes, inferRoute("/v2/models/{name}/infer", "infer"), body, infer);
+mount(v2Routes, inferRoute("/v2/models/{name}/versions/{version}/infer", "inferVersion"), body, infer);

@@ -19,29 +19,37 @@ export function classifyRequestSchemas(limits: Limits, threshold: ThresholdBound
     .min(1)
     .max(64)
     .meta({ description: "Model name (GET /v1/models); the configured default when omitted" });
-  const Options = z.strictObject({
-    threshold: z
-      .number()
-      .min(threshold.min)
-      .max(threshold.max)
-      .optional()
-      .meta({ description: "Overrides the model's routing threshold: scores below it go to the teacher" }),
-    teacher: z
-      .enum(TEACHER_MODES)
-      .optional()
-      .meta({ description: "auto (default): ask when unsure; never; always" }),
-    explain: z.boolean().optional().meta({ description: "Return the features that pushed the label most" }),
-  });
+  const Options = z
+    .strictObject({
+      threshold: z
+        .number()
+        .min(threshold.min)
+        .max(threshold.max)
+        .optional()
+        .meta({ description: "Overrides the model's routing threshold: scores below it go to the teacher" }),
+      teacher: z
+        .enum(TEACHER_MODES)
+        .optional()
+        .meta({ description: "auto (default): ask when unsure; never; always" }),
+      explain: z.boolean().optional().meta({ description: "Return the features that pushed the label most" }),
+    })
+    .meta({ id: "ClassifyOptions" });
   const Single = z.strictObject({ model: Model.optional(), text: Text, options: Options.optional() });
   const Batch = z.strictObject({
     model: Model.optional(),
     texts: z.array(Text).min(1).max(limits.maxBatch),
     options: Options.optional(),
   });
-  const Request = z.union([Single, Batch]);
+  const Request = z.union([Single, Batch]).meta({ id: "ClassifyRequest" });
   return { Options, Single, Batch, Request };
 }
 export type ClassifyRequestSchemas = ReturnType<typeof classifyRequestSchemas>;
+
+/**
+ * Where the route declares its body: the schema depends on the deployment's limits, so /openapi.json
+ * (routes/openapi.ts) adds this deployment's ClassifyRequest and ClassifyOptions under this name.
+ */
+export const CLASSIFY_REQUEST_REF = { $ref: "#/components/schemas/ClassifyRequest" };
 
 const built = new WeakMap<GatewayConfig, ClassifyRequestSchemas>();
 
@@ -86,28 +94,32 @@ export function parseClassifyRequest(schemas: ClassifyRequestSchemas, body: unkn
 
 const Confidence = z.number().min(0).max(1);
 
-export const ClassifyResult = z.strictObject({
-  label: z.string(),
-  confidence: Confidence.meta({ description: "Probability of label (calibrated, for the student)" }),
-  source: z.enum(["student", "teacher", "cache"]),
-  degraded: z.literal(true).optional().meta({ description: "The teacher was needed but failed" }),
-  reason: z
-    .string()
-    .optional()
-    .meta({ description: "Why the answer is degraded (the teacher's failure kind)" }),
-  student: z.strictObject({ label: z.string(), confidence: Confidence }),
-  teacher: z
-    .strictObject({ label: z.string(), confidence: Confidence, latency_ms: z.number().min(0) })
-    .optional(),
-  explanation: z
-    .array(z.strictObject({ token: z.string(), kind: z.enum(["word", "char"]), weight: z.number() }))
-    .optional()
-    .meta({ description: "Features of the text that pushed label most, heaviest first (student model)" }),
-});
+export const ClassifyResult = z
+  .strictObject({
+    label: z.string(),
+    confidence: Confidence.meta({ description: "Probability of label (calibrated, for the student)" }),
+    source: z.enum(["student", "teacher", "cache"]),
+    degraded: z.literal(true).optional().meta({ description: "The teacher was needed but failed" }),
+    reason: z
+      .string()
+      .optional()
+      .meta({ description: "Why the answer is degraded (the teacher's failure kind)" }),
+    student: z.strictObject({ label: z.string(), confidence: Confidence }),
+    teacher: z
+      .strictObject({ label: z.string(), confidence: Confidence, latency_ms: z.number().min(0) })
+      .optional(),
+    explanation: z
+      .array(z.strictObject({ token: z.string(), kind: z.enum(["word", "char"]), weight: z.number() }))
+      .optional()
+      .meta({ description: "Features of the text that pushed label most, heaviest first (student model)" }),
+  })
+  .meta({ id: "ClassifyResult" });
 
-export const ClassifyResponse = z.strictObject({
-  model: z.string(),
-  version: z.string(),
-  results: z.array(ClassifyResult),
-});
+export const ClassifyResponse = z
+  .strictObject({
+    model: z.string(),
+    version: z.string(),
+    results: z.array(ClassifyResult),
+  })
+  .meta({ id: "ClassifyResponse" });
 export type ClassifyResponse = z.infer<typeof ClassifyResponse>;

@@ -15,22 +15,24 @@ export type OutputName = (typeof OUTPUT_NAMES)[number];
 
 const Parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
-export const InferRequest = z.object({
-  id: z.string().optional(),
-  parameters: Parameters.optional(),
-  inputs: z
-    .array(
-      z.object({
-        name: z.string(),
-        shape: z.array(z.number().int().nonnegative()),
-        datatype: z.string(),
-        parameters: Parameters.optional(),
-        data: z.array(z.unknown()),
-      }),
-    )
-    .min(1),
-  outputs: z.array(z.object({ name: z.string(), parameters: Parameters.optional() })).optional(),
-});
+export const InferRequest = z
+  .object({
+    id: z.string().optional(),
+    parameters: Parameters.optional(),
+    inputs: z
+      .array(
+        z.object({
+          name: z.string(),
+          shape: z.array(z.number().int().nonnegative()),
+          datatype: z.string(),
+          parameters: Parameters.optional(),
+          data: z.array(z.unknown()),
+        }),
+      )
+      .min(1),
+    outputs: z.array(z.object({ name: z.string(), parameters: Parameters.optional() })).optional(),
+  })
+  .meta({ id: "InferRequest" });
 export type InferRequest = z.infer<typeof InferRequest>;
 
 const Tensor = z.strictObject({
@@ -40,35 +42,41 @@ const Tensor = z.strictObject({
   data: z.array(z.union([z.number(), z.string()])),
 });
 
-export const InferResponse = z.strictObject({
-  model_name: z.string(),
-  model_version: z.string(),
-  id: z.string().optional(),
-  outputs: z.array(Tensor),
-});
+export const InferResponse = z
+  .strictObject({
+    model_name: z.string(),
+    model_version: z.string(),
+    id: z.string().optional(),
+    outputs: z.array(Tensor),
+  })
+  .meta({ id: "InferResponse" });
 
 const TensorMetadata = z.strictObject({
   name: z.string(),
   datatype: z.string(),
   shape: z.array(z.number().int()),
 });
-export const ModelMetadata = z.strictObject({
-  name: z.string(),
-  versions: z.array(z.string()),
-  platform: z.string(),
-  inputs: z.array(TensorMetadata),
-  outputs: z.array(TensorMetadata),
-  parameters: z.strictObject({ labels: z.array(z.string()), calibration_temperature: z.number() }),
-});
+export const ModelMetadata = z
+  .strictObject({
+    name: z.string(),
+    versions: z.array(z.string()),
+    platform: z.string(),
+    inputs: z.array(TensorMetadata),
+    outputs: z.array(TensorMetadata),
+    parameters: z.strictObject({ labels: z.array(z.string()), calibration_temperature: z.number() }),
+  })
+  .meta({ id: "ModelMetadata" });
 
-export const ServerMetadata = z.strictObject({
-  name: z.string(),
-  version: z.string(),
-  extensions: z.array(z.string()),
-});
-export const Live = z.strictObject({ live: z.boolean() });
-export const Ready = z.strictObject({ ready: z.boolean() });
-export const ModelReady = z.strictObject({ name: z.string(), ready: z.boolean() });
+export const ServerMetadata = z
+  .strictObject({
+    name: z.string(),
+    version: z.string(),
+    extensions: z.array(z.string()),
+  })
+  .meta({ id: "ServerMetadata" });
+export const Live = z.strictObject({ live: z.boolean() }).meta({ id: "Live" });
+export const Ready = z.strictObject({ ready: z.boolean() }).meta({ id: "Ready" });
+export const ModelReady = z.strictObject({ name: z.string(), ready: z.boolean() }).meta({ id: "ModelReady" });
 
 /**
  * The texts of a validated request, under the same limits as /v1/classify. Shape [n] is the natural one;
