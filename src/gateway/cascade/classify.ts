@@ -3,7 +3,8 @@ import type { ModelManifest } from "../../core/manifest.ts";
 import { explain, topFeatures } from "../explain/index.ts";
 import { now } from "../metrics/clock.ts";
 import type { ModelSet } from "../models/model-set.ts";
-import { type ClassifyResult, combine, type TeacherSlot, teacherSlots } from "./answer.ts";
+import type { ClassifyResult } from "../schemas/classify.ts";
+import { combine, type TeacherSlot, teacherSlots } from "./answer.ts";
 import {
   effectiveThreshold,
   type StudentVerdict,

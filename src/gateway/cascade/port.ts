@@ -2,7 +2,7 @@ import type { Env } from "../bindings.ts";
 import type { GatewayConfig } from "../config.ts";
 import { createTeacherClient } from "../teacher-client/client.ts";
 import type { BreakerState } from "../teacher-client/guard.ts";
-import type { TeacherOutcome, TeacherQuery } from "../teacher-client/types.ts";
+import type { AskOptions, TeacherOutcome, TeacherQuery } from "../teacher-client/types.ts";
 
 /**
  * The only way the cascade reaches a teacher. The teacher side's client (src/gateway/teacher-client/client.ts)
@@ -14,11 +14,6 @@ export interface TeacherPort {
   ask(query: TeacherQuery, options?: AskOptions): Promise<TeacherOutcome>;
   /** For GET /metrics: a teacher model's circuit breaker in this isolate (the production client has one). */
   breakerState?(model?: string): BreakerState;
-}
-
-export interface AskOptions {
-  /** The request's ctx.waitUntil, so work such as cache writes can finish after the response. */
-  waitUntil?(promise: Promise<unknown>): void;
 }
 
 /**

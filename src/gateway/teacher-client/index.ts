@@ -1,6 +1,6 @@
 /** The teacher side of the gateway: configuration, the resilient client and the protocol adapters. */
 export { createAdapter, type TeacherBindings } from "./adapters.ts";
-export { type AskOptions, createTeacherClient, type TeacherClient } from "./client.ts";
+export { createTeacherClient, type TeacherClient } from "./client.ts";
 export {
   parseTeacherConfig,
   TEACHER_PROTOCOLS,
