@@ -2,8 +2,9 @@ import { featurize, featurizeNamed, type NamedFeatures } from "../../core/featur
 import type { ModelManifest } from "../../core/manifest.ts";
 import { explain, topFeatures } from "../explain/index.ts";
 import type { ModelSet } from "../models/model-set.ts";
+import type { ClassifyResult } from "../schemas/classify.ts";
 import type { AskOptions } from "../teacher-client/types.ts";
-import { type ClassifyResult, combine, type TeacherSlot, teacherSlots } from "./answer.ts";
+import { combine, type TeacherSlot, teacherSlots } from "./answer.ts";
 import {
   effectiveThreshold,
   type StudentVerdict,

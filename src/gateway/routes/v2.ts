@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { classifierOutputs, classifierTensors } from "../../core/v2.ts";
 import { classifyTexts } from "../cascade/classify.ts";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
@@ -13,7 +14,6 @@ import {
   mount,
 } from "../openapi.ts";
 import {
-  INPUT_NAME,
   InferRequest,
   InferResponse,
   Live,
@@ -50,18 +50,15 @@ function manifestFor(c: AppContext) {
 
 function metadata(c: AppContext) {
   const manifest = manifestFor(c);
-  return c.json({
+  const body: ModelMetadata = {
     name: manifest.name,
     versions: [manifest.version],
     platform: "onnxruntime-web",
-    inputs: [{ name: INPUT_NAME, datatype: "BYTES", shape: [-1] }],
-    outputs: [
-      { name: "probabilities", datatype: "FP32", shape: [-1, manifest.labels.length] },
-      { name: "label", datatype: "BYTES", shape: [-1] },
-    ],
+    ...classifierTensors(manifest.labels.length),
     // Column c of "probabilities" is labels[c]; the probabilities are calibrated with this temperature.
     parameters: { labels: manifest.labels, calibration_temperature: manifest.calibration.temperature },
-  });
+  };
+  return c.json(body);
 }
 
 async function modelReady(c: AppContext) {
@@ -78,18 +75,7 @@ async function infer(c: AppContext) {
   const wanted = outputsOf(request);
   const outcome = await classifyTexts(services, manifest.name, texts, { teacher: "never", explain: false });
   c.var.onAnswered({ endpoint: "v2", ...outcome });
-  const { verdicts } = outcome;
-  const n = texts.length;
-  const outputs = wanted.map((name) =>
-    name === "probabilities"
-      ? {
-          name,
-          datatype: "FP32",
-          shape: [n, manifest.labels.length],
-          data: verdicts.flatMap((v) => Array.from(v.probs)),
-        }
-      : { name, datatype: "BYTES", shape: [n], data: verdicts.map((v) => v.label) },
-  );
+  const outputs = classifierOutputs(wanted, outcome.verdicts, manifest.labels.length);
   return c.json({
     model_name: manifest.name,
     model_version: manifest.version,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { textSchema, textsSchema } from "../../core/text.ts";
 import { TEACHER_MODES, type TeacherMode } from "../cascade/decide.ts";
 import type { GatewayConfig, Limits, ThresholdBounds } from "../config.ts";
 import { badRequest, parseRequest } from "../errors.ts";
@@ -8,12 +9,7 @@ import { badRequest, parseRequest } from "../errors.ts";
  * the very schemas that validate requests are the ones /openapi.json publishes, limits included.
  */
 export function classifyRequestSchemas(limits: Limits, threshold: ThresholdBounds) {
-  const Text = z
-    .string()
-    .max(limits.maxTextChars)
-    // JSON Schema can state this one too ("pattern"), unlike a refinement.
-    .regex(/\S/, "must not be empty or whitespace only")
-    .meta({ description: "Text to classify" });
+  const Text = textSchema(limits.maxTextChars).meta({ description: "Text to classify" });
   const Model = z
     .string()
     .min(1)
@@ -37,7 +33,7 @@ export function classifyRequestSchemas(limits: Limits, threshold: ThresholdBound
   const Single = z.strictObject({ model: Model.optional(), text: Text, options: Options.optional() });
   const Batch = z.strictObject({
     model: Model.optional(),
-    texts: z.array(Text).min(1).max(limits.maxBatch),
+    texts: textsSchema(limits, Text),
     options: Options.optional(),
   });
   const Request = z.union([Single, Batch]).meta({ id: "ClassifyRequest" });
@@ -114,6 +110,9 @@ export const ClassifyResult = z
       .meta({ description: "Features of the text that pushed label most, heaviest first (student model)" }),
   })
   .meta({ id: "ClassifyResult" });
+
+/** One entry of `results`: what the cascade answers for one text. */
+export type ClassifyResult = z.infer<typeof ClassifyResult>;
 
 export const ClassifyResponse = z
   .strictObject({
