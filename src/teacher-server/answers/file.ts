@@ -7,8 +7,8 @@ import { isBlank, splitLines, stripBom } from "../../distill/data/text.ts";
 
 /**
  * A recorded-answers file: what a teacher answered for known texts, replayed by
- * `npm run teacher -- --answers`. Two formats, told apart by the first non-blank line (a JSON object
- * means JSONL, anything else TSV):
+ * `npm run teacher -- --answers`. Two formats, told apart by the first non-blank line (see
+ * answersFormat):
  *
  * - TSV, no header: `text<TAB>label` per line. The label is what follows the last tab.
  * - JSONL: `{"text": "...", "label": "...", "probs": {"<label>": p, ...}}` per line, `probs` optional.
@@ -44,9 +44,23 @@ export type AnswerLine = z.input<typeof AnswerLine>;
 
 export type AnswersFormat = "tsv" | "jsonl";
 
+/**
+ * JSONL when the first non-blank line is a JSON object, or starts like one and has no tab (a broken
+ * JSONL line is then reported as bad JSON); TSV otherwise, so a TSV text may start with "{".
+ */
 export function answersFormat(content: string): AnswersFormat {
-  const first = splitLines(stripBom(content)).find((line) => !isBlank(line)) ?? "";
-  return first.trimStart().startsWith("{") ? "jsonl" : "tsv";
+  const first = (splitLines(stripBom(content)).find((line) => !isBlank(line)) ?? "").trim();
+  if (!first.startsWith("{")) return "tsv";
+  return !first.includes("\t") || isJsonObject(first) ? "jsonl" : "tsv";
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 function answer(file: string, line: number, text: string, label: string): Omit<RecordedAnswer, "probs"> {
