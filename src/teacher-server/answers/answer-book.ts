@@ -36,22 +36,11 @@ export class AnswerBook {
   ) {}
 
   static build(answers: readonly RecordedAnswer[], model: AnswerBookModel, file: string): AnswerBook {
-    const indexOf = new Map(model.labels.map((label, index) => [label, index]));
-    const label = (name: string, line: number, where: string): number => {
-      const index = indexOf.get(name);
-      if (index === undefined) {
-        throw new DataError(
-          file,
-          line,
-          `${where}unknown label "${name}" (model "${model.name}" has ${labelList(model.labels)})`,
-        );
-      }
-      return index;
-    };
+    const indexOf = labelIndexer(model, file);
     const entries = new Map<string, Entry>();
     for (const answer of answers) {
-      const index = label(answer.label, answer.line, "");
-      const listed = answer.probs && checkedProbs(answer, index, model.labels, file, label);
+      const index = indexOf(answer.label, answer.line, "");
+      const listed = answer.probs && checkedProbs(answer, index, model.labels, file, indexOf);
       const entry: Entry = { line: answer.line, index, listed };
       const key = normalizeText(answer.text, model.featurizer);
       const earlier = entries.get(key);
@@ -89,6 +78,19 @@ export class AnswerBook {
   }
 }
 
+/** A label's index in the model's order; an unknown label fails naming the line (and field). */
+type IndexOf = (label: string, line: number, field: string) => number;
+
+function labelIndexer(model: AnswerBookModel, file: string): IndexOf {
+  const indices = new Map(model.labels.map((label, index) => [label, index]));
+  return (label, line, field) => {
+    const index = indices.get(label);
+    if (index !== undefined) return index;
+    const known = `model "${model.name}" has ${labelList(model.labels)}`;
+    throw new DataError(file, line, `${field}unknown label "${label}" (${known})`);
+  };
+}
+
 function labelList(labels: readonly string[]): string {
   const shown = labels.slice(0, 8).map((l) => `"${l}"`);
   return `${labels.length} labels: ${shown.join(", ")}${labels.length > shown.length ? ", …" : ""}`;
@@ -100,12 +102,12 @@ function checkedProbs(
   answered: number,
   labels: readonly string[],
   file: string,
-  label: (name: string, line: number, where: string) => number,
+  indexOf: IndexOf,
 ): Map<number, number> {
   const listed = new Map<number, number>();
   let sum = 0;
   for (const [name, p] of Object.entries(answer.probs!)) {
-    listed.set(label(name, answer.line, "probs: "), p);
+    listed.set(indexOf(name, answer.line, "probs: "), p);
     sum += p;
   }
   const fail = (reason: string): never => {

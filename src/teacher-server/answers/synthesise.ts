@@ -77,9 +77,9 @@ function distinctTexts(examples: readonly Example[], model: TeacherModel, seed: 
   return [...byKey.values()];
 }
 
-/** The texts answered wrongly: a prefix in hash order, as long as brings the error share closest to the target. */
+/** The texts answered wrongly: the prefix in hash order that brings the error count closest to `errors`. */
 function wrongTexts(texts: readonly Text[], errors: number): Set<Text> {
-  const ordered = [...texts].sort((a, b) => a.hash - b.hash || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const ordered = [...texts].sort((a, b) => a.hash - b.hash || (a.key < b.key ? -1 : 1));
   const wrong = new Set<Text>();
   let count = 0;
   for (const text of ordered) {
@@ -90,19 +90,29 @@ function wrongTexts(texts: readonly Text[], errors: number): Set<Text> {
   return wrong;
 }
 
-/** The model's labels by descending probability (ties by label order). */
-function ranking(prediction: Prediction): number[] {
-  return Array.from(prediction.probs.keys()).sort(
-    (a, b) => prediction.probs[b]! - prediction.probs[a]! || a - b,
-  );
+/** What the model makes of a text: its two best labels, and its best one other than gold. */
+interface ModelView {
+  first: number;
+  second: number;
+  confusion: number;
 }
 
-async function predictAll(model: TeacherModel, texts: readonly Text[], batchSize: number) {
-  const predictions: Prediction[] = [];
+function viewOf(prediction: Prediction, gold: number): ModelView {
+  const ranked = Array.from(prediction.probs.keys()).sort(
+    (a, b) => prediction.probs[b]! - prediction.probs[a]! || a - b,
+  );
+  return { first: ranked[0]!, second: ranked[1]!, confusion: ranked.find((index) => index !== gold)! };
+}
+
+/** Runs the model batch by batch, keeping only what the synthesis needs of each answer. */
+async function modelViews(model: TeacherModel, texts: readonly Text[], batchSize: number) {
+  const views: ModelView[] = [];
   for (let i = 0; i < texts.length; i += batchSize) {
-    predictions.push(...(await model.predict(texts.slice(i, i + batchSize).map((t) => t.text))));
+    const batch = texts.slice(i, i + batchSize);
+    const predictions = await model.predict(batch.map((t) => t.text));
+    views.push(...predictions.map((prediction, k) => viewOf(prediction, batch[k]!.gold)));
   }
-  return predictions;
+  return views;
 }
 
 function round4(x: number): number {
@@ -125,19 +135,18 @@ export async function synthesiseAnswers(
   if (!(options.accuracy > 0 && options.accuracy <= 1)) throw new Error("accuracy must be in (0, 1]");
   const texts = distinctTexts(examples, model, options.seed);
   const wrong = wrongTexts(texts, (1 - options.accuracy) * examples.length);
-  const predictions = await predictAll(model, texts, options.batchSize ?? 512);
+  const views = await modelViews(model, texts, options.batchSize ?? 512);
   const { labels } = model;
   const answerOf = new Map<string, number>();
   let runnerUp = 0;
   let modelAnswer = 0;
   const lines = texts.map((text, i): AnswerLine => {
-    const ranked = ranking(predictions[i]!);
-    const confusion = ranked.find((index) => index !== text.gold)!;
+    const view = views[i]!;
     const right = !wrong.has(text);
-    const answer = right ? text.gold : confusion;
-    const other = right ? confusion : text.gold;
-    if (!right && answer === ranked[1]) runnerUp++;
-    if (!right && answer === ranked[0]) modelAnswer++;
+    const answer = right ? text.gold : view.confusion;
+    const other = right ? view.confusion : text.gold;
+    if (!right && answer === view.second) runnerUp++;
+    if (!right && answer === view.first) modelAnswer++;
     answerOf.set(text.key, answer);
     const probs = probsOf(text, labels[answer]!, labels[other]!, right, labels.length, options.seed);
     return { text: text.text, label: labels[answer]!, probs };
