@@ -4,18 +4,33 @@
  */
 import { parseArgs } from "node:util";
 import { startStack } from "./stack.ts";
+import { Fallback, parseAnswersFlag } from "./teacher-server/answers/load.ts";
 
 const { values } = parseArgs({
   options: {
     port: { type: "string", default: "8787" },
     "teacher-port": { type: "string", default: "8788" },
     "teacher-latency-ms": { type: "string", default: "0" },
+    // As the teacher's own --answers / --answers-fallback (npm run teacher -- --help).
+    "teacher-answers": { type: "string", multiple: true, default: [] },
+    "teacher-answers-fallback": { type: "string", default: "none" },
   },
 });
 
+const fallback = Fallback.safeParse(values["teacher-answers-fallback"]);
+if (!fallback.success) {
+  console.error("start: --teacher-answers-fallback must be none or model");
+  process.exit(2);
+}
+
 const stack = await startStack({
   port: Number(values.port),
-  teacher: { port: Number(values["teacher-port"]), latencyMs: Number(values["teacher-latency-ms"]) },
+  teacher: {
+    port: Number(values["teacher-port"]),
+    latencyMs: Number(values["teacher-latency-ms"]),
+    answers: values["teacher-answers"].map(parseAnswersFlag),
+    answersFallback: fallback.data,
+  },
 });
 const { gatewayUrl, teacher, adminToken, adminTokenSource } = stack;
 // A token from the environment is the user's own: say where it is from, do not echo it.
@@ -30,6 +45,9 @@ process.stdout.write(
     `dashboard ${gatewayUrl}/dashboard   (sign in with the admin token)`,
     `metrics   ${gatewayUrl}/metrics`,
     `teacher   ${teacher.url} (KServe V2 and OpenAI chat completions: ${teacher.models.join(", ")})`,
+    ...teacher.answers.map(
+      (a) => `          ${a.model} replays recorded answers from ${a.file} (${a.texts} texts)`,
+    ),
     adminLine,
     "",
     "try:",

@@ -1,5 +1,8 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { RECORDED_CONFIDENCE } from "./answers/distribution.ts";
+import { parseAnswersFlag } from "./answers/load.ts";
+import { FALLBACKS } from "./answers/replay.ts";
 import { startTeacherServer } from "./server.ts";
 
 /**
@@ -9,6 +12,8 @@ import { startTeacherServer } from "./server.ts";
 const USAGE = `Usage: npm run teacher -- [options]
 
 Serves model teachers (models/<name>/teacher) over KServe V2 (/v2/...) and OpenAI chat completions (/v1/...).
+With --answers, a model replays recorded answers instead: a strong teacher to test against (make a
+file with \`npm run answers\`), or answers already paid for.
 
 Options:
   --models <dirs>      comma-separated package dirs, e.g. models/clinc150,models/sms-spam
@@ -19,6 +24,18 @@ Options:
   --fail-rate <f>      share of inference requests answered 503, 0..1 (default 0)
   --seed <n>           seed of the simulated failures (default 0)
   --max-batch <n>      most texts per inference request (default 256)
+  --answers <model>=<file>
+                       replay the answers in <file> for <model> (repeatable; a bare <file> is
+                       for the only served model). Texts match after the model's featuriser
+                       normalisation (Unicode, case, whitespace). The labels are the model's.
+                       <file> is TSV, text<TAB>label per line, no header; or JSONL,
+                       {"text": ..., "label": ..., "probs": {"<label>": p, ...}} per line, probs
+                       optional: labels it leaves out share what is left of 1 evenly; without
+                       probs the label gets p=${RECORDED_CONFIDENCE} and the other labels share the rest.
+                       OpenAI logprobs and V2 probabilities come from that distribution.
+  --answers-fallback <none|model>
+                       a text the file does not answer: none (default) refuses it with 422
+                       in the protocol's error shape; model answers it with the n-gram model
   -h, --help           show this help`;
 
 const int = (name: string, min: number, max: number) =>
@@ -51,6 +68,10 @@ const Flags = z.object({
     .default(0),
   seed: int("seed", 0, 0xffffffff).default(0),
   "max-batch": int("max-batch", 1, 100_000).default(256),
+  answers: z.array(z.string().min(1, "--answers needs a file")).default([]),
+  "answers-fallback": z
+    .enum(FALLBACKS, { error: "--answers-fallback must be none or model" })
+    .default("none"),
   help: z.boolean().default(false),
 });
 
@@ -74,6 +95,8 @@ function parseFlags(argv: string[]): z.infer<typeof Flags> {
         "fail-rate": { type: "string" },
         seed: { type: "string" },
         "max-batch": { type: "string" },
+        answers: { type: "string", multiple: true },
+        "answers-fallback": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -104,6 +127,8 @@ async function main(): Promise<void> {
       failRate: flags["fail-rate"],
       seed: flags.seed,
       maxBatch: flags["max-batch"],
+      answers: flags.answers.map(parseAnswersFlag),
+      answersFallback: flags["answers-fallback"],
     });
   } catch (error) {
     console.error(`teacher: cannot start: ${(error as Error).message}`);
@@ -112,6 +137,10 @@ async function main(): Promise<void> {
   // The first line is the URL, for scripts (npm start, tests) that wait for it.
   console.log(`teacher listening on ${server.url}`);
   console.log(`  models: ${server.models.join(", ")}`);
+  for (const { model, file, texts } of server.answers) {
+    const unknown = flags["answers-fallback"] === "model" ? "the model answers" : "refused (422)";
+    console.log(`  answers: ${model} replays ${file} (${texts} texts; unknown texts: ${unknown})`);
+  }
   console.log(`  KServe V2: ${server.url}/v2/models/${server.models[0]}/infer`);
   console.log(`  OpenAI:    ${server.url}/v1/chat/completions`);
 

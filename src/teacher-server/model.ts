@@ -14,6 +14,14 @@ export interface Prediction {
   logprobs: Float64Array;
 }
 
+export type RunModel = (texts: readonly string[]) => Promise<Prediction[]>;
+
+/** Answers served in place of the model's own, e.g. recorded answers (see answers/replay.ts). */
+export interface AnswerSource {
+  /** Answers every text; `runModel` is the model's own answer, for texts the source may pass on. */
+  predict(texts: readonly string[], runModel: RunModel): Promise<Prediction[]>;
+}
+
 /**
  * A served teacher: its manifest and one onnxruntime-node session. The graph's output is logits for
  * a single model and log of the mean probabilities for an ensemble; softmax gives the probabilities
@@ -25,9 +33,10 @@ export class TeacherModel {
   private constructor(
     readonly manifest: TeacherManifest,
     private readonly session: ort.InferenceSession,
+    private readonly answers: AnswerSource | null,
   ) {}
 
-  static async create(pkg: TeacherPackage): Promise<TeacherModel> {
+  static async create(pkg: TeacherPackage, answers: AnswerSource | null = null): Promise<TeacherModel> {
     // One intra-op thread: the graphs are tiny and several sessions share the machine with the gateway.
     const session = await ort.InferenceSession.create(pkg.onnx, { intraOpNumThreads: 1 });
     const { inputs, output } = pkg.manifest.onnx;
@@ -39,7 +48,7 @@ export class TeacherModel {
           ` do not match the manifest (${inputs.ids}, ${inputs.weights} → ${output})`,
       );
     }
-    return new TeacherModel(pkg.manifest, session);
+    return new TeacherModel(pkg.manifest, session, answers);
   }
 
   get name(): string {
@@ -54,9 +63,14 @@ export class TeacherModel {
     return this.manifest.labels;
   }
 
-  /** Featurises with the teacher's own featuriser config, pads like the Worker does, runs one batch. */
+  /** The answer source's answers when there is one, else the model's own (see runModel). */
   async predict(texts: readonly string[]): Promise<Prediction[]> {
     if (this.released) throw new Error(`model ${this.name} has been released`);
+    return this.answers ? this.answers.predict(texts, (rest) => this.runModel(rest)) : this.runModel(texts);
+  }
+
+  /** Featurises with the teacher's own featuriser config, pads like the Worker does, runs one batch. */
+  private async runModel(texts: readonly string[]): Promise<Prediction[]> {
     if (texts.length === 0) return [];
     const { featurizer, onnx } = this.manifest;
     const batch = padBags(texts.map((text) => featurize(text, featurizer)));
@@ -87,11 +101,20 @@ export class TeacherModel {
   }
 }
 
-/** Creates every session up front, so the server is ready (or fails) before it listens. */
-export async function createModels(packages: readonly TeacherPackage[]): Promise<Map<string, TeacherModel>> {
+/**
+ * Creates every session up front, so the server is ready (or fails) before it listens. `answers` gives
+ * the answer source of a model by name, for those that have one.
+ */
+export async function createModels(
+  packages: readonly TeacherPackage[],
+  answers: ReadonlyMap<string, AnswerSource> = new Map(),
+): Promise<Map<string, TeacherModel>> {
   const models = new Map<string, TeacherModel>();
   try {
-    for (const pkg of packages) models.set(pkg.manifest.name, await TeacherModel.create(pkg));
+    for (const pkg of packages) {
+      const { name } = pkg.manifest;
+      models.set(name, await TeacherModel.create(pkg, answers.get(name) ?? null));
+    }
   } catch (error) {
     await Promise.all([...models.values()].map((m) => m.release()));
     throw error;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
+import { AnswersSpec, Fallback, readReplays } from "./answers/load.ts";
 import { Chaos } from "./chaos.ts";
 import type { TeacherContext } from "./context.ts";
 import { readTeacherPackages } from "./load.ts";
@@ -28,6 +29,10 @@ export const TeacherServerOptions = z.object({
   /** Seed of the failure draws, so a run's failures repeat. */
   seed: z.number().int().min(0).max(0xffffffff).default(0),
   maxBatch: z.number().int().min(1).max(100_000).default(256),
+  /** Recorded answers replayed instead of a model's own (answers/file.ts has the file format). */
+  answers: z.array(AnswersSpec).default([]),
+  /** What a model with answers does with a text that has none (answers/replay.ts). */
+  answersFallback: Fallback.default("none"),
   maxBodyBytes: z
     .number()
     .int()
@@ -47,6 +52,8 @@ export interface TeacherServer {
   port: number;
   /** Names of the served models, in serving order. */
   models: string[];
+  /** The models that replay recorded answers: answers file and how many distinct texts it answers. */
+  answers: { model: string; file: string; texts: number }[];
   /** Stops accepting requests, lets in-flight ones finish (up to closeTimeoutMs), releases sessions. */
   close(): Promise<void>;
 }
@@ -69,7 +76,8 @@ export async function startTeacherServer(input: TeacherServerOptions = {}): Prom
   const options = TeacherServerOptions.parse(input);
   const onError = input.onError ?? ((error: unknown) => console.error("teacher: internal error:", error));
   const packages = await readTeacherPackages(options.models, options.modelsRoot);
-  const models = await createModels(packages);
+  const replays = await readReplays(options.answers, options.answersFallback, packages);
+  const models = await createModels(packages, replays);
   const releaseAll = () => Promise.all([...models.values()].map((m) => m.release()));
 
   let closing = false;
@@ -111,5 +119,10 @@ export async function startTeacherServer(input: TeacherServerOptions = {}): Prom
     return closed;
   };
 
-  return { url: `http://${urlHost(options.host)}:${port}`, port, models: [...models.keys()], close };
+  const answers = [...replays.values()].map((r) => ({
+    model: r.model,
+    file: r.book.file,
+    texts: r.book.size,
+  }));
+  return { url: `http://${urlHost(options.host)}:${port}`, port, models: [...models.keys()], answers, close };
 }
