@@ -17,12 +17,12 @@ export type RoutingTarget = { kind: "teacher_rate"; value: number } | { kind: "r
  * With `weights` (inverse-probability weights of logged records) the rates are weighted means:
  *   teacher_rate(t) = Σ_i w_i [s_i < t] / Σ_i w_i
  *   accuracy(t)     = Σ_i w_i ([s_i < t] t_i + [s_i ≥ t] c_i) / Σ_i w_i
- * (c_i, t_i: student, teacher correct). Without, every example weighs 1.
+ * (c_i, t_i: student, teacher correct, as booleans or 0/1). Without weights, every example weighs 1.
  */
 export function sweepThresholds(
   scores: ArrayLike<number>,
-  studentCorrect: ArrayLike<boolean>,
-  teacherCorrect: ArrayLike<boolean>,
+  studentCorrect: ArrayLike<boolean | number>,
+  teacherCorrect: ArrayLike<boolean | number>,
   weights?: ArrayLike<number>,
 ): OperatingPoint[] {
   const n = scores.length;
