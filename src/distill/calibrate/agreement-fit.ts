@@ -96,7 +96,7 @@ export function fitRoutingToTeacher(
     };
   });
   const best = bestRow(rows, goal);
-  const rule = best.score === "learned" ? { score: best.score, deferral: deferral! } : { score: best.score };
+  const rule = rules[rows.indexOf(best)]!;
   return {
     ...base,
     rows,

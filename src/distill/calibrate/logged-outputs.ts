@@ -4,7 +4,8 @@ import { argmax } from "../../core/softmax.ts";
 
 /**
  * One student's outputs on logged records, scored against the real teacher's answers. Every field has
- * one entry per record, in the same order.
+ * one entry per record, in the same order. Records with no teacher answer (a degraded one) cannot be
+ * scored and are left out by the caller.
  */
 export interface LoggedOutputs {
   /** The student's calibrated probabilities, one [C] vector per record. */
