@@ -111,8 +111,8 @@ export function fitRoutingToTeacher(
  * One kind's point for the goal (points carry agreement in `accuracy`):
  * - keepAgreement Q (within maxTeacherRate R if set): the lowest teacher rate with agreement ≥ Q;
  * - maxTeacherRate R alone: the highest agreement with teacher rate ≤ R.
- * Ties go to the higher agreement, then the lower rate. When Q cannot be had within R, the highest
- * agreement within R is returned, not met.
+ * A tie on the criterion goes to the better of the other figure. When Q cannot be had within R, the
+ * highest agreement within R is returned, not met.
  */
 export function pickPoint(
   points: readonly OperatingPoint[],
