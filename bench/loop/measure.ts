@@ -1,4 +1,4 @@
-import { confidenceScore } from "../../src/core/scores.ts";
+import { routingScore } from "../../src/core/routing-score.ts";
 import { argmax, softmax } from "../../src/core/softmax.ts";
 import { type OperatingPoint, sampleCurve, sweepThresholds } from "../../src/distill/calibrate/threshold.ts";
 import type { Dataset } from "../../src/distill/data/index.ts";
@@ -62,7 +62,7 @@ export async function measure(
   const probs = new Float64Array(manifest.labels.length);
   const scores = studentLogits.map((z) => {
     softmax(z, probs, manifest.calibration.temperature);
-    return confidenceScore(manifest.routing.score, probs);
+    return routingScore(manifest.routing, probs);
   });
   const studentCorrect = studentLogits.map((z, i) => argmax(z) === teacher.gold[i]);
   const sweep = sweepThresholds(scores, studentCorrect, teacher.correct);

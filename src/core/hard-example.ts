@@ -37,6 +37,20 @@ export const HardExampleRecord = z
     /** Why it was logged: the routing reason, or the failure kind of a degraded answer. */
     reason: z.string(),
     request_id: z.string(),
+    /**
+     * The probability that this answer was logged at all: 1 for an escalated answer (always logged), the
+     * audit rate for a confident one. Absent on records written before it existed, which means 1.
+     */
+    logged_p: z.number().gt(0).max(1).optional(),
   })
   .strict();
 export type HardExampleRecord = z.infer<typeof HardExampleRecord>;
+
+/**
+ * Inverse-probability (Horvitz–Thompson) weight of a logged record: 1 / P(logged). Logged records
+ * over-represent hard cases once a student is live; every estimate over them (agreement, teacher rate,
+ * the routing fit, the gate) weights each record by this, so it speaks for the traffic, not the log.
+ */
+export function weightOf(record: Pick<HardExampleRecord, "logged_p">): number {
+  return 1 / (record.logged_p ?? 1);
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LearnedDeferral } from "./deferral.ts";
 import { FeaturizerConfig } from "./featurizer.ts";
 import { ScoreKind } from "./scores.ts";
 
@@ -28,16 +29,22 @@ export type OnnxSpec = z.infer<typeof OnnxSpec>;
 
 const Rate = z.number().min(0).max(1);
 
-export const RoutingSpec = z
-  .object({
-    score: ScoreKind,
-    /** Answers whose score is below this go to the teacher. */
-    threshold: z.number(),
-    target: z.object({ kind: z.enum(["teacher_rate", "retention"]), value: Rate }).strict(),
-    /** What the threshold gave on the validation split it was chosen on. */
-    validation: z.object({ teacher_rate: Rate, accuracy: Rate, retention: z.number().min(0) }).strict(),
-  })
-  .strict();
+const RoutingFields = {
+  /** Answers whose score is below this go to the teacher. */
+  threshold: z.number(),
+  target: z.object({ kind: z.enum(["teacher_rate", "retention"]), value: Rate }).strict(),
+  /** What the threshold gave on the validation split it was chosen on. */
+  validation: z.object({ teacher_rate: Rate, accuracy: Rate, retention: z.number().min(0) }).strict(),
+};
+
+/**
+ * The routing rule: a score kind of core/scores.ts and its threshold, or a learned deferral
+ * (core/deferral.ts) whose confidence 1 − P(disagree) is compared with the threshold the same way.
+ */
+export const RoutingSpec = z.discriminatedUnion("score", [
+  z.object({ score: ScoreKind, ...RoutingFields }).strict(),
+  z.object({ score: z.literal("learned"), deferral: LearnedDeferral, ...RoutingFields }).strict(),
+]);
 export type RoutingSpec = z.infer<typeof RoutingSpec>;
 
 const ClassifierScores = z

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { expectedCalibrationError, reliabilityBins, wilsonInterval } from "./metrics.ts";
+import {
+  effectiveSampleSize,
+  expectedCalibrationError,
+  reliabilityBins,
+  weightedProportion,
+  wilsonInterval,
+} from "./metrics.ts";
 
 /** `n` examples at confidence `c`, the first `hits` of them correct. */
 function group(c: number, n: number, hits: number): { confidence: number[]; correct: boolean[] } {
@@ -107,5 +113,27 @@ describe("wilsonInterval", () => {
     const z99 = wilsonInterval(5, 10, 2.576);
     expect(z99.hi - z99.lo).toBeGreaterThan(z95.hi - z95.lo);
     expect(wilsonInterval(0, 0)).toEqual({ lo: 0, hi: 1 });
+  });
+});
+
+describe("weighted proportions", () => {
+  it("Kish n_eff is n for equal weights and (Σw)²/Σw² otherwise", () => {
+    expect(effectiveSampleSize([2, 2, 2, 2])).toBeCloseTo(4, 12);
+    // One record at weight 10 among ten at 1: (20)² / (10 + 100) ≈ 3.64, far below 11.
+    expect(effectiveSampleSize([10, ...Array(10).fill(1)])).toBeCloseTo(400 / 110, 12);
+    expect(effectiveSampleSize([])).toBe(0);
+  });
+
+  it("is the ordinary Wilson interval when every weight is equal", () => {
+    const n = effectiveSampleSize(Array(50).fill(3));
+    expect(weightedProportion(0.8, n)).toEqual({ value: 0.8, ...wilsonInterval(40, 50) });
+  });
+
+  it("widens as the weights grow uneven", () => {
+    const even = weightedProportion(0.9, 100);
+    const uneven = weightedProportion(0.9, 25);
+    expect(uneven.hi - uneven.lo).toBeGreaterThan(even.hi - even.lo);
+    expect(even.lo).toBeLessThan(0.9);
+    expect(even.hi).toBeGreaterThan(0.9);
   });
 });

@@ -49,3 +49,28 @@ export function wilsonInterval(successes: number, n: number, z = 1.96): { lo: nu
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
 }
+
+/**
+ * Kish effective sample size of weighted data: n_eff = (Σw)² / Σw². Equal weights give n; uneven
+ * inverse-probability weights give fewer, as a few heavy records carry the estimate.
+ */
+export function effectiveSampleSize(weights: ArrayLike<number>): number {
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < weights.length; i++) {
+    sum += weights[i]!;
+    sumSq += weights[i]! * weights[i]!;
+  }
+  return sumSq > 0 ? (sum * sum) / sumSq : 0;
+}
+
+/** A weighted proportion and its 95% interval: Wilson on the Kish effective sample size. */
+export interface Estimate {
+  value: number;
+  lo: number;
+  hi: number;
+}
+
+export function weightedProportion(value: number, effectiveN: number, z = 1.96): Estimate {
+  return { value, ...wilsonInterval(value * effectiveN, effectiveN, z) };
+}

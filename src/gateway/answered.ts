@@ -1,4 +1,4 @@
-import type { ScoreKind } from "../core/scores.ts";
+import type { RoutingScoreKind } from "../core/routing-score.ts";
 import type { ClassifyOutcome } from "./cascade/classify.ts";
 
 /**
@@ -52,7 +52,7 @@ export interface AnswerSummary {
   endpoint: Endpoint;
   model: string;
   version: string;
-  scoreKind: ScoreKind;
+  scoreKind: RoutingScoreKind;
   /** The texts as the client sent them: only the request log reads them, and only with LOG_TEXT=true. */
   texts: readonly string[];
   answers: TextAnswer[];

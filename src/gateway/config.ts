@@ -32,7 +32,7 @@ const GatewayVars = z
     MAX_TEXT_CHARS: intVar(DEFAULT_MAX_TEXT_CHARS, 1, 1_000_000),
     MAX_BATCH: intVar(DEFAULT_MAX_BATCH, 1, 4096),
     MAX_BODY_BYTES: intVar(65_536, 256, 100 * 1024 * 1024),
-    // Bounds for a request's options.threshold. Every score kind (max_prob, margin, entropy) lives in
+    // Bounds for a request's options.threshold. Every score kind (max_prob, margin, entropy, learned) lives in
     // [0, 1], so the defaults allow the whole range; narrow them to stop clients forcing every request to
     // the teacher (threshold 1) or none (threshold 0).
     THRESHOLD_MIN: numberVar().default(0),

@@ -18,7 +18,7 @@ export function chooseRouting(
   gold: Int32Array,
   temperature: number,
   target: RoutingTarget,
-): RoutingSpec {
+): RoutingSpec & { score: ScoreKind } {
   const n = gold.length;
   const studentCorrect = studentLogits.map((z, i) => argmax(z) === gold[i]);
   const teacherCorrect = teacherLogits.map((z, i) => argmax(z) === gold[i]);

@@ -222,3 +222,31 @@ describe("sampleCurve", () => {
     expect(sampled.at(-1)).toBe(gappy.at(-1));
   });
 });
+
+describe("sweepThresholds with weights", () => {
+  it("gives the figures of the data with each record repeated `weight` times", () => {
+    const rng = mulberry32(11);
+    for (let trial = 0; trial < 10; trial++) {
+      const n = 1 + Math.floor(rng() * 40);
+      const scores = Array.from({ length: n }, () => Math.floor(rng() * 6) / 6);
+      const student = Array.from({ length: n }, () => rng() < 0.6);
+      const teacher = Array.from({ length: n }, () => rng() < 0.9);
+      const weights = Array.from({ length: n }, () => 1 + Math.floor(rng() * 4));
+      const repeat = <T>(xs: T[]) => xs.flatMap((x, i) => Array<T>(weights[i]!).fill(x));
+      const weighted = sweepThresholds(scores, student, teacher, weights);
+      const repeated = sweepThresholds(repeat(scores), repeat(student), repeat(teacher));
+      expect(weighted).toHaveLength(repeated.length);
+      weighted.forEach((p, k) => {
+        expect(p.threshold).toBe(repeated[k]!.threshold);
+        expect(p.teacher_rate).toBeCloseTo(repeated[k]!.teacher_rate, 12);
+        expect(p.accuracy).toBeCloseTo(repeated[k]!.accuracy, 12);
+      });
+    }
+  });
+
+  it("takes 0/1 flags as well as booleans", () => {
+    expect(sweepThresholds(SCORES, STUDENT.map(Number), TEACHER.map(Number))).toEqual(
+      sweepThresholds(SCORES, STUDENT, TEACHER),
+    );
+  });
+});

@@ -13,30 +13,44 @@ export type RoutingTarget = { kind: "teacher_rate"; value: number } | { kind: "r
  * Every distinct operating point of a score, from "never ask the teacher" to "always ask".
  * Sorting once makes the sweep O(n log n): moving the threshold past one score value moves those
  * examples from the student's answer to the teacher's.
+ *
+ * With `weights` (inverse-probability weights of logged records) the rates are weighted means:
+ *   teacher_rate(t) = Σ_i w_i [s_i < t] / Σ_i w_i
+ *   accuracy(t)     = Σ_i w_i ([s_i < t] t_i + [s_i ≥ t] c_i) / Σ_i w_i
+ * (c_i, t_i: student, teacher correct, as booleans or 0/1). Without weights, every example weighs 1.
  */
 export function sweepThresholds(
   scores: ArrayLike<number>,
-  studentCorrect: ArrayLike<boolean>,
-  teacherCorrect: ArrayLike<boolean>,
+  studentCorrect: ArrayLike<boolean | number>,
+  teacherCorrect: ArrayLike<boolean | number>,
+  weights?: ArrayLike<number>,
 ): OperatingPoint[] {
   const n = scores.length;
   if (n === 0) return [];
+  const w = (i: number): number => (weights ? weights[i]! : 1);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  let total = 0;
   let correct = 0;
-  for (let i = 0; i < n; i++) if (studentCorrect[i]) correct++;
+  for (let i = 0; i < n; i++) {
+    total += w(i);
+    if (studentCorrect[i]) correct += w(i);
+  }
   const first = scores[order[0]!]!;
-  const points: OperatingPoint[] = [{ threshold: first, teacher_rate: 0, accuracy: correct / n }];
+  const points: OperatingPoint[] = [{ threshold: first, teacher_rate: 0, accuracy: correct / total }];
+  let escalated = 0;
   let k = 0;
   while (k < n) {
     const value = scores[order[k]!]!;
     while (k < n && scores[order[k]!]! === value) {
       const i = order[k]!;
-      correct += Number(Boolean(teacherCorrect[i])) - Number(Boolean(studentCorrect[i]));
+      escalated += w(i);
+      correct += w(i) * (Number(Boolean(teacherCorrect[i])) - Number(Boolean(studentCorrect[i])));
       k++;
     }
     // The smallest threshold that sends every score ≤ value to the teacher.
     const threshold = k < n ? between(value, scores[order[k]!]!) : nextUp(value);
-    points.push({ threshold, teacher_rate: k / n, accuracy: correct / n });
+    // The last point is exactly 1, not a rounded sum of weights over their total.
+    points.push({ threshold, teacher_rate: k < n ? escalated / total : 1, accuracy: correct / total });
   }
   return points;
 }

@@ -1,5 +1,5 @@
 import { expectedCalibrationError, reliabilityBins } from "../../core/metrics.ts";
-import { confidenceScore, type ScoreKind } from "../../core/scores.ts";
+import { type RoutingScoreRule, routingScore } from "../../core/routing-score.ts";
 import { argmax, softmax } from "../../core/softmax.ts";
 import { sampleCurve, sweepThresholds } from "../calibrate/threshold.ts";
 import { classifierFigures, perClassFigures, ratio } from "./figures.ts";
@@ -15,7 +15,7 @@ export interface EvalInputs {
   studentLogits: readonly Float32Array[];
   teacherLogits: readonly Float32Array[];
   temperature: number;
-  routing: { score: ScoreKind; threshold: number };
+  routing: RoutingScoreRule & { threshold: number };
   onnxBytes: number;
 }
 
@@ -40,7 +40,7 @@ export function evaluate(input: EvalInputs): { summary: EvalSummary; details: Ev
     softmax(input.studentLogits[i]!, calibrated, input.temperature);
     confRaw[i] = raw[studentPred[i]!]!;
     confCal[i] = calibrated[studentPred[i]!]!;
-    scores[i] = confidenceScore(input.routing.score, calibrated);
+    scores[i] = routingScore(input.routing, calibrated);
     studentCorrect.push(studentPred[i] === input.gold[i]);
     teacherCorrect.push(teacherPred[i] === input.gold[i]);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ModelManifest } from "../../core/manifest.ts";
+import { deferralConfidence, type LearnedDeferral } from "../../core/deferral.ts";
+import { type ModelManifest, RoutingSpec } from "../../core/manifest.ts";
 import { confidenceScore, SCORE_KINDS, type ScoreKind } from "../../core/scores.ts";
 import { softmax } from "../../core/softmax.ts";
 import type { TeacherAnswer, TeacherOutcome } from "../teacher-client/types.ts";
@@ -95,6 +96,35 @@ describe("routing decision", () => {
       expect(shouldAskTeacher("auto", sharp.score, effectiveThreshold(m, 1))).toBe(true);
     },
   );
+});
+
+describe("routing on a learned deferral", () => {
+  // Same top probability, different runner-up: max_prob cannot tell them apart.
+  const CLOSE_RUNNER_UP = [0.5, 0.45, 0.05].map(Math.log);
+  const FLAT_TAIL = [0.5, 0.25, 0.25].map(Math.log);
+  // P(disagree) = σ(4·log p2 + 4.37): a close runner-up is where the student and the teacher part.
+  const deferral: LearnedDeferral = { features: 1, weights: [0, 0, 0, 0, 4, 0], bias: 4.37 };
+  const learned: Routing = {
+    ...manifest("max_prob", 0.5),
+    routing: RoutingSpec.parse({ ...manifest("max_prob", 0.5).routing, score: "learned", deferral }),
+  };
+
+  it("scores with the manifest's deferral model: 1 − P(disagree) of the calibrated probabilities", () => {
+    const v = studentVerdict(CLOSE_RUNNER_UP, learned);
+    expect(v.score).toBe(deferralConfidence(deferral, calibratedProbs(CLOSE_RUNNER_UP, 1)));
+    expect(v.label).toBe("a");
+  });
+
+  it("escalates the close runner-up and keeps the flat tail, where max_prob treats them alike", () => {
+    const threshold = effectiveThreshold(learned);
+    expect(shouldAskTeacher("auto", studentVerdict(CLOSE_RUNNER_UP, learned).score, threshold)).toBe(true);
+    expect(shouldAskTeacher("auto", studentVerdict(FLAT_TAIL, learned).score, threshold)).toBe(false);
+    const byMaxProb = manifest("max_prob", 0.5);
+    expect(studentVerdict(CLOSE_RUNNER_UP, byMaxProb).score).toBeCloseTo(
+      studentVerdict(FLAT_TAIL, byMaxProb).score,
+      12,
+    );
+  });
 });
 
 describe("merging the teacher's outcome", () => {

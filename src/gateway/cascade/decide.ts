@@ -1,5 +1,5 @@
 import type { ModelManifest } from "../../core/manifest.ts";
-import { confidenceScore } from "../../core/scores.ts";
+import { routingScore } from "../../core/routing-score.ts";
 import { argmax, softmax } from "../../core/softmax.ts";
 
 /**
@@ -15,7 +15,7 @@ export interface StudentVerdict {
   label: string;
   /** Calibrated probability of `label`. */
   confidence: number;
-  /** The manifest's confidence score (max_prob, margin or entropy) of the calibrated probabilities. */
+  /** The manifest's routing score (max_prob, margin, entropy or learned) of the calibrated probabilities. */
   score: number;
   /** Calibrated probabilities in label order. */
   probs: Float64Array;
@@ -37,7 +37,7 @@ export function studentVerdict(logits: ArrayLike<number>, manifest: RoutingPart)
     labelIndex,
     label: manifest.labels[labelIndex]!,
     confidence: probs[labelIndex]!,
-    score: confidenceScore(manifest.routing.score, probs),
+    score: routingScore(manifest.routing, probs),
     probs,
   };
 }

@@ -80,7 +80,7 @@ export class GatewayMetrics {
   readonly scores = new Histogram(
     "apprentice_routing_score",
     help(
-      "The student's routing score per text, in [0, 1], of the model's score kind (max_prob, margin or entropy); texts scoring below the routing threshold go to the teacher.",
+      "The student's routing score per text, in [0, 1], of the model's score kind (max_prob, margin, entropy or learned); texts scoring below the routing threshold go to the teacher.",
     ),
     ["model", "version", "score"],
     SCORE_BUCKETS,

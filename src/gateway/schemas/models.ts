@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ModelManifest } from "../../core/manifest.ts";
-import { ScoreKind } from "../../core/scores.ts";
+import { RoutingScoreKind } from "../../core/routing-score.ts";
 
 /** GET /v1/models, GET /v1/models/{name} and GET /healthz. */
 export const ModelSummary = z.strictObject({
@@ -11,7 +11,7 @@ export const ModelSummary = z.strictObject({
   classes: z.number().int().meta({ description: "Number of labels" }),
   out_of_scope_label: z.string().nullable(),
   routing: z.strictObject({
-    score: ScoreKind,
+    score: RoutingScoreKind,
     threshold: z.number(),
     target: z.strictObject({ kind: z.enum(["teacher_rate", "retention"]), value: z.number() }),
   }),

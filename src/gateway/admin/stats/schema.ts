@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ScoreKind } from "../../../core/scores.ts";
+import { RoutingScoreKind } from "../../../core/routing-score.ts";
 import { SCORE_BINS } from "../../metrics/usage.ts";
 
 /**
@@ -46,7 +46,7 @@ const HourStats = z.strictObject({
 });
 
 export const Threshold = z
-  .strictObject({ score: ScoreKind, value: z.number(), version: z.string() })
+  .strictObject({ score: RoutingScoreKind, value: z.number(), version: z.string() })
   .nullable()
   .meta({
     description:

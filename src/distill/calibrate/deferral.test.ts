@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import {
+  DEFERRAL_FEATURE_COUNT,
+  deferralFeatures,
+  disagreementLogit,
+  LearnedDeferral,
+  sigmoid,
+} from "../../core/deferral.ts";
+import { mulberry32 } from "../../core/random.ts";
+import { trainDeferral } from "./deferral.ts";
+import type { LoggedOutputs } from "./logged-outputs.ts";
+import { calibratedRecords, outputsOf, probsOf } from "./testing.ts";
+
+/** Records whose disagreement really follows a known logistic model of the features. */
+function fromKnownModel(n: number, seed: number, truth: LearnedDeferral): LoggedOutputs {
+  const rng = mulberry32(seed);
+  return outputsOf(
+    Array.from({ length: n }, () => {
+      const top = 0.25 + 0.7 * rng();
+      const runnerUp = Math.min((1 - top) * rng(), 0.9 * top);
+      const p = probsOf(0, top, runnerUp, 6);
+      return { top, runnerUp, agrees: rng() >= sigmoid(disagreementLogit(truth, p)), weight: 1 };
+    }),
+    6,
+  );
+}
+
+describe("trainDeferral", () => {
+  it("recovers the disagreement probabilities of a known logistic model", () => {
+    const truth: LearnedDeferral = { features: 1, weights: [-4, 0, 0, 0, 1.5, 0], bias: 3 };
+    const model = trainDeferral(fromKnownModel(20_000, 1, truth))!;
+    expect(LearnedDeferral.safeParse(model).success).toBe(true);
+    // Weights of correlated features are not identifiable; the probabilities they give are.
+    const test = fromKnownModel(2000, 2, truth);
+    let error = 0;
+    for (const p of test.probs)
+      error += Math.abs(sigmoid(disagreementLogit(model, p)) - sigmoid(disagreementLogit(truth, p)));
+    expect(error / test.probs.length).toBeLessThan(0.02);
+  });
+
+  it("is calibrated in the large: the weighted mean prediction is the weighted disagreement rate", () => {
+    const train = outputsOf(calibratedRecords(3000, 5, (top) => (top > 0.7 ? 8 : 1)));
+    const model = trainDeferral(train)!;
+    let predicted = 0;
+    let observed = 0;
+    let total = 0;
+    train.probs.forEach((p, i) => {
+      const w = train.weight[i]!;
+      predicted += w * sigmoid(disagreementLogit(model, p));
+      observed += w * Number(train.teacherLabel[i] !== 0);
+      total += w;
+    });
+    // The bias is not regularised, so its gradient Σ w (μ − y) is zero at the optimum.
+    expect(predicted / total).toBeCloseTo(observed / total, 6);
+  });
+
+  it("weighs a record like that many copies of it", () => {
+    const base = calibratedRecords(600, 9);
+    const weights = base.map((_, i) => 1 + (i % 3));
+    const weighted = trainDeferral(outputsOf(base.map((r, i) => ({ ...r, weight: weights[i]! }))))!;
+    const copied = trainDeferral(
+      outputsOf(base.flatMap((r, i) => Array.from({ length: weights[i]! }, () => r))),
+    )!;
+    const x = new Float64Array(DEFERRAL_FEATURE_COUNT);
+    for (const r of base.slice(0, 50)) {
+      const p = probsOf(0, r.top, r.runnerUp, 5);
+      deferralFeatures(p, x);
+      expect(disagreementLogit(weighted, p)).toBeCloseTo(disagreementLogit(copied, p), 5);
+    }
+  });
+
+  it("learns nothing, and says so with null, when there is no disagreement (or no agreement) to predict", () => {
+    const all = calibratedRecords(100, 3);
+    expect(trainDeferral(outputsOf(all.map((r) => ({ ...r, agrees: true }))))).toBeNull();
+    expect(trainDeferral(outputsOf(all.map((r) => ({ ...r, agrees: false }))))).toBeNull();
+    expect(trainDeferral(outputsOf([]))).toBeNull();
+  });
+
+  it("stays finite when the classes separate perfectly", () => {
+    const separable = calibratedRecords(300, 4).map((r) => ({ ...r, agrees: r.top > 0.6 }));
+    const model = trainDeferral(outputsOf(separable))!;
+    expect([...model.weights, model.bias].every(Number.isFinite)).toBe(true);
+    const sure = sigmoid(disagreementLogit(model, probsOf(0, 0.95, 0.02, 5)));
+    const unsure = sigmoid(disagreementLogit(model, probsOf(0, 0.35, 0.3, 5)));
+    expect(sure).toBeLessThan(0.1);
+    expect(unsure).toBeGreaterThan(0.9);
+  });
+});
