@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { ModelManifest, TeacherManifest } from "../../core/manifest.ts";
@@ -101,4 +101,13 @@ export async function writePackage(pkg: LoadedPackage): Promise<void> {
 export async function loadStudent(dir: string): Promise<LoadedPackage> {
   const manifest = await readJson(join(dir, "manifest.json"), ModelManifest);
   return { dir, manifest, student: await readOnnx(dir, manifest.onnx.file, manifest.onnx) };
+}
+
+export async function fileExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,7 @@
-import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { TeacherManifest } from "../../core/manifest.ts";
 import type { Dataset } from "../data/index.ts";
-import { readJson, readOnnx, TEACHER_DIR } from "../package/files.ts";
+import { fileExists, readJson, readOnnx, TEACHER_DIR } from "../package/files.ts";
 
 /** An existing, already trained teacher: what a student-only re-distillation learns from. */
 export interface TeacherPackage {
@@ -17,18 +16,9 @@ export interface TeacherPackage {
  */
 export async function loadTeacherPackage(path: string): Promise<TeacherPackage> {
   const nested = join(path, TEACHER_DIR);
-  const dir = (await exists(join(nested, "manifest.json"))) ? nested : path;
+  const dir = (await fileExists(join(nested, "manifest.json"))) ? nested : path;
   const manifest = await readJson(join(dir, "manifest.json"), TeacherManifest);
   return { dir, manifest, onnx: await readOnnx(dir, manifest.onnx.file, manifest.onnx) };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
