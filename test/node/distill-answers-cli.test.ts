@@ -5,10 +5,25 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ModelManifest } from "../../src/core/manifest.ts";
-import { type FakeGateway, record, startFakeGateway, TEST_TOKEN } from "../../src/distill/gateway-client/testing.ts";
+import {
+  type FakeGateway,
+  record,
+  startFakeGateway,
+  TEST_TOKEN,
+} from "../../src/distill/gateway-client/testing.ts";
 
 const run = promisify(execFile);
-const TINY = ["--student-buckets", "2048", "--student-dim", "8", "--student-epochs", "8", "--augment", "1", "--quiet"];
+const TINY = [
+  "--student-buckets",
+  "2048",
+  "--student-dim",
+  "8",
+  "--student-epochs",
+  "8",
+  "--augment",
+  "1",
+  "--quiet",
+];
 
 const TOPICS = {
   a: ["what is my balance", "how much money do i have", "show my account balance"],
@@ -17,7 +32,9 @@ const TOPICS = {
 };
 const TAILS = ["now", "today", "please", "thanks", "ok", "quickly", "again", "for me"];
 const exportBody = Object.entries(TOPICS)
-  .flatMap(([label, texts]) => texts.flatMap((text) => TAILS.map((tail) => record(`${text} ${tail}`, { label, student: null }))))
+  .flatMap(([label, texts]) =>
+    texts.flatMap((text) => TAILS.map((tail) => record(`${text} ${tail}`, { label, student: null }))),
+  )
   .map((r) => JSON.stringify(r))
   .join("\n");
 
@@ -35,7 +52,17 @@ describe("npm run distill -- --from-gateway with no local teacher and no data", 
   const distill = (...args: string[]) =>
     run(
       "node",
-      ["--import", "tsx", "src/distill/cli/distill.ts", "--from-gateway", gateway!.url, "--name", "m", ...TINY, ...args],
+      [
+        "--import",
+        "tsx",
+        "src/distill/cli/distill.ts",
+        "--from-gateway",
+        gateway!.url,
+        "--name",
+        "m",
+        ...TINY,
+        ...args,
+      ],
       { env: { ...process.env, ADMIN_TOKEN: TEST_TOKEN } },
     );
 
@@ -63,7 +90,10 @@ describe("npm run distill -- --from-gateway with no local teacher and no data", 
       stderr: expect.stringMatching(/no hard-example records for "m".*no teacher answers to learn from/),
     });
     await gateway.close();
-    gateway = await startFakeGateway({ live: null, exportBody: JSON.stringify(record("just one", { label: "a" })) });
+    gateway = await startFakeGateway({
+      live: null,
+      exportBody: JSON.stringify(record("just one", { label: "a" })),
+    });
     await expect(distill("--out", join(dir, "unknown"))).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/labels of "m" are unknown.*give --labels FILE/),

@@ -10,8 +10,8 @@ import { DEFAULT_GATE_TOLERANCE } from "../gateway-client/gate.ts";
 import { parseLabelFile } from "../gateway-client/label-set.ts";
 import { fileExists, readJson, TEACHER_DIR } from "../package/files.ts";
 import type { DistillOptions } from "../pipeline/config.ts";
-import { loadTeacherPackage } from "../pipeline/teacher-package.ts";
 import type { DistillResult } from "../pipeline/ship.ts";
+import { loadTeacherPackage } from "../pipeline/teacher-package.ts";
 import { formatSummaryTable } from "../report/table.ts";
 import { dataOptions, numberFlag, stringFlag, UsageError } from "./args.ts";
 import { distillOptions } from "./options.ts";
@@ -63,10 +63,12 @@ export async function fromGatewayMain(flags: Flags, seed: number): Promise<void>
   const common = commonOptions(flags, seed);
   const teacherFlag = stringFlag(flags, "teacher");
   const answersOnly = flags["answers-only"] === true;
-  if (answersOnly && teacherFlag !== undefined) throw new UsageError("--answers-only and --teacher exclude each other");
+  if (answersOnly && teacherFlag !== undefined)
+    throw new UsageError("--answers-only and --teacher exclude each other");
   const teacherDir = teacherFlag ?? join("models", common.distill.name);
   const withTeacher =
-    teacherFlag !== undefined || (!answersOnly && (await fileExists(join(teacherDir, TEACHER_DIR, "manifest.json"))));
+    teacherFlag !== undefined ||
+    (!answersOnly && (await fileExists(join(teacherDir, TEACHER_DIR, "manifest.json"))));
   const progress = common.distill.quiet ? quietProgress() : terminalProgress();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const data = dataOptions(flags, seed);
@@ -131,7 +133,9 @@ async function fromTeacherPackage(
 ): Promise<{ version: string; result: DistillResult }> {
   for (const flag of ANSWERS_FLAGS)
     if (flags[flag] !== undefined)
-      throw new UsageError(`--${flag} goes with learning from teacher answers alone (no --teacher; see --answers-only)`);
+      throw new UsageError(
+        `--${flag} goes with learning from teacher answers alone (no --teacher; see --answers-only)`,
+      );
   const teacher = await loadTeacherPackage(teacherDir);
   const base = data ?? (await recordedData(teacher.dir));
   const dataset = await loadDataset(base);

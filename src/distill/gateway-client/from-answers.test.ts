@@ -41,7 +41,12 @@ const answered = Object.entries(TOPICS).flatMap(([label, texts]) =>
         student: null,
         protocol: "openai",
         // Half the answers came with the teacher's probabilities (logprobs), half with a label only.
-        ...((i + t) % 2 === 0 ? { probs: label === "a" ? [0.9, 0.05, 0.05] : label === "b" ? [0.05, 0.9, 0.05] : [0.05, 0.05, 0.9] } : {}),
+        ...((i + t) % 2 === 0
+          ? {
+              probs:
+                label === "a" ? [0.9, 0.05, 0.05] : label === "b" ? [0.05, 0.9, 0.05] : [0.05, 0.05, 0.9],
+            }
+          : {}),
       }),
     ),
   ),
@@ -83,7 +88,12 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
   it("the fake gateway answers with the bodies the real gateway's schemas describe", async () => {
     gateway = await startFakeGateway({ registryLabels: null });
     const get = async (path: string, admin = false) =>
-      (await fetch(`${gateway!.url}${path}`, admin ? { headers: { authorization: `Bearer ${TEST_TOKEN}` } } : {})).json();
+      (
+        await fetch(
+          `${gateway!.url}${path}`,
+          admin ? { headers: { authorization: `Bearer ${TEST_TOKEN}` } } : {},
+        )
+      ).json();
     expect(ModelList.safeParse(await get("/v1/models")).success).toBe(true);
     expect(ModelDetail.safeParse(await get("/v1/models/m")).success).toBe(true);
     const state = ModelState.safeParse(await get("/admin/models/m", true));
@@ -91,7 +101,11 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
   });
 
   it("bootstraps a model with no student: trains on the answers, passes the gate, uploads a teacher-less package", async () => {
-    gateway = await startFakeGateway({ live: null, registryLabels: ["a", "b", "c"], exportBody: body(answered) });
+    gateway = await startFakeGateway({
+      live: null,
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
     const result = await run();
     expect(result.version).toBe("1.0.0");
     expect(result.live).toBeNull();
@@ -135,7 +149,11 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
   }, 60_000);
 
   it("adds the user's labelled data with its gold labels", async () => {
-    gateway = await startFakeGateway({ live: null, registryLabels: ["a", "b", "c"], exportBody: body(answered) });
+    gateway = await startFakeGateway({
+      live: null,
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
     const labelled = [
       { text: "what money is in my account", label: "a" },
       { text: "stop my card from working", label: "b" },
@@ -146,7 +164,11 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
   }, 60_000);
 
   it("gates against the live student on the same slice at equal teacher rate", async () => {
-    gateway = await startFakeGateway({ live: null, registryLabels: ["a", "b", "c"], exportBody: body(answered) });
+    gateway = await startFakeGateway({
+      live: null,
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
     const first = await run();
     const livePkg = first.result.pkg;
     await gateway.close();
@@ -166,7 +188,10 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
   }, 60_000);
 
   it("refuses when the live student's graph is not on this machine, unless forced", async () => {
-    gateway = await startFakeGateway({ live: { version: "7.0.0", n: 10, accuracy: 0.9, teacherRate: 0.2 }, exportBody: body(answered) });
+    gateway = await startFakeGateway({
+      live: { version: "7.0.0", n: 10, accuracy: 0.9, teacherRate: 0.2 },
+      exportBody: body(answered),
+    });
     const error = await run({ livePackage: join(dir, "nowhere") }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GateRefused);
     expect((error as GateRefused).verdict.reason).toMatch(/--live-package/);
@@ -179,15 +204,23 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
     gateway = await startFakeGateway({ live: null, registryLabels: ["a", "b", "c"], exportBody: "" });
     await expect(run()).rejects.toThrow(/no hard-example records for "m".*no teacher answers to learn from/);
     await gateway.close();
-    gateway = await startFakeGateway({ live: null, exportBody: body([record("only one label", { label: "a" })]) });
+    gateway = await startFakeGateway({
+      live: null,
+      exportBody: body([record("only one label", { label: "a" })]),
+    });
     await expect(run()).rejects.toThrow(/labels of "m" are unknown.*--labels FILE/);
     await gateway.close();
     gateway = await startFakeGateway({
       live: null,
       registryLabels: ["a", "b", "c"],
-      exportBody: body([record("failed", { label: null, route: "degraded" }), record("odd", { label: "zzz" })]),
+      exportBody: body([
+        record("failed", { label: null, route: "degraded" }),
+        record("odd", { label: "zzz" }),
+      ]),
     });
     await expect(run()).rejects.toThrow(/none of the 2 records has a teacher answer in the label set/);
-    await expect(run({ labelled: [{ text: "x y", label: "q" }] })).rejects.toThrow(/outside the model's label set/);
+    await expect(run({ labelled: [{ text: "x y", label: "q" }] })).rejects.toThrow(
+      /outside the model's label set/,
+    );
   }, 60_000);
 });

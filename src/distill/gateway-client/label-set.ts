@@ -49,7 +49,8 @@ function distinct(labels: string[], path: string): string[] {
     if (seen.has(label)) throw new Error(`${path}: label "${label}" is listed twice`);
     seen.add(label);
   }
-  if (labels.length < 2) throw new Error(`${path}: a label set needs at least 2 labels, found ${labels.length}`);
+  if (labels.length < 2)
+    throw new Error(`${path}: a label set needs at least 2 labels, found ${labels.length}`);
   return labels;
 }
 

@@ -26,7 +26,11 @@ export async function gateOnSlice(
   const candidateFigures = figuresAt(candidate, mine, escalated);
   if (live === null)
     return {
-      verdict: { pass: true, forced: false, reason: "no live student: the first one passes on its own figures" },
+      verdict: {
+        pass: true,
+        forced: false,
+        reason: "no live student: the first one passes on its own figures",
+      },
       candidate: candidateFigures,
       live: null,
     };

@@ -160,7 +160,10 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
       previous: [],
       canary: null,
       updated_at: null,
-      versions: [...(s.live ? [version(s.live.version, s.live.sha256)] : []), ...s.versions.map((v) => version(v, undefined))],
+      versions: [
+        ...(s.live ? [version(s.live.version, s.live.sha256)] : []),
+        ...s.versions.map((v) => version(v, undefined)),
+      ],
       ...(s.registryLabels ? { labels: s.registryLabels, out_of_scope_label: null } : {}),
     });
   }

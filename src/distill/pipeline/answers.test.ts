@@ -10,7 +10,14 @@ const records = texts.map((text, i) =>
   record(text, { label: LABELS[i % 3]!, ...(i % 2 === 0 ? { probs: [0.7, 0.2, 0.1] } : {}) }),
 );
 const build = (overrides: Partial<Parameters<typeof answerSet>[1]> = {}, input = records) =>
-  answerSet(input, { labels: LABELS, trustProbs: true, holdout: 0.2, normalization, labelled: [], ...overrides });
+  answerSet(input, {
+    labels: LABELS,
+    trustProbs: true,
+    holdout: 0.2,
+    normalization,
+    labelled: [],
+    ...overrides,
+  });
 
 describe("answerSet: training data and held-out slice from logged teacher answers", () => {
   it("holds out the records the hash of their id picks, and never trains on them", () => {
@@ -21,12 +28,21 @@ describe("answerSet: training data and held-out slice from logged teacher answer
     const trainedTexts = new Set(set.train.map((e) => e.text));
     for (const held of set.heldOut) expect(trainedTexts.has(held.text)).toBe(false);
     expect(set.train).toHaveLength(records.length - heldIds.size);
-    expect(set.stats).toMatchObject({ records: 200, used: 200, heldOutSlice: heldIds.size, trained: set.train.length });
+    expect(set.stats).toMatchObject({
+      records: 200,
+      used: 200,
+      heldOutSlice: heldIds.size,
+      trained: set.train.length,
+    });
   });
 
   it("keeps every duplicate of a held-out text out of training: same id, or same normalised text", () => {
     const held = records.find((r) => isHeldOut(r.id))!;
-    const sameId = record(held.text.toUpperCase(), { label: "c", ts: "2026-02-01T00:00:00.000Z", id: held.id });
+    const sameId = record(held.text.toUpperCase(), {
+      label: "c",
+      ts: "2026-02-01T00:00:00.000Z",
+      id: held.id,
+    });
     // A record of the same text under another id (a gateway hashing another normalisation).
     const otherId = record(`  ${held.text.toUpperCase()}  `, { label: "c", id: "f".repeat(64) });
     expect(isHeldOut(otherId.id)).toBe(false);

@@ -8,7 +8,13 @@ import type { Dataset } from "../data/index.ts";
 import { evaluatePackage } from "../eval/package-eval.ts";
 import type { EvalDetails, EvalSummary } from "../eval/types.ts";
 import { DEFAULT_INPUT_NAMES, DEFAULT_OUTPUT_NAME, exportOnnx } from "../onnx/export.ts";
-import { type LoadedPackage, type LocalTeacher, STUDENT_FILE, sha256, writePackage } from "../package/files.ts";
+import {
+  type LoadedPackage,
+  type LocalTeacher,
+  STUDENT_FILE,
+  sha256,
+  writePackage,
+} from "../package/files.ts";
 import { writeReport } from "../report/write.ts";
 import type { DistillOptions, ModelRecipe } from "./config.ts";
 import { encodeSplit } from "./encode.ts";

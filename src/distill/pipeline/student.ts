@@ -102,7 +102,9 @@ export function trainStudent(
       // Augmented texts have no gold label: the teacher's answer (or their source's label) stands in.
       labels: Int32Array.from([
         ...sources.labels,
-        ...augmented.map(({ source }, i) => (teacher ? argmax(augmentedLogits[i]!) : sources.labels[source]!)),
+        ...augmented.map(({ source }, i) =>
+          teacher ? argmax(augmentedLogits[i]!) : sources.labels[source]!,
+        ),
       ]),
       teacherLogits: [...sources.logits, ...augmentedLogits],
       weights,

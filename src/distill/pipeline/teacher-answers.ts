@@ -1,7 +1,7 @@
 import type { RoutingSpec } from "../../core/manifest.ts";
 import { chooseRouting } from "../calibrate/routing.ts";
-import type { RoutingTarget } from "../calibrate/threshold.ts";
 import { fitTemperature } from "../calibrate/temperature.ts";
+import type { RoutingTarget } from "../calibrate/threshold.ts";
 
 /**
  * Calibration and routing against a remote teacher known only by its logged answers: the held-out
