@@ -22,7 +22,11 @@ export const HardExampleRecord = z
     text: z.string(),
     /** What redaction removed, by kind (e.g. {"email": 1}). */
     redactions: z.record(z.string(), z.number().int().nonnegative()),
-    student: z.object({ label: z.string(), confidence: Probability, probs: z.array(Probability) }).strict(),
+    /** What the student answered; null for a model with no student yet (every request goes to the teacher). */
+    student: z
+      .object({ label: z.string(), confidence: Probability, probs: z.array(Probability) })
+      .strict()
+      .nullable(),
     teacher: z
       .object({
         label: z.string(),

@@ -1,3 +1,4 @@
+import { DEFAULT_HOLDOUT_FRACTION } from "../../core/holdout.ts";
 import { loadDataset } from "../data/index.ts";
 import { GATE_RULE } from "../gateway-client/gate.ts";
 import { distill } from "../pipeline/distill.ts";
@@ -9,6 +10,7 @@ import { quietProgress, terminalProgress } from "./progress.ts";
 
 const USAGE = `Usage: npm run distill -- --data <file> --name <name> [--out models/<name>] [options]
        npm run distill -- --from-gateway <url> --name <name> [--teacher models/<name>] [options]
+       npm run distill -- --from-gateway <url> --name <name> [--data FILE] [--labels FILE] [options]
 
 Data:      --data FILE | --train FILE [--val FILE] [--test FILE]   --format clinc|jsonl|csv|tsv
            --text-col NAME|INDEX --label-col NAME|INDEX --val-fraction F --test-fraction F
@@ -26,6 +28,18 @@ Re-distillation from a running gateway (a new student only, from the existing te
                        answer are skipped; a text in the base data keeps its gold label; texts of the
                        val/test splits are never trained on
   --teacher DIR        the package whose teacher/ teaches (default models/<name>); a teacher dir works too
+
+Re-distillation from the teacher's logged answers alone (no --teacher and no models/<name>/teacher,
+or --answers-only): logged texts learn the teacher's probabilities where it logged them, its label
+otherwise; --data adds labelled examples (gold labels, every split). A stable hash of the record id
+holds out a slice of the records, never trained on, where the temperature, the routing threshold
+(agreement with the teacher) and the gate (new vs live student at equal teacher rate) are fitted.
+  --answers-only       ignore a local teacher package
+  --labels FILE        the label set (JSON array or one per line); default: the live model's
+                       (GET /v1/models/<name>), else the registry's, else the labels the records name
+  --holdout F          share of records held out (default ${DEFAULT_HOLDOUT_FRACTION})
+  --live-package DIR   the live student's package (default runs/<name>/<live version>, models/<name>);
+                       the gateway has no route to download it, and with no copy the gate refuses
   --admin-token T      admin bearer token (default: env ADMIN_TOKEN; at least 32 characters)
   --since ISO          only records logged at or after this time
   --publish            upload the package (PUT /admin/models/<name>/versions/<version>) and promote it

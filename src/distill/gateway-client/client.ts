@@ -2,7 +2,7 @@ import { z } from "zod";
 import { HardExampleRecord, type HardExampleRoute } from "../../core/hard-example.ts";
 import { errorOf, GatewayError } from "./errors.ts";
 import { parseNdjson } from "./ndjson.ts";
-import { AdminModel, ClassifyAnswer, type LiveModel, ModelList, Uploaded } from "./schemas.ts";
+import { AdminModel, ClassifyAnswer, type LiveModel, ModelDetail, ModelList, Uploaded } from "./schemas.ts";
 
 /** The gateway refuses tokens shorter than this (admin_disabled / 401); checking first saves a round trip. */
 export const MIN_ADMIN_TOKEN_CHARS = 32;
@@ -93,6 +93,16 @@ export class GatewayClient {
     if (!model)
       throw new GatewayError(404, "unknown_model", `the gateway serves no model "${name}" (GET /v1/models)`);
     return model;
+  }
+
+  /** `GET /v1/models/{name}`: the live model with its labels, or null when the gateway serves none (404). */
+  async modelDetail(name: string): Promise<ModelDetail | null> {
+    try {
+      return await this.json("GET", `/v1/models/${encodeURIComponent(name)}`, ModelDetail, {});
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   /** The registry's view of a model, or null when nothing was ever uploaded for it (404). */

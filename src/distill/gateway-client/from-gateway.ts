@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { HardExampleRecord } from "../../core/hard-example.ts";
 import type { Dataset } from "../data/index.ts";
 import type { TeacherPackage } from "../package/teacher.ts";
 import type { DistillOptions } from "../pipeline/config.ts";
@@ -8,7 +9,7 @@ import { redistill } from "../pipeline/redistill.ts";
 import type { DistillResult } from "../pipeline/ship.ts";
 import { GatewayClient, MAX_EXPORT_LIMIT } from "./client.ts";
 import { evaluationGate, type GateFigures, type GateVerdict } from "./gate.ts";
-import type { LiveModel, Uploaded } from "./schemas.ts";
+import type { AdminModel, LiveModel, Uploaded } from "./schemas.ts";
 import { nextVersion } from "./version.ts";
 
 export interface FromGatewayOptions {
@@ -41,9 +42,9 @@ export interface FromGatewayResult {
 }
 
 /** The gate refused the student: nothing was uploaded (the package is on disk for inspection). */
-export class GateRefused extends Error {
+export class GateRefused<Run extends { verdict: GateVerdict } = FromGatewayResult> extends Error {
   readonly verdict: GateVerdict;
-  constructor(readonly run: FromGatewayResult) {
+  constructor(readonly run: Run) {
     super(`evaluation gate refused the new student: ${run.verdict.reason}`);
     this.verdict = run.verdict;
   }
@@ -63,19 +64,8 @@ export async function distillFromGateway(
   const client = new GatewayClient(options.url, options.token);
   const live = await client.liveModel(name);
   const registry = await client.adminModel(name);
-  const existing = registry?.versions.map((v) => v.version) ?? [];
-  const version = options.version ?? nextVersion(live.version, existing);
-  if (options.publish && (existing.includes(version) || version === live.version))
-    throw new Error(`version ${version} of ${name} already exists in the registry; give another --version`);
-
-  const query = { model: name, ...(options.since !== undefined ? { since: options.since } : {}) };
-  const { indexed, records } = await client.allHardExamples(query);
-  const foreign = records.find((r) => r.model !== name);
-  if (foreign) throw new Error(`record ${foreign.id} is for model "${foreign.model}", asked for "${name}"`);
-  if (indexed !== null && records.length < indexed)
-    log(`warning: the gateway indexed ${indexed} records but sent ${records.length} (see its logs)`);
-  if (records.length >= MAX_EXPORT_LIMIT)
-    log(`warning: the export stopped at its limit of ${MAX_EXPORT_LIMIT} records; use --since to page`);
+  const version = chooseVersion(name, live.version, registry, options);
+  const records = await pullRecords(client, name, options.since, log);
   const merged = mergeHardExamples(options.dataset, options.teacher.manifest.labels, records, {
     normalization: options.teacher.manifest.featurizer.normalization,
     lowercase: options.teacher.manifest.featurizer.lowercase,
@@ -110,18 +100,63 @@ export async function distillFromGateway(
   if (!verdict.pass)
     throw new GateRefused({ version, live, merge: merged.stats, result, verdict, uploaded: null });
 
-  let uploaded: Uploaded | null = null;
-  if (options.publish) {
-    const manifestJson = `${JSON.stringify(result.pkg.manifest, null, 2)}\n`;
-    uploaded = await client.upload(name, version, manifestJson, result.pkg.student);
-    await client.promote(name, version, options.canaryPercent);
-    log(
-      options.canaryPercent === undefined
-        ? `published ${name} ${version} (${uploaded.bytes} bytes) and made it live`
-        : `published ${name} ${version} (${uploaded.bytes} bytes) as a ${options.canaryPercent}% canary`,
-    );
-  }
+  const uploaded = options.publish ? await publish(client, result, options.canaryPercent, log) : null;
   return { version, live, merge: merged.stats, result, verdict, uploaded };
+}
+
+/**
+ * The version to write: --version, else the next patch above the live one and every uploaded one
+ * (1.0.0 when the model has neither). Publishing refuses a version the registry already holds.
+ */
+export function chooseVersion(
+  name: string,
+  liveVersion: string | null,
+  registry: AdminModel | null,
+  options: { version?: string; publish: boolean },
+): string {
+  const existing = registry?.versions.map((v) => v.version) ?? [];
+  const newest = liveVersion ?? existing.at(-1);
+  const version = options.version ?? (newest === undefined ? "1.0.0" : nextVersion(newest, existing));
+  if (options.publish && (existing.includes(version) || version === liveVersion))
+    throw new Error(`version ${version} of ${name} already exists in the registry; give another --version`);
+  return version;
+}
+
+/** Every hard-example record of the model (since a time), with warnings for what the export left out. */
+export async function pullRecords(
+  client: GatewayClient,
+  name: string,
+  since: string | undefined,
+  log: (line: string) => void,
+): Promise<HardExampleRecord[]> {
+  const query = { model: name, ...(since !== undefined ? { since } : {}) };
+  const { indexed, records } = await client.allHardExamples(query);
+  const foreign = records.find((r) => r.model !== name);
+  if (foreign) throw new Error(`record ${foreign.id} is for model "${foreign.model}", asked for "${name}"`);
+  if (indexed !== null && records.length < indexed)
+    log(`warning: the gateway indexed ${indexed} records but sent ${records.length} (see its logs)`);
+  if (records.length >= MAX_EXPORT_LIMIT)
+    log(`warning: the export stopped at its limit of ${MAX_EXPORT_LIMIT} records; use --since to page`);
+  return records;
+}
+
+/** Uploads the package and promotes it (live, or a canary taking `canaryPercent` of the traffic). */
+export async function publish(
+  client: GatewayClient,
+  result: DistillResult,
+  canaryPercent: number | undefined,
+  log: (line: string) => void,
+): Promise<Uploaded> {
+  const { name, version } = result.pkg.manifest;
+  const manifestJson = `${JSON.stringify(result.pkg.manifest, null, 2)}\n`;
+  const uploaded = await client.upload(name, version, manifestJson, result.pkg.student);
+  await client.promote(name, version, canaryPercent);
+  log(
+    canaryPercent === undefined
+      ? `published ${name} ${version} (${uploaded.bytes} bytes) and made it live`
+      : `published ${name} ${version} (${uploaded.bytes} bytes) as a ${canaryPercent}% canary`,
+  );
+  return uploaded;
 }
 
 export function candidateFigures(result: DistillResult): GateFigures {

@@ -24,13 +24,23 @@ export type LiveModel = z.infer<typeof LiveModel>;
 
 export const ModelList = z.object({ models: z.array(LiveModel) });
 
+/** `GET /v1/models/{name}`: the live model with its label set, in the order its probabilities follow. */
+export const ModelDetail = LiveModel.extend({
+  labels: z.array(z.string().min(1)).min(2),
+  out_of_scope_label: z.string().nullable(),
+});
+export type ModelDetail = z.infer<typeof ModelDetail>;
+
 /** `GET /admin/models/{name}`: the registry pointer and every version the gateway can serve. */
 export const AdminModel = z.object({
   name: z.string(),
   live: z.string().nullable(),
   previous: z.array(z.string()),
   canary: z.object({ version: z.string(), percent: z.number() }).nullable(),
-  versions: z.array(z.object({ version: z.string(), source: z.string() })),
+  versions: z.array(z.object({ version: z.string(), source: z.string(), sha256: z.string().optional() })),
+  /** A model created from a label set alone (no student yet) names its labels here. */
+  labels: z.array(z.string().min(1)).min(2).optional(),
+  out_of_scope_label: z.string().nullable().optional(),
 });
 export type AdminModel = z.infer<typeof AdminModel>;
 

@@ -16,6 +16,9 @@ export function record(
     ts?: string;
     model?: string;
     id?: string;
+    /** null: a record of a model with no student yet. */
+    student?: null;
+    protocol?: string;
   } = {},
 ): HardExampleRecord {
   const model = options.model ?? "m";
@@ -27,7 +30,7 @@ export function record(
     version: "1.0.0",
     text,
     redactions: {},
-    student: { label: "a", confidence: 0.4, probs: [0.4, 0.35, 0.25] },
+    student: options.student === null ? null : { label: "a", confidence: 0.4, probs: [0.4, 0.35, 0.25] },
     teacher:
       label === null
         ? null
@@ -35,7 +38,7 @@ export function record(
             label,
             confidence: 0.9,
             ...(options.probs !== undefined ? { probs: options.probs } : {}),
-            protocol: "kserve-v2",
+            protocol: options.protocol ?? "kserve-v2",
             latency_ms: 3,
           },
     route: options.route ?? "teacher",
@@ -45,7 +48,12 @@ export function record(
 }
 
 export interface FakeGatewayState {
-  live: { version: string; n: number; accuracy: number; teacherRate: number };
+  /** The live student's figures, or null for a model with no student yet. */
+  live: { version: string; n: number; accuracy: number; teacherRate: number; sha256?: string } | null;
+  /** The live model's labels (GET /v1/models/m), in the order its probabilities follow. */
+  labels: string[];
+  /** Labels of the registry entry (a model created from a label set alone). */
+  registryLabels: string[] | null;
   versions: string[];
   /** The raw export body (NDJSON). */
   exportBody: string;
@@ -63,6 +71,8 @@ export interface FakeGateway {
 export async function startFakeGateway(state: Partial<FakeGatewayState> = {}): Promise<FakeGateway> {
   const s: FakeGatewayState = {
     live: { version: "1.0.0", n: 3, accuracy: 0.5, teacherRate: 0.2 },
+    labels: ["a", "b", "c"],
+    registryLabels: null,
     versions: [],
     exportBody: "",
     uploads: [],
@@ -84,6 +94,31 @@ export async function startFakeGateway(state: Partial<FakeGatewayState> = {}): P
   };
 }
 
+/** A model as GET /v1/models lists it (every field of the gateway's ModelSummary). */
+function modelSummary(s: FakeGatewayState, live: NonNullable<FakeGatewayState["live"]>) {
+  const { version, n, accuracy, teacherRate } = live;
+  return {
+    name: "m",
+    version,
+    task: "text-classification",
+    default: true,
+    classes: s.labels.length,
+    out_of_scope_label: null,
+    routing: { score: "max_prob", threshold: 0.5, target: { kind: "teacher_rate", value: 0.25 } },
+    calibration: { temperature: 1 },
+    evaluation: {
+      split: "test",
+      n,
+      student_accuracy: accuracy,
+      teacher_accuracy: 1,
+      student_ece: 0.05,
+      cascade_accuracy: accuracy,
+      cascade_teacher_rate: teacherRate,
+    },
+    loaded: false,
+  };
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
@@ -91,10 +126,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://x");
-  if (url.pathname === "/v1/models") {
-    const { version, n, accuracy, teacherRate } = s.live;
-    const evaluation = { split: "test", n, cascade_accuracy: accuracy, cascade_teacher_rate: teacherRate };
-    return send(res, 200, { default_model: "m", models: [{ name: "m", version, evaluation }] });
+  if (url.pathname === "/v1/models")
+    return send(res, 200, { default_model: "m", models: s.live ? [modelSummary(s, s.live)] : [] });
+  if (url.pathname === "/v1/models/m") {
+    if (!s.live) return send(res, 404, { error: { code: "model_not_found", message: "no model m" } });
+    return send(res, 200, { ...modelSummary(s, s.live), labels: s.labels });
   }
   if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`)
     return send(res, 401, { error: { code: "unauthorized", message: "bad token" } });
@@ -108,15 +144,29 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
     res.end(s.exportBody.slice(cut));
     return;
   }
-  if (url.pathname === "/admin/models/m" && req.method === "GET")
+  if (url.pathname === "/admin/models/m" && req.method === "GET") {
+    if (!s.live && s.versions.length === 0 && !s.registryLabels)
+      return send(res, 404, { error: { code: "model_not_found", message: "no model m" } });
+    const version = (v: string, sha256: string | undefined) => ({
+      version: v,
+      source: "registry",
+      bytes: 1,
+      sha256: sha256 ?? "0".repeat(64),
+      uploaded_at: null,
+    });
     return send(res, 200, {
       name: "m",
-      live: s.live.version,
+      live: s.live?.version ?? null,
       previous: [],
       canary: null,
       updated_at: null,
-      versions: [s.live.version, ...s.versions].map((version) => ({ version, source: "registry" })),
+      versions: [
+        ...(s.live ? [version(s.live.version, s.live.sha256)] : []),
+        ...s.versions.map((v) => version(v, undefined)),
+      ],
+      ...(s.registryLabels ? { labels: s.registryLabels, out_of_scope_label: null } : {}),
     });
+  }
   if (url.pathname.startsWith("/admin/models/m/versions/") && req.method === "PUT") {
     const request = new Request(url, {
       method: "PUT",

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { ModelManifest, TeacherManifest } from "../../core/manifest.ts";
@@ -12,12 +12,24 @@ export const STUDENT_FILE = "student.onnx";
 export const TEACHER_DIR = "teacher";
 export const TEACHER_FILE = "teacher.onnx";
 
+export interface LocalTeacher {
+  manifest: TeacherManifest;
+  onnx: Uint8Array;
+}
+
+/**
+ * A package in memory. `teacher` is absent when the teacher is remote (a student distilled from the
+ * gateway's logged teacher answers alone): then the package is manifest.json and student.onnx only.
+ */
 export interface LoadedPackage {
   dir: string;
   manifest: ModelManifest;
   student: Uint8Array;
-  teacher: { manifest: TeacherManifest; onnx: Uint8Array };
+  teacher?: LocalTeacher;
 }
+
+/** A package with its local teacher, as `loadPackage` reads it. */
+export type PackageWithTeacher = LoadedPackage & { teacher: LocalTeacher };
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -52,7 +64,7 @@ export async function readOnnx(
   return bytes;
 }
 
-export async function loadPackage(dir: string): Promise<LoadedPackage> {
+export async function loadPackage(dir: string): Promise<PackageWithTeacher> {
   const manifest = await readJson(join(dir, "manifest.json"), ModelManifest);
   const teacherDir = join(dir, TEACHER_DIR);
   const teacherManifest = await readJson(join(teacherDir, "manifest.json"), TeacherManifest);
@@ -74,12 +86,28 @@ async function writeFileIn(path: string, data: string | Uint8Array): Promise<voi
 
 export async function writePackage(pkg: LoadedPackage): Promise<void> {
   ModelManifest.parse(pkg.manifest);
-  TeacherManifest.parse(pkg.teacher.manifest);
   await writeFileIn(join(pkg.dir, pkg.manifest.onnx.file), pkg.student);
-  await writeFileIn(join(pkg.dir, TEACHER_DIR, pkg.teacher.manifest.onnx.file), pkg.teacher.onnx);
   await writeFileIn(join(pkg.dir, "manifest.json"), `${JSON.stringify(pkg.manifest, null, 2)}\n`);
+  if (!pkg.teacher) return;
+  TeacherManifest.parse(pkg.teacher.manifest);
+  await writeFileIn(join(pkg.dir, TEACHER_DIR, pkg.teacher.manifest.onnx.file), pkg.teacher.onnx);
   await writeFileIn(
     join(pkg.dir, TEACHER_DIR, "manifest.json"),
     `${JSON.stringify(pkg.teacher.manifest, null, 2)}\n`,
   );
+}
+
+/** The student half of a package (manifest.json and its graph), e.g. a live student kept on disk. */
+export async function loadStudent(dir: string): Promise<LoadedPackage> {
+  const manifest = await readJson(join(dir, "manifest.json"), ModelManifest);
+  return { dir, manifest, student: await readOnnx(dir, manifest.onnx.file, manifest.onnx) };
+}
+
+export async function fileExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

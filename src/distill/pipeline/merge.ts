@@ -11,6 +11,8 @@ export interface LoggedExample {
   label: number;
   /** The teacher's distribution in the model's label order (a one-hot when it logged no probs). */
   target: Float32Array;
+  /** The teacher logged its distribution (false: target is the one-hot of its label). */
+  soft: boolean;
   /** Loss weight. Every route weighs 1: audit records are a random sample, the others the hard cases. */
   weight: number;
 }
@@ -97,6 +99,7 @@ export function mergeHardExamples(
       continue;
     }
     let target = distribution(record.teacher.probs, labels.length);
+    const soft = target !== null;
     if (target === null) {
       stats.oneHot++;
       target = new Float32Array(labels.length);
@@ -104,7 +107,7 @@ export function mergeHardExamples(
     }
     stats.used++;
     stats.byRoute[record.route]++;
-    examples.push({ id: record.id, text: record.text, route: record.route, label, target, weight: 1 });
+    examples.push({ id: record.id, text: record.text, route: record.route, label, target, soft, weight: 1 });
   }
   // Record order from the gateway is arbitrary; sorting by id makes training independent of it.
   examples.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

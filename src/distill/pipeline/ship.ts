@@ -1,5 +1,5 @@
 import type { FeaturizerConfig } from "../../core/featurizer.ts";
-import type { ModelManifest, OnnxSpec, TeacherManifest } from "../../core/manifest.ts";
+import type { ModelManifest, OnnxSpec, RoutingSpec } from "../../core/manifest.ts";
 import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../core/model.ts";
 import { readEnsembleWeights } from "../../core/onnx-weights.ts";
 import { chooseRouting } from "../calibrate/routing.ts";
@@ -8,12 +8,19 @@ import type { Dataset } from "../data/index.ts";
 import { evaluatePackage } from "../eval/package-eval.ts";
 import type { EvalDetails, EvalSummary } from "../eval/types.ts";
 import { DEFAULT_INPUT_NAMES, DEFAULT_OUTPUT_NAME, exportOnnx } from "../onnx/export.ts";
-import { type LoadedPackage, STUDENT_FILE, sha256, writePackage } from "../package/files.ts";
+import {
+  type LoadedPackage,
+  type LocalTeacher,
+  STUDENT_FILE,
+  sha256,
+  writePackage,
+} from "../package/files.ts";
 import { writeReport } from "../report/write.ts";
 import type { DistillOptions, ModelRecipe } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
 import { logitsOf } from "./ensemble.ts";
 import type { Progress } from "./progress.ts";
+import { fitOnTeacherAnswers } from "./teacher-answers.ts";
 
 export interface DistillResult {
   pkg: LoadedPackage;
@@ -25,8 +32,12 @@ export interface DistillResult {
 export interface ShipInputs {
   dataset: Dataset;
   student: { weights: EmbeddingBagWeights; featurizer: FeaturizerConfig };
-  /** The teacher as shipped: freshly exported, or the existing package's when only the student is new. */
-  teacher: { manifest: TeacherManifest; onnx: Uint8Array };
+  /**
+   * The teacher as shipped: freshly exported, or the existing package's when only the student is new.
+   * Null when the teacher is remote: then dataset.val and dataset.test hold its logged answers (the
+   * held-out slice), which calibration, routing and evaluation score against.
+   */
+  teacher: LocalTeacher | null;
   options: DistillOptions;
   version: string;
   /** What manifest.training records beyond the common fields: the teacher's origin, data, logged examples. */
@@ -38,7 +49,8 @@ export interface ShipInputs {
 /**
  * The steps every student goes through, whichever way it was trained: export it, calibrate it and
  * choose the routing rule on validation data from the exported weights, evaluate the package as
- * shipped on the test split, and write the package with its report.
+ * shipped on the test split, and write the package with its report. Without a local teacher, val and
+ * test are the held-out slice of the teacher's logged answers.
  */
 export async function shipStudent(inputs: ShipInputs, progress: Progress): Promise<DistillResult> {
   const { dataset, student, teacher, options, version } = inputs;
@@ -46,7 +58,8 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
   const studentOnnx = exportOnnx([student.weights], { embeddingDtype: options.student.embeddingDtype });
 
   // Calibrate and route with the weights as shipped (float16 rounding included), not the trained ones.
-  progress.stage("calibrate: temperature and routing threshold on validation");
+  const split = teacher ? { fit: "val", test: "test" } : { fit: HELD_OUT, test: HELD_OUT };
+  progress.stage(`calibrate: temperature and routing threshold on ${split.fit}`);
   const valLogits = (onnx: Uint8Array, featurizer: FeaturizerConfig) => {
     const members: Ensemble = readEnsembleWeights(onnx);
     const bags = encodeSplit(dataset.val, dataset.labels, featurizer);
@@ -56,15 +69,9 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
     };
   };
   const studentVal = valLogits(studentOnnx, student.featurizer);
-  const teacherVal = valLogits(teacher.onnx, teacher.manifest.featurizer);
-  const temperature = fitTemperature(studentVal.logits, studentVal.bags.labels);
-  const routing = chooseRouting(
-    studentVal.logits,
-    teacherVal.logits,
-    studentVal.bags.labels,
-    temperature,
-    options.target,
-  );
+  const { temperature, routing } = teacher
+    ? calibrateAgainst(studentVal, valLogits(teacher.onnx, teacher.manifest.featurizer).logits, options)
+    : fitOnTeacherAnswers(studentVal.logits, studentVal.bags.labels, options.target);
 
   const draft: ModelManifest = {
     name: options.name,
@@ -75,9 +82,9 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
     outOfScopeLabel: dataset.outOfScopeLabel,
     featurizer: student.featurizer,
     onnx: onnxSpec(STUDENT_FILE, studentOnnx, options.student, dataset.labels.length),
-    calibration: { method: "temperature", temperature, fittedOn: "val" },
+    calibration: { method: "temperature", temperature, fittedOn: split.fit },
     routing,
-    evaluation: placeholderEvaluation(),
+    evaluation: placeholderEvaluation(split.test),
     training: {
       dataset: dataset.name,
       source: dataset.source,
@@ -92,11 +99,16 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
       ...inputs.training,
     },
   };
-  const pkg: LoadedPackage = { dir: options.out, manifest: draft, student: studentOnnx, teacher };
+  const pkg: LoadedPackage = {
+    dir: options.out,
+    manifest: draft,
+    student: studentOnnx,
+    ...(teacher ? { teacher } : {}),
+  };
 
-  progress.stage("evaluate: the package as shipped, on the test split");
+  progress.stage(`evaluate: the package as shipped, on the ${split.test} split`);
   const { summary, details } = await evaluatePackage(pkg, dataset);
-  pkg.manifest = { ...draft, evaluation: evaluationOf(summary) };
+  pkg.manifest = { ...draft, evaluation: evaluationOf(summary, split.test) };
   await writePackage(pkg);
   await writeReport(options.out, summary, details);
   return { pkg, summary, details, seconds: (performance.now() - inputs.started) / 1000 };
@@ -120,10 +132,25 @@ export function onnxSpec(file: string, bytes: Uint8Array, recipe: ModelRecipe, c
   };
 }
 
-function placeholderEvaluation(): ModelManifest["evaluation"] {
+/** The split name of a student fitted and evaluated on the held-out slice of logged teacher answers. */
+export const HELD_OUT = "held-out";
+
+/** Temperature on the gold labels, routing to keep the local teacher's accuracy (val split). */
+function calibrateAgainst(
+  studentVal: { bags: { labels: Int32Array }; logits: Float32Array[] },
+  teacherVal: readonly Float32Array[],
+  options: DistillOptions,
+): { temperature: number; routing: RoutingSpec } {
+  const gold = studentVal.bags.labels;
+  const temperature = fitTemperature(studentVal.logits, gold);
+  const routing = chooseRouting(studentVal.logits, teacherVal, gold, temperature, options.target);
+  return { temperature, routing };
+}
+
+function placeholderEvaluation(split: string): ModelManifest["evaluation"] {
   const zero = { accuracy: 0, in_scope_accuracy: 0, oos_recall: null };
   return {
-    split: "test",
+    split,
     n: 0,
     teacher: zero,
     student: { ...zero, ece: 0, ece_uncalibrated: 0 },
@@ -131,10 +158,10 @@ function placeholderEvaluation(): ModelManifest["evaluation"] {
   };
 }
 
-export function evaluationOf(summary: EvalSummary): ModelManifest["evaluation"] {
+export function evaluationOf(summary: EvalSummary, split = "test"): ModelManifest["evaluation"] {
   const { ece, ece_uncalibrated, accuracy, in_scope_accuracy, oos_recall } = summary.student;
   return {
-    split: "test",
+    split,
     n: summary.n_test,
     teacher: summary.teacher,
     student: { accuracy, in_scope_accuracy, oos_recall, ece, ece_uncalibrated },

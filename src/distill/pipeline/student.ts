@@ -3,7 +3,7 @@ import { featurize } from "../../core/featurizer.ts";
 import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../core/model.ts";
 import { argmax } from "../../core/softmax.ts";
 import type { Dataset } from "../data/index.ts";
-import { augmentTexts, DEFAULT_AUGMENT } from "../train/augment.ts";
+import { augmentWithSources, DEFAULT_AUGMENT } from "../train/augment.ts";
 import { train } from "../train/trainer.ts";
 import { type DistillOptions, featurizerFor } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
@@ -26,19 +26,21 @@ export interface ExtraExamples {
   texts: string[];
   /** Hard label of the CE term (the teacher's label). */
   labels: Int32Array;
-  /** KD targets as logits (merge.ts targetLogits). */
-  logits: Float32Array[];
+  /** KD targets as logits (merge.ts targetLogits); null for the CE term alone (a label, no distribution). */
+  logits: (Float32Array | null)[];
   weights: Float32Array;
 }
 
 /**
- * Distils the student from the teacher: α·CE(hard) + (1−α)·T²·KL(teacher_T ‖ student_T), see
- * train/loss.ts, over the training texts, any extra examples, and `augment` perturbed copies of all of
- * them labelled by the teacher package.
+ * Distils the student: α·CE(hard) + (1−α)·T²·KL(teacher_T ‖ student_T), see train/loss.ts, over the
+ * training texts, any extra examples, and `augment` perturbed copies of all of them. With a teacher
+ * package, it gives the training texts' and the copies' targets. Without one (the teacher is remote and
+ * only its logged answers are known), training texts learn their gold label and each copy inherits the
+ * target of the text it was made from.
  */
 export function trainStudent(
   dataset: Dataset,
-  teacher: TeacherForStudent,
+  teacher: TeacherForStudent | null,
   options: DistillOptions,
   progress: Progress,
   extra: ExtraExamples | null = null,
@@ -49,12 +51,17 @@ export function trainStudent(
   const trainSplit = encodeSplit(dataset.train, dataset.labels, featurizer);
   const val = encodeSplit(dataset.val, dataset.labels, featurizer);
   const extraTexts = extra?.texts ?? [];
-  const augmented = augmentTexts([...dataset.train.map((e) => e.text), ...extraTexts], {
+  const sources = {
+    labels: Int32Array.from([...trainSplit.labels, ...(extra?.labels ?? [])]),
+    logits: [...(teacher?.trainLogits ?? trainSplit.bags.map(() => null)), ...(extra?.logits ?? [])],
+  };
+  const augmented = augmentWithSources([...dataset.train.map((e) => e.text), ...extraTexts], {
     ...DEFAULT_AUGMENT,
     copies: options.augment,
     seed: options.seed,
   });
-  const augmentedLogits = augmented.map((text) => {
+  const augmentedLogits = augmented.map(({ text, source }) => {
+    if (!teacher) return sources.logits[source]!;
     const out = new Float32Array(classes);
     ensembleLogits(teacher.members, featurize(text, teacher.featurizer), out);
     return out;
@@ -74,11 +81,14 @@ export function trainStudent(
   );
   const bar = progress.epochs("student", recipe.epochs);
   const n = trainSplit.bags.length + extraTexts.length + augmented.length;
+  const sourceWeight = (j: number) => (j >= 0 && j < extraTexts.length ? extra!.weights[j]! : 1);
   // Null when every weight is 1, which keeps the plain path (and its numbers) as it was.
   const weights = extra?.weights.some((w) => w !== 1)
     ? Float32Array.from({ length: n }, (_, i) => {
-        const j = i - trainSplit.bags.length;
-        return j >= 0 && j < extraTexts.length ? extra.weights[j]! : 1;
+        const copy = i - trainSplit.bags.length - extraTexts.length;
+        // A copy weighs what its source does when the copies inherit their source's target.
+        if (copy >= 0 && !teacher) return sourceWeight(augmented[copy]!.source - trainSplit.bags.length);
+        return sourceWeight(i - trainSplit.bags.length);
       })
     : null;
   const trained = train(
@@ -87,15 +97,16 @@ export function trainStudent(
       bags: [
         ...trainSplit.bags,
         ...extraTexts.map((text) => featurize(text, featurizer)),
-        ...augmented.map((text) => featurize(text, featurizer)),
+        ...augmented.map(({ text }) => featurize(text, featurizer)),
       ],
-      // Augmented texts have no gold label: the teacher's answer stands in for it.
+      // Augmented texts have no gold label: the teacher's answer (or their source's label) stands in.
       labels: Int32Array.from([
-        ...trainSplit.labels,
-        ...(extra?.labels ?? []),
-        ...augmentedLogits.map((z) => argmax(z)),
+        ...sources.labels,
+        ...augmented.map(({ source }, i) =>
+          teacher ? argmax(augmentedLogits[i]!) : sources.labels[source]!,
+        ),
       ]),
-      teacherLogits: [...teacher.trainLogits, ...(extra?.logits ?? []), ...augmentedLogits],
+      teacherLogits: [...sources.logits, ...augmentedLogits],
       weights,
     },
     config,

@@ -22,16 +22,27 @@ export const DEFAULT_AUGMENT: Omit<AugmentOptions, "seed"> = {
 };
 
 export function augmentTexts(texts: readonly string[], options: AugmentOptions): string[] {
+  return augmentWithSources(texts, options).map((copy) => copy.text);
+}
+
+/** A perturbed copy and the index of the text it was made from. */
+export interface AugmentedCopy {
+  text: string;
+  source: number;
+}
+
+/** augmentTexts with each copy's source, for copies that inherit their source's target. */
+export function augmentWithSources(texts: readonly string[], options: AugmentOptions): AugmentedCopy[] {
   const rng = mulberry32(options.seed);
-  const out: string[] = [];
+  const out: AugmentedCopy[] = [];
   for (let c = 0; c < options.copies; c++) {
-    for (const text of texts) {
+    texts.forEach((text, source) => {
       const words = text.split(/\s+/u).filter((w) => w.length > 0);
-      if (words.length < 2) continue;
-      out.push(
-        rng() < options.ngramProbability ? sampleSpan(words, rng) : mask(words, options.maskProbability, rng),
-      );
-    }
+      if (words.length < 2) return;
+      const copy =
+        rng() < options.ngramProbability ? sampleSpan(words, rng) : mask(words, options.maskProbability, rng);
+      out.push({ text: copy, source });
+    });
   }
   return out;
 }

@@ -15,8 +15,8 @@ export interface Architecture {
 export interface TrainSet {
   bags: Int32Array[];
   labels: Int32Array;
-  /** Per-example teacher logits (length classes each), or null for hard labels only. */
-  teacherLogits: Float32Array[] | null;
+  /** Per-example teacher logits (length classes each), or null for hard labels only (all or one). */
+  teacherLogits: (Float32Array | null)[] | null;
   /** Per-example weights (e.g. class re-weighting), default 1. */
   weights: Float32Array | null;
 }
@@ -306,7 +306,7 @@ export function train(
         const bag = set.bags[i]!;
         const count = dropFeatures(bag, config.featureDropout, rng, kept);
         const weight = set.weights ? set.weights[i]! : 1;
-        const teacher = set.teacherLogits ? set.teacherLogits[i]! : null;
+        const teacher = set.teacherLogits?.[i] ?? null;
         lossSum += step.run(kept, count, set.labels[i]!, weight, teacher, scale, grads);
       }
       const lr = config.decay ? config.lr * (1 - stepIndex / totalSteps) : config.lr;

@@ -78,9 +78,10 @@ export function indexStatement(db: D1Database, record: HardExampleRecord, key: s
       record.model,
       record.version,
       record.route,
-      record.student.label,
+      // A record of a model with no student has none (the index columns need a migration before then).
+      record.student?.label ?? null,
       record.teacher?.label ?? null,
-      record.student.confidence,
+      record.student?.confidence ?? null,
       key,
     );
 }

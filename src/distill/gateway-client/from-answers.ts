@@ -1,0 +1,154 @@
+import { join } from "node:path";
+import type { HardExampleRecord } from "../../core/hard-example.ts";
+import type { Example } from "../data/index.ts";
+import { type AnswerStats, answerSet, describeAnswers } from "../pipeline/answers.ts";
+import { type DistillOptions, featurizerFor } from "../pipeline/config.ts";
+import { distillFromAnswers } from "../pipeline/from-answers.ts";
+import type { Progress } from "../pipeline/progress.ts";
+import type { DistillResult } from "../pipeline/ship.ts";
+import { GatewayClient } from "./client.ts";
+import { candidateFigures, chooseVersion, GateRefused, publish, pullRecords } from "./from-gateway.ts";
+import type { GateFigures, GateVerdict } from "./gate.ts";
+import { type LabelSource, resolveLabels } from "./label-set.ts";
+import type { ModelDetail, Uploaded } from "./schemas.ts";
+import { findLiveStudent, gateOnSlice } from "./slice-gate.ts";
+
+export interface FromAnswersOptions {
+  url: string;
+  token: string;
+  /** distill.name is the gateway model. */
+  distill: Omit<DistillOptions, "out">;
+  /** Share of the records held out for calibration, routing and the gate. */
+  holdout: number;
+  /** --labels: the label set, overriding the gateway's. */
+  labels: { path: string; labels: string[] } | null;
+  /** The user's labelled examples (gold), added to training; empty when they have none. */
+  labelled: readonly Example[];
+  /** Where the live student's package is, when not in runs/<name>/<version> or models/<name>. */
+  livePackage?: string;
+  out?: string;
+  since?: string;
+  version?: string;
+  publish: boolean;
+  canaryPercent?: number;
+  force: boolean;
+  gateTolerance: number;
+  /** Extra manifest.training fields (e.g. the data options). */
+  provenance: Record<string, unknown>;
+}
+
+export interface FromAnswersResult {
+  version: string;
+  /** The live model, or null while the model has no student. */
+  live: ModelDetail | null;
+  labelSource: LabelSource;
+  answers: AnswerStats;
+  result: DistillResult;
+  gate: { candidate: GateFigures; live: GateFigures | null };
+  verdict: GateVerdict;
+  uploaded: Uploaded | null;
+}
+
+/**
+ * Re-distillation from a running gateway with no local teacher: the model's logged teacher answers
+ * are the training data (with the user's labelled examples, if any), a held-out slice of them fits
+ * calibration and routing, and the gate compares the new student with the live one on that slice at
+ * equal teacher rate; when asked, the new student is uploaded and promoted.
+ */
+export async function distillFromTeacherAnswers(
+  options: FromAnswersOptions,
+  progress: Progress,
+  log: (line: string) => void,
+): Promise<FromAnswersResult> {
+  const name = options.distill.name;
+  const client = new GatewayClient(options.url, options.token);
+  const live = await client.modelDetail(name);
+  const registry = await client.adminModel(name);
+  const version = chooseVersion(name, live?.version ?? null, registry, options);
+  const records = await pullRecords(client, name, options.since, log);
+  if (records.length === 0)
+    throw new Error(
+      `the gateway holds no hard-example records for "${name}"${options.since ? ` since ${options.since}` : ""}: there are no teacher answers to learn from`,
+    );
+  const labelSet = resolveLabels(name, { file: options.labels, live, registry, records });
+  const known = new Set(labelSet.labels);
+  const foreign = [...new Set(options.labelled.map((e) => e.label))].filter((l) => !known.has(l));
+  if (foreign.length > 0)
+    throw new Error(
+      `the labelled data has labels outside the model's label set (${labelSet.source}): ${foreign.slice(0, 5).join(", ")}`,
+    );
+  const featurizer = featurizerFor(options.distill.student, options.distill.seed);
+  const answers = answerSet(records, {
+    labels: labelSet.labels,
+    trustProbs: labelSet.source !== "records",
+    holdout: options.holdout,
+    normalization: featurizer,
+    labelled: options.labelled,
+  });
+  log(`labels: ${labelSet.labels.length} from the ${labelSet.source}`);
+  log(describeAnswers(answers.stats));
+  if (answers.stats.used === 0)
+    throw new Error(
+      `none of the ${records.length} records has a teacher answer in the label set (${answers.stats.noTeacher} without an answer, ${answers.stats.unknownLabel} with an unknown label)`,
+    );
+
+  const result = await distillFromAnswers(
+    {
+      answers,
+      labels: labelSet.labels,
+      outOfScopeLabel: labelSet.outOfScopeLabel,
+      options: { ...options.distill, out: options.out ?? join("runs", name, version) },
+      version,
+      training: {
+        teacher: remoteTeacher(records),
+        labels: labelSet.source,
+        hardExamples: {
+          gateway: options.url,
+          since: options.since ?? null,
+          liveVersion: live?.version ?? null,
+          holdout: options.holdout,
+          ...answers.stats,
+        },
+        ...options.provenance,
+      },
+    },
+    progress,
+  );
+
+  const liveSha = registry?.versions.find((v) => v.version === live?.version)?.sha256;
+  const liveStudent = live && (await findLiveStudent(name, live.version, liveSha, options.livePackage));
+  const gate =
+    live && !liveStudent
+      ? missingLiveStudent(live.version, options.force)
+      : await gateOnSlice(result.pkg, liveStudent ?? null, answers.heldOut, {
+          tolerance: options.gateTolerance,
+          force: options.force,
+        });
+  const figures = { candidate: gate.candidate ?? candidateFigures(result), live: gate.live };
+  log(`gate: ${gate.verdict.pass ? "pass" : "REFUSED"}: ${gate.verdict.reason}`);
+  const run = { version, live, labelSource: labelSet.source, answers: answers.stats, result, gate: figures };
+  if (!gate.verdict.pass) throw new GateRefused({ ...run, verdict: gate.verdict, uploaded: null });
+  const uploaded = options.publish ? await publish(client, result, options.canaryPercent, log) : null;
+  return { ...run, verdict: gate.verdict, uploaded };
+}
+
+/** What the teacher was, for the manifest: it is remote, so only its logged answers describe it. */
+function remoteTeacher(records: readonly HardExampleRecord[]): Record<string, unknown> {
+  const protocols: Record<string, number> = {};
+  let withProbs = 0;
+  for (const r of records) {
+    if (!r.teacher) continue;
+    protocols[r.teacher.protocol] = (protocols[r.teacher.protocol] ?? 0) + 1;
+    if (r.teacher.probs) withProbs++;
+  }
+  return { remote: true, protocols, answers: Object.values(protocols).reduce((a, b) => a + b, 0), withProbs };
+}
+
+/** The live student's graph is not on this machine: nothing to compare with, so the gate refuses. */
+function missingLiveStudent(version: string, force: boolean) {
+  const reason = `the live student ${version} is not on this machine (the gateway has no route to download a version's graph): give --live-package DIR`;
+  const verdict: GateVerdict = force
+    ? { pass: true, forced: true, reason: `${reason} (overridden by --force)` }
+    : { pass: false, forced: false, reason };
+  return { verdict, candidate: null, live: null };
+}
