@@ -1,7 +1,8 @@
 /**
  * `npm run bench:cascade`: the shipped cascades (models/clinc150, models/sms-spam) on their test splits,
  * evaluated as `npm run eval` does (onnxruntime-node, the bytes the Worker serves), and what they cost per
- * million requests against sending everything to the teacher. Flags: --teacher-price-per-1k USD (0.50, an
+ * million requests against sending everything to the teacher; then the same students against a
+ * synthesised 97%-accurate teacher at 99% and 99.5% retention (bench/cascade/strong-teacher.ts). Flags: --teacher-price-per-1k USD (0.50, an
  * assumption: see bench/cascade/report.ts), --student-price-per-1m USD (0: the Worker's own cost),
  * --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/cascade.json).
  */
@@ -17,6 +18,7 @@ import {
   type ModelCascade,
   writeCascadeReport,
 } from "./cascade/report.ts";
+import { runStrongTeacher, STRONG_TEACHER } from "./cascade/strong-teacher.ts";
 import { provenance } from "./common/machine.ts";
 
 const MODELS = ["models/clinc150", "models/sms-spam"] as const;
@@ -50,6 +52,7 @@ for (const dir of MODELS) {
   const dataset = await loadDataset(data.data);
   const { summary } = await evaluatePackage(pkg, dataset);
   const c = summary.cascade;
+  const strong = await runStrongTeacher(pkg, dataset);
   models.push({
     model: pkg.manifest.name,
     dir,
@@ -66,10 +69,23 @@ for (const dir of MODELS) {
       retention: c.retention,
     },
     cost: costPerMillion({ teacherPer1k, studentPerMillion, teacherRate: c.teacher_rate }),
+    strongTeacher: {
+      targetAccuracy: STRONG_TEACHER.accuracy,
+      seed: STRONG_TEACHER.seed,
+      ...strong,
+      points: strong.points.map((p) => ({
+        ...p,
+        cost: costPerMillion({ teacherPer1k, studentPerMillion, teacherRate: p.test.teacherRate.value }),
+      })),
+    },
   });
   process.stderr.write(
     `${dir}: n=${summary.n_test} teacher ${summary.teacher.accuracy.toFixed(4)} student ${summary.student.accuracy.toFixed(4)} cascade ${c.accuracy.toFixed(4)} at teacher rate ${c.teacher_rate.toFixed(4)}\n`,
   );
+  for (const p of strong.points)
+    process.stderr.write(
+      `  vs the ${STRONG_TEACHER.accuracy} teacher, keep ≥ ${p.target}: teacher rate ${p.test.teacherRate.value.toFixed(4)} retention ${p.test.retention.value.toFixed(4)} on ${strong.fitSplit === "val" ? "test" : "the other half of test"} (oracle ${p.oracle.teacherRate.toFixed(4)})\n`,
+    );
 }
 
 const results: CascadeResults = {

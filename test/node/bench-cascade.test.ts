@@ -9,6 +9,7 @@ import {
   renderCascadeSection,
   writeCascadeReport,
 } from "../../bench/cascade/report.ts";
+import { retentionPoints, type SplitOutcomes } from "../../bench/cascade/retention.ts";
 import { BENCHMARKS_HEADER, sectionMarkers, spliceSection } from "../../bench/common/section.ts";
 
 const results = (teacherRate: number): CascadeResults => ({
@@ -27,6 +28,41 @@ const results = (teacherRate: number): CascadeResults => ({
       studentAccuracy: 0.8,
       cascade: { score: "margin", threshold: 0.25, teacherRate, accuracy: 0.89, retention: 0.89 / 0.9 },
       cost: costPerMillion({ teacherPer1k: 0.5, studentPerMillion: 0, teacherRate }),
+      strongTeacher: {
+        targetAccuracy: 0.97,
+        seed: 1,
+        fitSplit: "test-hash-half",
+        nFit: 52,
+        nTest: 48,
+        teacherAccuracy: { fit: 0.97, test: 0.9792 },
+        studentAccuracy: 0.8333,
+        points: [
+          {
+            target: 0.99,
+            threshold: 0.6689,
+            fit: { teacherRate: 0.258, retention: 0.9901 },
+            test: {
+              teacherRate: { value: 0.244, lo: 0.228, hi: 0.2605 },
+              accuracy: 0.954,
+              retention: { value: 0.9836, lo: 0.9742, hi: 0.9924 },
+            },
+            oracle: { threshold: 0.7468, teacherRate: 0.2692, retention: 0.9901 },
+            cost: costPerMillion({ teacherPer1k: 0.5, studentPerMillion: 0, teacherRate: 0.244 }),
+          },
+          {
+            target: 0.995,
+            threshold: 0.9,
+            fit: { teacherRate: 1, retention: 0.99 },
+            test: {
+              teacherRate: { value: 1, lo: 0.93, hi: 1 },
+              accuracy: 0.9792,
+              retention: { value: 1, lo: 1, hi: 1 },
+            },
+            oracle: { threshold: 0.95, teacherRate: 1, retention: 1 },
+            cost: costPerMillion({ teacherPer1k: 0.5, studentPerMillion: 0, teacherRate: 1 }),
+          },
+        ],
+      },
     },
   ],
 });
@@ -56,6 +92,89 @@ describe("bench:cascade cost maths", () => {
   });
 });
 
+/** Outcomes from rows of [score, student right, teacher right]. */
+const split = (rows: readonly [number, 0 | 1, 0 | 1][]): SplitOutcomes => ({
+  scores: Float64Array.from(rows, (r) => r[0]),
+  studentCorrect: Uint8Array.from(rows, (r) => r[1]),
+  teacherCorrect: Uint8Array.from(rows, (r) => r[2]),
+});
+
+describe("bench:cascade retention against a strong teacher", () => {
+  // 10 examples; the teacher is right on all. The student is wrong on the two least confident.
+  const fit = split([
+    [0.1, 0, 1],
+    [0.2, 0, 1],
+    [0.3, 1, 1],
+    [0.4, 1, 1],
+    [0.5, 1, 1],
+    [0.6, 1, 1],
+    [0.7, 1, 1],
+    [0.8, 1, 1],
+    [0.9, 1, 1],
+    [0.95, 1, 1],
+  ]);
+
+  it("fits the cheapest threshold on the fit split and measures it on the other", () => {
+    // On test the student is wrong at 0.35 too, which the threshold fitted on `fit` does not escalate.
+    const test = split([
+      [0.12, 0, 1],
+      [0.18, 0, 1],
+      [0.35, 0, 1],
+      [0.45, 1, 1],
+      [0.55, 1, 1],
+      [0.65, 1, 1],
+      [0.75, 1, 1],
+      [0.85, 1, 1],
+      [0.9, 1, 1],
+      [0.99, 1, 1],
+    ]);
+    const [point] = retentionPoints(fit, test, [0.99]);
+    expect(point!.fit).toEqual({ teacherRate: 0.2, retention: 1 });
+    expect(point!.threshold).toBeGreaterThan(0.2);
+    expect(point!.threshold).toBeLessThanOrEqual(0.3);
+    expect(point!.test.teacherRate.value).toBeCloseTo(0.2, 12);
+    expect(point!.test.retention.value).toBeCloseTo(0.9, 12);
+    expect(point!.test.accuracy).toBeCloseTo(0.9, 12);
+    // The oracle fits on test itself: three escalations are needed there.
+    expect(point!.oracle.teacherRate).toBeCloseTo(0.3, 12);
+    expect(point!.oracle.retention).toBeCloseTo(1, 12);
+  });
+
+  it("gives 95% intervals around the measured figures", () => {
+    const [point] = retentionPoints(fit, fit, [0.99]);
+    const { teacherRate, retention } = point!.test;
+    expect(teacherRate.lo).toBeLessThan(0.2);
+    expect(teacherRate.hi).toBeGreaterThan(0.2);
+    expect(retention.lo).toBeLessThanOrEqual(retention.value);
+    expect(retention.hi).toBeGreaterThanOrEqual(retention.value);
+    const wrongOnce = split(Array.from({ length: 10 }, (_, i) => [i / 10, i === 5 ? 0 : 1, 1] as const));
+    const [leaky] = retentionPoints(fit, wrongOnce, [0.99]);
+    expect(leaky!.test.retention.value).toBeCloseTo(0.9, 12);
+    expect(leaky!.test.retention.lo).toBeLessThan(0.9);
+    expect(leaky!.test.retention.hi).toBeCloseTo(1, 12);
+  });
+
+  it("is reproducible: the bootstrap is seeded", () => {
+    const test = split(
+      Array.from({ length: 40 }, (_, i) => [i / 40, i % 7 === 0 ? 0 : 1, i % 11 === 0 ? 0 : 1] as const),
+    );
+    expect(retentionPoints(fit, test, [0.99, 0.995])).toEqual(retentionPoints(fit, test, [0.99, 0.995]));
+  });
+
+  it("asks nothing of the teacher where the student alone keeps its accuracy", () => {
+    // The teacher is wrong where the student is right: retention 2 at teacher rate 0.
+    const weakTeacher = split([
+      [0.1, 0, 0],
+      [0.2, 1, 0],
+      [0.3, 1, 1],
+    ]);
+    const [point] = retentionPoints(weakTeacher, weakTeacher, [0.99]);
+    expect(point!.fit).toEqual({ teacherRate: 0, retention: 2 });
+    expect(point!.test.teacherRate.value).toBe(0);
+    expect(point!.oracle.teacherRate).toBe(0);
+  });
+});
+
 describe("bench:cascade section", () => {
   const loop = sectionMarkers("loop");
   const before = `# Benchmarks\n\nintro  \n\n${loop.start}\nloop body | keep\n${loop.end}\n\ntrailing text\n`;
@@ -69,6 +188,20 @@ describe("bench:cascade section", () => {
     expect(out).toContain("$100.00");
     expect(out).toContain("80.0%");
     expect(out).toContain("**assumption**");
+  });
+
+  it("shows the strong-teacher rows with their intervals, oracle and cost, and keeps the shipped rows", () => {
+    const section = renderCascadeSection(results(0.2), { json: "cascade.json" });
+    expect(section).toContain("| cascade (shipped) |");
+    expect(section).toContain("Against a 97%-accurate teacher (synthesised answers, seed 1)");
+    expect(section).toContain("one half of the test split");
+    expect(section).toContain("(n = 52)");
+    expect(section).toContain(
+      "| 99.0% | 0.6689 | 24.4% (22.8%–26.1%) | 98.4% (97.4%–99.2%) | 26.9% | 99.0% | $122.00 | 75.6% |",
+    );
+    expect(section).toContain("| 99.5% | 0.9000 | 100.0% (93.0%–100.0%) |");
+    expect(section).toContain("2,000 resamples");
+    expect(section).toContain("oracle");
   });
 
   it("replaces only its own section on a rerun", () => {
