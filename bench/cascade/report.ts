@@ -114,11 +114,12 @@ const p1 = (x: number | null) => pct(x, 1);
 const withInterval = (e: { value: number; lo: number; hi: number }) =>
   `${p1(e.value)} (${p1(e.lo)}–${p1(e.hi)})`;
 
-const FIT_SPLITS: Record<StrongTeacher["fitSplit"], { fit: string; test: string }> = {
-  val: { fit: "the validation split", test: "the test split" },
+const FIT_SPLITS: Record<StrongTeacher["fitSplit"], { fit: string; test: string; why: string }> = {
+  val: { fit: "the validation split", test: "the test split", why: "" },
   "test-hash-half": {
-    fit: "one half of the test split (a stable hash of the text; the package fitted its calibration on val, so val flatters the student)",
+    fit: "one half of the test split, chosen by a stable hash of the text",
     test: "the other half",
+    why: " Not on val: the package fitted its calibration and threshold there, so val flatters the student.",
   },
 };
 
@@ -126,7 +127,7 @@ function strongTeacherLines(r: ModelCascade): string[] {
   const s = r.strongTeacher;
   const where = FIT_SPLITS[s.fitSplit];
   return [
-    `Against a ${pct(s.targetAccuracy, 0)}-accurate teacher (synthesised answers, seed ${s.seed}): thresholds fitted on ${where.fit} (n = ${s.nFit}), figures measured on ${where.test} (n = ${s.nTest}), where the teacher alone is ${p1(s.teacherAccuracy.test)} accurate and the student alone ${p1(s.studentAccuracy)}.`,
+    `Against a ${pct(s.targetAccuracy, 0)}-accurate teacher (synthesised answers, seed ${s.seed}): thresholds fitted on ${where.fit} (n = ${s.nFit}), figures measured on ${where.test} (n = ${s.nTest}), where the teacher alone is ${p1(s.teacherAccuracy.test)} accurate and the student alone ${p1(s.studentAccuracy)}.${where.why}`,
     "",
     mdTable(
       [
@@ -134,7 +135,7 @@ function strongTeacherLines(r: ModelCascade): string[] {
         "threshold",
         "teacher rate (95% CI)",
         "retention (95% CI)",
-        "oracle on test: teacher rate",
+        "oracle: teacher rate",
         "oracle: retention",
         "USD / 1M requests",
         "saving",
@@ -202,7 +203,7 @@ export function renderCascadeSection(results: CascadeResults, links: { json: str
     "",
     "Each shipped package evaluated on the test split of the data its manifest records (`training.data`), with `evaluatePackage`: its `student.onnx` and `teacher/teacher.onnx` through onnxruntime-node, the same bytes the Worker serves (the parity tests hold the Worker to these numbers), routed by the score and threshold in its manifest. The figures equal `npm run eval -- --model <dir> --json`. Retention is cascade (or student) accuracy over teacher-only accuracy.",
     "",
-    `**Against a strong teacher.** The bundled n-gram teacher is a weak one; a real deployment's LLM is more accurate, and keeping most of a better teacher takes more teacher calls. So each package is also routed against a 97%-accurate teacher whose answers \`npm run answers\` would synthesise (its synthesiser called directly, fixed seed: deterministic per text, the errors on the local teacher's plausible confusions), on each split separately. The student is the shipped one, calibrated and scored as its manifest says; only the threshold moves. For each target retention (served accuracy / teacher-only accuracy, both against gold) the lowest-teacher-rate threshold that reaches it is fitted on one split and measured on another, so the figure is not fitted on what it reports: teacher rate with a 95% Wilson interval, retention with a 95% paired-bootstrap interval (${BOOTSTRAP_RESAMPLES.toLocaleString("en-US")} resamples, fixed seed). The oracle columns fit the same target on the measured split itself: what that split allows, not a forecast. Costs are at the measured teacher rate.`,
+    `**Against a strong teacher.** The bundled n-gram teacher is a weak one; a real deployment's LLM is more accurate, and keeping most of a better teacher takes more teacher calls. So each package is also routed against a 97%-accurate teacher whose answers \`npm run answers\` would synthesise (its synthesiser called directly, fixed seed: deterministic per text, the errors on the local teacher's plausible confusions), on each split separately. The student is the shipped one, calibrated and scored as its manifest says; only the threshold moves. For each target retention (served accuracy / teacher-only accuracy, both against gold) the lowest-teacher-rate threshold that reaches it is fitted on one split and measured on another, so the figure is not fitted on what it reports: teacher rate with a 95% Wilson interval, retention with a 95% paired-bootstrap interval (${BOOTSTRAP_RESAMPLES.toLocaleString("en-US")} resamples, fixed seed). The oracle columns fit the same target on the measured split itself, labelled so: what that split allows in hindsight, not a forecast. Costs are at the measured teacher rate.`,
     "",
     ...perModel,
     `### Cost per million requests at ${teacherPrice}`,

@@ -10,7 +10,11 @@ import {
   writeCascadeReport,
 } from "../../bench/cascade/report.ts";
 import { retentionPoints, type SplitOutcomes } from "../../bench/cascade/retention.ts";
+import { RETENTION_TARGETS, runStrongTeacher } from "../../bench/cascade/strong-teacher.ts";
 import { BENCHMARKS_HEADER, sectionMarkers, spliceSection } from "../../bench/common/section.ts";
+import { loadDataset } from "../../src/distill/data/index.ts";
+import { LoadOptionsSchema } from "../../src/distill/data/options.ts";
+import { loadPackage } from "../../src/distill/package/files.ts";
 
 const results = (teacherRate: number): CascadeResults => ({
   command: "npm run bench:cascade",
@@ -175,6 +179,42 @@ describe("bench:cascade retention against a strong teacher", () => {
   });
 });
 
+describe("bench:cascade against the 97% teacher, on the shipped sms-spam package", () => {
+  const shipped = async () => {
+    const pkg = await loadPackage("models/sms-spam");
+    return { pkg, dataset: await loadDataset(LoadOptionsSchema.parse(pkg.manifest.training.data)) };
+  };
+
+  it("fits on one hash half of test when the package calibrated on val, and measures on the other", {
+    timeout: 60_000,
+  }, async () => {
+    const { pkg, dataset } = await shipped();
+    expect(pkg.manifest.calibration.fittedOn).toBe("val");
+    const run = await runStrongTeacher(pkg, dataset);
+    expect(run.fitSplit).toBe("test-hash-half");
+    expect(run.nFit + run.nTest).toBe(dataset.test.length);
+    expect(Math.min(run.nFit, run.nTest)).toBeGreaterThan(dataset.test.length / 3);
+    for (const accuracy of [run.teacherAccuracy.fit, run.teacherAccuracy.test])
+      expect(Math.abs(accuracy - 0.97)).toBeLessThan(0.01);
+    expect(run.points.map((p) => p.target)).toEqual([...RETENTION_TARGETS]);
+    for (const p of run.points) {
+      expect(p.fit.retention).toBeGreaterThanOrEqual(p.target);
+      expect(p.test.retention.lo).toBeLessThanOrEqual(p.test.retention.value);
+      expect(p.test.retention.hi).toBeGreaterThanOrEqual(p.test.retention.value);
+    }
+    expect(await runStrongTeacher(pkg, dataset)).toEqual(run);
+  });
+
+  it("fits on val when the package left val alone", { timeout: 60_000 }, async () => {
+    const { pkg, dataset } = await shipped();
+    const calibration = { ...pkg.manifest.calibration, fittedOn: "held-out slice" };
+    const run = await runStrongTeacher({ ...pkg, manifest: { ...pkg.manifest, calibration } }, dataset);
+    expect(run.fitSplit).toBe("val");
+    expect(run.nFit).toBe(dataset.val.length);
+    expect(run.nTest).toBe(dataset.test.length);
+  });
+});
+
 describe("bench:cascade section", () => {
   const loop = sectionMarkers("loop");
   const before = `# Benchmarks\n\nintro  \n\n${loop.start}\nloop body | keep\n${loop.end}\n\ntrailing text\n`;
@@ -201,7 +241,8 @@ describe("bench:cascade section", () => {
     );
     expect(section).toContain("| 99.5% | 0.9000 | 100.0% (93.0%–100.0%) |");
     expect(section).toContain("2,000 resamples");
-    expect(section).toContain("oracle");
+    expect(section).toContain("Not on val");
+    expect(section).toContain("| oracle: teacher rate | oracle: retention |");
   });
 
   it("replaces only its own section on a rerun", () => {
