@@ -42,8 +42,10 @@ function splits(
   const valUntouched = pkg.manifest.calibration.fittedOn !== "val";
   if (valUntouched && dataset.val.length > 0)
     return { fitSplit: "val", fit: dataset.val, test: dataset.test };
-  const fit = dataset.test.filter((e) => isHeldOut(e.text, 0.5));
-  return { fitSplit: "test-hash-half", fit, test: dataset.test.filter((e) => !isHeldOut(e.text, 0.5)) };
+  // By normalised text, so two spellings of one text never land on both sides.
+  const inFit = (e: Example) => isHeldOut(normalizeText(e.text, pkg.manifest.featurizer), 0.5);
+  const fit = dataset.test.filter(inFit);
+  return { fitSplit: "test-hash-half", fit, test: dataset.test.filter((e) => !inFit(e)) };
 }
 
 /** The synthesised teacher's label index per example (synthesised per split, so each is at 97%). */
