@@ -22,7 +22,11 @@ export const HardExampleRecord = z
     text: z.string(),
     /** What redaction removed, by kind (e.g. {"email": 1}). */
     redactions: z.record(z.string(), z.number().int().nonnegative()),
-    student: z.object({ label: z.string(), confidence: Probability, probs: z.array(Probability) }).strict(),
+    /** What the student said; null when the model had no student yet (every answer was the teacher's). */
+    student: z
+      .object({ label: z.string(), confidence: Probability, probs: z.array(Probability) })
+      .strict()
+      .nullable(),
     teacher: z
       .object({
         label: z.string(),
@@ -37,6 +41,12 @@ export const HardExampleRecord = z
     /** Why it was logged: the routing reason, or the failure kind of a degraded answer. */
     reason: z.string(),
     request_id: z.string(),
+    /**
+     * The probability that this answer was logged: 1 for escalated, degraded and no-student records, the
+     * audit rate for audit samples. Estimates over records weight each by its inverse. Absent in records
+     * written before the field existed (read as 1).
+     */
+    logged_p: z.number().gt(0).max(1).optional(),
   })
   .strict();
 export type HardExampleRecord = z.infer<typeof HardExampleRecord>;

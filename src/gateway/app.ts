@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { except } from "hono/combine";
 import { adminRoutes } from "./admin/index.ts";
 import type { Env } from "./bindings.ts";
+import { teacherResolver } from "./cascade/model-teacher.ts";
 import { defaultTeacher, type TeacherFactory, type TeacherPort } from "./cascade/port.ts";
 import { configFor } from "./config.ts";
 import type { AppEnv, Services } from "./context.ts";
@@ -21,10 +22,12 @@ import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { v2Routes } from "./routes/v2.ts";
-import { teacherModelFor } from "./teacher-client/config.ts";
 
 export interface AppOptions {
-  /** How to reach the teacher for an env; by default the teacher side's client, configured by TEACHER_*. */
+  /**
+   * How to reach the default teacher for an env; by default the teacher side's client, configured by
+   * TEACHER_*. A model whose definition names its own teacher gets that teacher's client instead.
+   */
   teacher?: TeacherFactory;
   /** The model packages to serve; the ones bundled from models/ by default. */
   models?: Readonly<Record<string, ModelPackage>>;
@@ -55,12 +58,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
           `configuration: DEFAULT_MODEL "${config.defaultModel}" is not a served model`,
         );
       const teacher: TeacherPort = makeTeacher(env ?? {}, config);
-      found = {
-        config,
-        registry,
-        teacher,
-        teacherModel: (manifest) => teacherModelFor(config.teacher, manifest.name),
-      };
+      // Models whose definition names a teacher get their own client; the others share this port.
+      found = { config, registry, teacherFor: teacherResolver(env ?? {}, config, teacher) };
       services.set(key, found);
     }
     return found;

@@ -16,6 +16,10 @@ export type ErrorCode =
   | "config_invalid"
   | "model_unavailable"
   | "internal"
+  // A model with no student yet whose teacher failed: nothing to answer with (503 with Retry-After).
+  | "teacher_unavailable"
+  // A request that needs a student (explain) on a model that has none yet.
+  | "no_student"
   // The admin side (src/gateway/admin, middleware/admin-auth).
   | "unauthorized"
   | "forbidden"
@@ -37,6 +41,8 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
     message: string,
+    /** Extra response headers, e.g. Retry-After on a 503. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = "ApiError";

@@ -213,10 +213,10 @@ describe.skipIf(missing !== null)(TITLE, () => {
     await expectShown((r) => r.route === "teacher");
     await page.selectOption("#examples-route", "");
 
-    const labels = records.flatMap((r) => [r.student.label, ...(r.teacher ? [r.teacher.label] : [])]);
+    const labels = records.flatMap((r) => [r.student!.label, ...(r.teacher ? [r.teacher.label] : [])]);
     const label = labels.find((l) => labels.filter((m) => m === l).length > 1) ?? labels[0]!;
     await page.selectOption("#examples-label", label);
-    await expectShown((r) => r.student.label === label || r.teacher?.label === label);
+    await expectShown((r) => r.student!.label === label || r.teacher?.label === label);
     await page.selectOption("#examples-label", "");
 
     const word = records[0]!.text.split(/\s+/).sort((a, b) => b.length - a.length)[0]!;

@@ -119,14 +119,14 @@ describe("GET /admin/stats after real traffic", () => {
       .filter((r) => r.request_id === res.headers.get("x-request-id"));
     expect(records).toHaveLength(texts.length);
     const audits = records.filter((r) => r.route === "audit");
-    const agree = audits.filter((r) => r.teacher!.label === r.student.label).length;
+    const agree = audits.filter((r) => r.teacher!.label === r.student!.label).length;
     expect(after.agreement.samples - before.agreement.samples).toBe(audits.length);
     expect(after.agreement.agree - before.agreement.agree).toBe(agree);
     const [was, now] = [pairs(before), pairs(after)];
     const confused = new Map<string, number>();
     for (const r of records)
-      if (r.teacher && r.teacher.label !== r.student.label) {
-        const key = `${r.student.label}>${r.teacher.label}`;
+      if (r.teacher && r.teacher.label !== r.student!.label) {
+        const key = `${r.student!.label}>${r.teacher.label}`;
         confused.set(key, (confused.get(key) ?? 0) + 1);
       }
     for (const key of new Set([...was.keys(), ...now.keys(), ...confused.keys()]))

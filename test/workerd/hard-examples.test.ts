@@ -104,11 +104,11 @@ describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
       route: "teacher",
       reason: "below_threshold",
       request_id: requestId,
-      student: { label: result!.student.label, confidence: result!.student.confidence },
+      student: { label: result!.student!.label, confidence: result!.student!.confidence },
       teacher: { label: result!.label, confidence: result!.confidence, protocol: "kserve-v2" },
     });
-    expect(r!.student.probs).toHaveLength(151);
-    expect(r!.student.probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 6);
+    expect(r!.student!.probs).toHaveLength(151);
+    expect(r!.student!.probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 6);
     expect(r!.teacher!.probs).toHaveLength(151);
     expect(r!.teacher!.latency_ms).toBeGreaterThanOrEqual(0);
     expect(Date.now() - Date.parse(r!.ts)).toBeLessThan(60_000);

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { HardExampleRecord } from "../../core/hard-example.ts";
+import { ModelDefinitionInput } from "../registry/model-definition.ts";
 import { DEFAULT_EXPORT, MAX_EXPORT } from "./hard-examples/filters.ts";
 import { CreatedKey, CreateKeyRequest, KeyInfo, KeyList } from "./keys/schemas.ts";
 import { ModelState, ModelStates, PromoteRequest, Uploaded } from "./models/schemas.ts";
@@ -18,6 +19,7 @@ export const adminComponents: Record<string, z.ZodType> = {
   KeyInfo,
   KeyList,
   HardExampleRecord,
+  ModelDefinitionInput,
   ModelState,
   ModelStates,
   PromoteRequest,
@@ -117,9 +119,23 @@ export function adminPaths(maxUploadBytes: number): Record<string, Json> {
       }),
     },
     "/admin/models/{name}": {
-      get: op("One model: pointer and versions", {
+      get: op("One model: pointer, versions, definition and configuration warnings", {
         parameters: [nameParam],
         responses: { "200": json("ModelState", "OK"), ...errors(400, 404) },
+      }),
+      put: op("Create or replace a model from its labels and, optionally, its own teacher", {
+        description:
+          'Until a student version is promoted, every request of the model goes to its teacher and is logged (version "none"); if the teacher fails there is nothing to fall back on: 503 teacher_unavailable with Retry-After. A definition for a model with a live student must repeat its labels, in order, and gives it its own teacher. `teacher.secret` is the NAME of the Worker secret holding the key, never the key. Versions uploaded or promoted later must have the same labels, in order.',
+        parameters: [nameParam],
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: ref("ModelDefinitionInput") } },
+        },
+        responses: {
+          "200": json("ModelState", "Replaced"),
+          "201": json("ModelState", "Created"),
+          ...errors(400, 413, 415),
+        },
       }),
     },
     "/admin/models/{name}/versions/{version}": {

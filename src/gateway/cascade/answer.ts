@@ -8,7 +8,8 @@ export interface ClassifyResult {
   source: "student" | "teacher" | "cache";
   degraded?: true;
   reason?: string;
-  student: { label: string; confidence: number };
+  /** null when the model has no student yet. */
+  student: { label: string; confidence: number } | null;
   teacher?: { label: string; confidence: number; latency_ms: number };
   explanation?: { token: string; kind: "word" | "char"; weight: number }[];
 }

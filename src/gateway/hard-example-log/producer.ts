@@ -30,7 +30,6 @@ export function hardExampleOptions(
     queue,
     redaction,
     requestId: c.var.requestId,
-    protocol: config.teacher.TEACHER_PROTOCOL,
     auditRate: config.hardLog.auditRate,
   };
   options.onAnswered = (answered) => {
@@ -51,7 +50,6 @@ interface LogContext {
   queue: Queue<unknown>;
   redaction: RedactionMode;
   requestId: string;
-  protocol: string;
   auditRate: number;
 }
 
@@ -61,19 +59,27 @@ interface LogContext {
  */
 function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void>[] {
   const at = new Date();
-  const base = (i: number) => ({
-    manifest: answered.manifest,
+  // Escalated, degraded and no-student records are all logged (logged_p 1); audits at the audit rate.
+  const base = (i: number, loggedP = 1) => ({
+    model: answered.model,
     text: answered.texts[i]!,
-    verdict: answered.verdicts[i]!,
+    verdict: answered.verdicts?.[i] ?? null,
     requestId: context.requestId,
     at,
     redaction: context.redaction,
+    loggedP,
   });
   const teacherOf = (slot: TeacherSlot & { kind: "answer" }) => ({
     answer: slot.answer,
     latencyMs: slot.latencyMs,
-    protocol: context.protocol,
+    protocol: answered.teacher.protocol,
   });
+  const escalationReason =
+    answered.verdicts === null
+      ? "no_student"
+      : answered.mode === "always"
+        ? "teacher_always"
+        : "below_threshold";
 
   const escalated: RecordInput[] = [];
   answered.slots.forEach((slot, i) => {
@@ -84,7 +90,7 @@ function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void
         ...base(i),
         teacher: teacherOf(slot),
         route: slot.cached ? "cache" : "teacher",
-        reason: answered.mode === "always" ? "teacher_always" : "below_threshold",
+        reason: escalationReason,
       });
   });
   const work: Promise<void>[] = [];
@@ -102,7 +108,7 @@ function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void
         slots.forEach((slot, j) => {
           if (slot.kind === "answer")
             audited.push({
-              ...base(sample[j]!),
+              ...base(sample[j]!, context.auditRate),
               teacher: teacherOf(slot),
               route: "audit",
               reason: "audit_sample",

@@ -78,9 +78,10 @@ export function indexStatement(db: D1Database, record: HardExampleRecord, key: s
       record.model,
       record.version,
       record.route,
-      record.student.label,
+      // A model with no student yet: no student label, and confidence 0 (it had no say in routing).
+      record.student?.label ?? "",
       record.teacher?.label ?? null,
-      record.student.confidence,
+      record.student?.confidence ?? 0,
       key,
     );
 }

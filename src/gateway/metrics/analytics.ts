@@ -4,7 +4,8 @@ import type { AnsweredBatch, TextAnswer } from "./events.ts";
  * Workers Analytics Engine: with an ANALYTICS binding (wrangler.toml [[analytics_engine_datasets]]),
  * one data point per answered text, so global figures can be queried with SQL across every isolate.
  *   blobs:   model, version, endpoint, source, reason ("" unless degraded)
- *   doubles: routing score, student ms, teacher ms (0 when the text did not go to the teacher),
+ *   doubles: routing score (-1 for a model with no student), student ms, teacher ms (0 when the text
+ *            did not go to the teacher),
  *            request ms, texts the point stands for (1; see below)
  *   indexes: [model] (the sampling key)
  * Analytics Engine takes at most 250 points per invocation: a larger batch (MAX_BATCH above 250) is
@@ -13,11 +14,14 @@ import type { AnsweredBatch, TextAnswer } from "./events.ts";
  */
 const MAX_POINTS = 250;
 
+/** The score double of an answer from a model with no student (scores are otherwise in [0, 1]). */
+const NO_SCORE = -1;
+
 function point(batch: AnsweredBatch, answer: TextAnswer, requestMs: number, texts = 1) {
   return {
     blobs: [batch.model, batch.version, batch.endpoint, answer.source, answer.reason ?? ""],
     doubles: [
-      answer.score,
+      answer.score ?? NO_SCORE,
       batch.studentMs,
       // Every source but the confident student went to the teacher (answered, cached or failed).
       answer.source !== "student" ? (batch.teacherMs ?? 0) : 0,
@@ -36,8 +40,8 @@ function grouped(answers: readonly TextAnswer[]): { answer: TextAnswer; texts: n
     const g = groups.get(key);
     if (g) {
       g.texts++;
-      g.sum += a.score;
-    } else groups.set(key, { answer: a, texts: 1, sum: a.score });
+      g.sum += a.score ?? NO_SCORE;
+    } else groups.set(key, { answer: a, texts: 1, sum: a.score ?? NO_SCORE });
   }
   return [...groups.values()].map((g) => ({
     answer: { ...g.answer, score: g.sum / g.texts },

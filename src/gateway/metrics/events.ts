@@ -16,15 +16,18 @@ export interface TextAnswer {
   source: AnswerSource;
   /** The failure kind of a degraded answer; null otherwise. */
   reason: string | null;
-  /** The student's routing score (the manifest's score kind). */
-  score: number;
+  /** The student's routing score (the manifest's score kind); null when the model has no student. */
+  score: number | null;
 }
 
 export interface AnsweredBatch {
   endpoint: Endpoint;
   model: string;
   version: string;
-  scoreKind: ScoreKind;
+  /** null when the model has no student yet. */
+  scoreKind: ScoreKind | null;
+  /** USD per call of the model's teacher (its own, else TEACHER_PRICE_PER_CALL). */
+  pricePerCall: number;
   /** The texts as the client sent them: only the request log reads them, and only with LOG_TEXT=true. */
   texts: readonly string[];
   answers: TextAnswer[];
@@ -39,20 +42,21 @@ export function answeredBatch(
   texts: readonly string[],
   outcome: ClassifyOutcome,
 ): AnsweredBatch {
-  const { manifest, results, verdicts, timings } = outcome;
+  const { model, manifest, results, verdicts, timings } = outcome;
   const answers = results.map((result, i): TextAnswer => {
     const source: AnswerSource = result.degraded ? "degraded" : result.source;
     return {
       source,
       reason: result.degraded ? (result.reason ?? "unknown") : null,
-      score: verdicts[i]!.score,
+      score: verdicts?.[i]?.score ?? null,
     };
   });
   return {
     endpoint,
-    model: manifest.name,
-    version: manifest.version,
-    scoreKind: manifest.routing.score,
+    model: model.name,
+    version: model.version,
+    scoreKind: manifest?.routing.score ?? null,
+    pricePerCall: outcome.teacher.pricePerCall,
     texts,
     answers,
     studentMs: timings.studentMs,

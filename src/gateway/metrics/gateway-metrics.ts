@@ -97,10 +97,12 @@ export class GatewayMetrics {
     const sources = countSources(batch.answers);
     for (const source of ANSWER_SOURCES)
       if (sources[source] > 0) this.answers.inc([model, version, endpoint, source], sources[source]);
-    this.scores.observeAll(
-      [model, version, batch.scoreKind],
-      batch.answers.map((a) => a.score),
-    );
+    // A model with no student yet has no scores.
+    if (batch.scoreKind !== null)
+      this.scores.observeAll(
+        [model, version, batch.scoreKind],
+        batch.answers.flatMap((a) => (a.score === null ? [] : [a.score])),
+      );
     if (sources.degraded > 0)
       for (const answer of batch.answers)
         if (answer.source === "degraded")

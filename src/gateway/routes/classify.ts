@@ -15,7 +15,7 @@ export const classifyRoutes = new Hono<AppEnv>().post(
     const { config, registry } = services;
     const input = parseClassifyRequest(requestSchemasFor(config), c.var.jsonBody);
     const modelName = input.model ?? config.defaultModel;
-    registry.manifest(modelName); // 404 for an unknown model before any work
+    registry.require(modelName); // 404 for an unknown model before any work
     const outcome = await classifyTexts(services, modelName, input.texts, {
       ...input.options,
       ...waitUntilOf(c),
@@ -23,8 +23,8 @@ export const classifyRoutes = new Hono<AppEnv>().post(
       ...hardExampleOptions(c, modelName),
     });
     reportAnswers(c, "v1", input.texts, outcome);
-    const { manifest, results } = outcome;
-    const body: ClassifyResponse = { model: manifest.name, version: manifest.version, results };
+    const { model, results } = outcome;
+    const body: ClassifyResponse = { model: model.name, version: model.version, results };
     return c.json(body);
   },
 );

@@ -1,24 +1,29 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../context.ts";
-import { summarize } from "../schemas/models.ts";
+import type { AppContext, AppEnv } from "../context.ts";
+import { type ModelSummary, summarize, summarizeTeacherOnly } from "../schemas/models.ts";
 
-/** GET /v1/models (every bundled model) and GET /v1/models/{name} (one, with its labels). */
+/**
+ * GET /v1/models (every served model) and GET /v1/models/{name} (one, with its labels). A model created
+ * from a label set shows version "none" and no routing figures until its student is live.
+ */
+function summaryOf(c: AppContext, name: string): ModelSummary {
+  const { registry, config } = c.var.services;
+  const isDefault = name === config.defaultModel;
+  if (registry.hasStudent(name))
+    return summarize(registry.manifest(name), isDefault, registry.isLoaded(name));
+  const definition = registry.definition(name);
+  return summarizeTeacherOnly(name, registry.labels(name), definition?.outOfScopeLabel ?? null, isDefault);
+}
+
 export const modelRoutes = new Hono<AppEnv>()
   .get("/v1/models", (c) => {
     const { registry, config } = c.var.services;
-    const models = registry
-      .names()
-      .map((name) =>
-        summarize(registry.manifest(name), name === config.defaultModel, registry.isLoaded(name)),
-      );
+    const models = registry.names().map((name) => summaryOf(c, name));
     return c.json({ default_model: config.defaultModel, models });
   })
   .get("/v1/models/:name", (c) => {
-    const { registry, config } = c.var.services;
+    const { registry } = c.var.services;
     const name = c.req.param("name");
-    const manifest = registry.manifest(name);
-    return c.json({
-      ...summarize(manifest, name === config.defaultModel, registry.isLoaded(name)),
-      labels: manifest.labels,
-    });
+    registry.require(name);
+    return c.json({ ...summaryOf(c, name), labels: registry.labels(name) });
   });

@@ -58,7 +58,13 @@ export const ModelMetadata = z.strictObject({
   platform: z.string(),
   inputs: z.array(TensorMetadata),
   outputs: z.array(TensorMetadata),
-  parameters: z.strictObject({ labels: z.array(z.string()), calibration_temperature: z.number() }),
+  parameters: z.strictObject({
+    labels: z.array(z.string()),
+    calibration_temperature: z
+      .number()
+      .optional()
+      .meta({ description: "Absent while the model has no student" }),
+  }),
 });
 
 export const ServerMetadata = z.strictObject({

@@ -5,6 +5,7 @@ import { jsonBody } from "../../middleware/json-body/index.ts";
 import type { ModelCatalog } from "../../models/catalog.ts";
 import { ModelName, Version } from "../../registry/keys.ts";
 import { promote, rollback } from "../../registry/pointer.ts";
+import { putDefinition, requireDefinedLabels } from "./definition.ts";
 import { PromoteRequest } from "./schemas.ts";
 import {
   currentPointer,
@@ -18,10 +19,13 @@ import {
 import { uploadBody, uploadVersion } from "./upload.ts";
 
 /**
- * The model registry's admin routes: list, upload a version, promote (live or canary), roll back.
+ * The model registry's admin routes: list, define a model (labels, own teacher), upload a version,
+ * promote (live or canary), roll back.
  * Gateways pick a change up within REGISTRY_TTL_MS (see models/catalog.ts).
  */
 const MAX_PROMOTE_BODY = 4096;
+/** MAX_LABELS labels of MAX_LABEL_CHARS characters, and room for the teacher. */
+const MAX_DEFINITION_BODY = 256 * 1024;
 
 function param(c: AppContext, key: "name" | "version"): string {
   const value = c.req.param(key) ?? "";
@@ -41,6 +45,7 @@ async function requireServable(stores: Stores, name: string, version: string): P
     throw missing(error instanceof Error ? error.message : String(error));
   }
   if (manifest === null) throw missing("it was never uploaded");
+  await requireDefinedLabels(stores, name, manifest.labels);
   const checksum = await stores.versions.onnxChecksum(name, version);
   if (checksum !== manifest.onnx.sha256)
     throw missing("its student.onnx is missing or does not match its manifest");
@@ -56,6 +61,11 @@ export function modelAdminRoutes(catalog: ModelCatalog): Hono<AppEnv> {
       return c.json({ models });
     })
     .get("/admin/models/:name", async (c) => c.json(await requireModel(stores(c), param(c, "name"))))
+    .put("/admin/models/:name", jsonBody<AppEnv>({ maxBytes: () => MAX_DEFINITION_BODY }), async (c) => {
+      const name = param(c, "name");
+      const { state, created } = await putDefinition(c, stores(c), name);
+      return c.json(state, created ? 201 : 200, created ? { location: `/admin/models/${name}` } : {});
+    })
     .put("/admin/models/:name/versions/:version", uploadBody, async (c) => {
       const name = param(c, "name");
       const version = param(c, "version");
