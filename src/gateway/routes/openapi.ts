@@ -60,13 +60,23 @@ const get = (summary: string, id: string, extra: Json = {}, ...statuses: number[
   get: { summary, responses: { "200": json(id, "OK"), ...errors(...statuses, 500) }, ...extra },
 });
 
+/** A model with no student yet whose teacher failed: nothing to answer with. */
+const teacherOnly = {
+  "503": {
+    ...json("Error", "teacher_unavailable: the model has no student yet and its teacher failed"),
+    headers: {
+      "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } },
+    },
+  },
+};
+
 export function openApiDocument(config: GatewayConfig): Json {
   const { limits } = config;
   const inferOp = {
     summary: "Classify texts with the student (Open Inference Protocol)",
     parameters: [nameParam],
     requestBody: { required: true, content: { "application/json": { schema: ref("InferRequest") } } },
-    responses: { "200": json("InferResponse", "OK"), ...errors(400, 404, 413, 415, 500) },
+    responses: { "200": json("InferResponse", "OK"), ...errors(400, 404, 413, 415, 500), ...teacherOnly },
   };
   return {
     openapi: "3.1.0",
@@ -86,6 +96,8 @@ export function openApiDocument(config: GatewayConfig): Json {
           responses: {
             "200": json("ClassifyResponse", "Answers, one per text"),
             ...errors(400, 404, 413, 415, 500),
+            "409": json("Error", "no_student: explain, or teacher never, on a model with no student yet"),
+            ...teacherOnly,
           },
         },
       },
