@@ -304,6 +304,9 @@ describe("a teacher per model", () => {
       /apprentice_money_saved_usd_total\{model="sms-spam",version="1\.0\.0"\} ([0-9.e+-]+)/,
     );
     expect(Number(saved?.[1])).toBeCloseTo(2 * 0.25, 9);
+    // The statistics across isolates count money at the same price.
+    const stats = (await (await adminGet("/admin/stats?model=sms-spam")).json()) as Record<string, unknown>;
+    expect(stats.teacher_price_per_call).toBe(0.25);
   }
 
   it("a secret named but not set: a warning on GET, and 503 not_configured for a model with no student", async () => {

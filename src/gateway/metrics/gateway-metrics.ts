@@ -54,7 +54,7 @@ export class GatewayMetrics {
   readonly moneySaved = new Counter(
     "apprentice_money_saved_usd_total",
     help(
-      "Estimated US dollars saved: TEACHER_PRICE_PER_CALL times the answers the student gave without the teacher (source student, degraded ones excluded).",
+      "Estimated US dollars saved: the model's teacher price per call (its definition's, else TEACHER_PRICE_PER_CALL) times the answers the student gave without the teacher (source student, degraded ones excluded).",
     ),
     ["model", "version"],
   );
@@ -87,7 +87,7 @@ export class GatewayMetrics {
     SCORE_BUCKETS,
   );
 
-  record(batch: AnsweredBatch, requestMs: number, pricePerCall: number): void {
+  record(batch: AnsweredBatch, requestMs: number): void {
     const { model, version, endpoint } = batch;
     this.requests.inc([model, version, endpoint]);
     this.requestSeconds.observe([model, version, endpoint], ms(requestMs));
@@ -107,7 +107,7 @@ export class GatewayMetrics {
       for (const answer of batch.answers)
         if (answer.source === "degraded")
           this.teacherFailures.inc([model, version, answer.reason ?? "unknown"]);
-    this.moneySaved.inc([model, version], sources.student * pricePerCall);
+    this.moneySaved.inc([model, version], sources.student * batch.pricePerCall);
   }
 
   families(breakers: readonly BreakerReading[]): MetricFamily[] {

@@ -51,7 +51,7 @@ function observe(c: AppContext, state: IsolateTelemetry, batch: AnsweredBatch | 
   try {
     const { config } = c.var.services;
     if (batch) {
-      state.metrics.record(batch, requestMs, batch.pricePerCall);
+      state.metrics.record(batch, requestMs);
       writeAnalytics(c.env?.ANALYTICS, batch, requestMs);
       const queue = c.env?.HARD_EXAMPLES;
       if (queue)
