@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The hard-example record (contract, DESIGN.md): one JSON object per line in R2, one row per id in the
+ * The hard-example record (contract, docs/architecture.md "The hard-example record"): one JSON object per line in R2, one row per id in the
  * D1 index, and what `GET /admin/hard-examples` streams to the distill toolkit. Written by the Worker,
  * read by the toolkit: one schema for both.
  */

@@ -1,14 +1,17 @@
 import { Hono } from "hono";
 import { except } from "hono/combine";
 import { adminRoutes } from "./admin/index.ts";
+import { allOf } from "./answered.ts";
 import type { Env } from "./bindings.ts";
 import { teacherResolver } from "./cascade/model-teacher.ts";
-import { defaultTeacher, type TeacherFactory, type TeacherPort } from "./cascade/port.ts";
-import { configFor } from "./config.ts";
+import type { TeacherPort } from "./cascade/port.ts";
+import { configFor, type GatewayConfig } from "./config.ts";
 import type { AppEnv, Services } from "./context.ts";
 import { dashboardRoutes } from "./dashboard/index.ts";
 import { ApiError } from "./errors.ts";
-import { INFERENCE_PATHS, IsolateTelemetry, metricsRoutes, telemetry } from "./metrics/index.ts";
+import { hardExampleLog } from "./hard-example-log/producer.ts";
+import { metricsRoutes } from "./metrics/route.ts";
+import { INFERENCE_PATHS, IsolateTelemetry } from "./metrics/telemetry.ts";
 import { apiKeyAuth } from "./middleware/api-key/index.ts";
 import { clientCors } from "./middleware/cors/index.ts";
 import { jsonErrors, notFound, onError } from "./middleware/json-errors/index.ts";
@@ -17,11 +20,22 @@ import { perKeyRateLimit } from "./middleware/rate-limit/index.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { BUNDLED_MODELS, type ModelPackage } from "./models/bundled.ts";
 import { ModelCatalog } from "./models/catalog.ts";
+import { redactingTeacher } from "./privacy/teacher.ts";
 import { classifyRoutes } from "./routes/classify.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { v2Routes } from "./routes/v2.ts";
+import { createTeacherClient } from "./teacher-client/client.ts";
+
+/**
+ * Builds the teacher port for an env. The app calls it at most once per env object (once per isolate in
+ * workerd) and reuses the port.
+ */
+export type TeacherFactory = (env: Env, config: GatewayConfig) => TeacherPort;
+
+/** The production wiring: the resilient client over the configured protocol (TEACHER_* variables). */
+const defaultTeacher: TeacherFactory = (env, config) => createTeacherClient(config.teacher, env);
 
 export interface AppOptions {
   /**
@@ -57,7 +71,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
           "config_invalid",
           `configuration: DEFAULT_MODEL "${config.defaultModel}" is not a served model`,
         );
-      const teacher: TeacherPort = makeTeacher(env ?? {}, config);
+      // What the teacher may see of a text is REDACTION's to say, whoever the teacher is.
+      const teacher = redactingTeacher(makeTeacher(env ?? {}, config), config.redaction);
       // Models whose definition names a teacher get their own client; the others share this port.
       found = { config, registry, teacherFor: teacherResolver(env ?? {}, config, teacher) };
       services.set(key, found);
@@ -74,9 +89,16 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     c.set("services", servicesFor(c.env));
     await next();
   });
-  // Times every inference request, refused ones included, and records what it answered.
-  app.on("POST", INFERENCE_PATHS, telemetry(observed));
-  // Client access to the inference API (README "Access control"): CORS first, so a preflight is answered
+  // Every inference request: telemetry times it, refused ones included; the route hands its answered
+  // batch to the listeners set here (the hard-example log and telemetry), and telemetry records it all
+  // once the response is ready.
+  app.on("POST", INFERENCE_PATHS, async (c, next) => {
+    const request = observed.start();
+    c.set("onAnswered", allOf([hardExampleLog(c), request.answered]));
+    await next();
+    request.finish(c);
+  });
+  // Client access to the inference API (docs/api.md "Access control"): CORS first, so a preflight is answered
   // before any key is asked for; then the API key; then its rate limit.
   for (const path of ["/v1/*", "/v2/*"]) app.use(path, clientCors(), apiKeyAuth(), perKeyRateLimit());
   // The admin routes manage the registry; they never need a request's view of it.

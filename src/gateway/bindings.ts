@@ -37,8 +37,9 @@ export interface Env
   // The model registry and its admin routes (src/gateway/registry, src/gateway/admin).
   REGISTRY_TTL_MS?: string | number;
   MAX_UPLOAD_BYTES?: string | number;
-  // The hard-example log (src/gateway/hard-example-log/config.ts): audit sample rate, per-model redaction.
+  // The hard-example log's audit sample rate (src/gateway/hard-example-log/config.ts).
   AUDIT_RATE?: string | number;
+  // Per-model redaction of what is logged and sent to the teacher (src/gateway/privacy/policy.ts).
   REDACTION?: string | Record<string, unknown>;
   // Telemetry (src/gateway/metrics/config.ts): JSON request log on/off (default on) and whether it
   // carries the (redacted) texts (default off); how long usage counts gather before going to D1 (ms,

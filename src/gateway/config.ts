@@ -8,6 +8,7 @@ import {
   ClientAccessEnvSchema,
   clientAccessConfig,
 } from "./middleware/api-key/config.ts";
+import { PrivacyEnvSchema, type RedactionPolicy } from "./privacy/policy.ts";
 import { type TeacherConfig, TeacherEnvSchema } from "./teacher-client/config.ts";
 
 /**
@@ -78,6 +79,8 @@ export interface GatewayConfig {
   teacher: TeacherConfig;
   registry: RegistryConfig;
   hardLog: HardLogConfig;
+  /** REDACTION: per model, what the hard-example log, the request log and the teacher may see of a text. */
+  redaction: RedactionPolicy;
   metrics: MetricsConfig;
   access: ClientAccessConfig;
 }
@@ -93,12 +96,13 @@ function parseVars<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
 export function parseConfig(env: Env): GatewayConfig {
   const v = parseVars(GatewayVars, env);
   // Each part of the gateway defines its own variables, validated here with the rest so a bad value is
-  // a config error like any other: the teacher's TEACHER_* (teacher/config.ts), the hard-example log's
-  // AUDIT_RATE and REDACTION (hard-example-log/config.ts), client access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and
-  // CORS_ORIGINS (middleware/api-key/config.ts), telemetry's LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and
-  // METRICS_TOKEN (metrics/config.ts).
+  // a config error like any other: the teacher's TEACHER_* (teacher-client/config.ts), the hard-example
+  // log's AUDIT_RATE (hard-example-log/config.ts), privacy's REDACTION (privacy/policy.ts), client
+  // access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and CORS_ORIGINS (middleware/api-key/config.ts), telemetry's
+  // LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and METRICS_TOKEN (metrics/config.ts).
   const teacher = parseVars(TeacherEnvSchema, env);
   const hardLog = parseVars(HardLogEnvSchema, env);
+  const privacy = parseVars(PrivacyEnvSchema, env);
   const access = parseVars(ClientAccessEnvSchema, env);
   const metrics = parseVars(MetricsEnvSchema, env);
   return {
@@ -109,6 +113,7 @@ export function parseConfig(env: Env): GatewayConfig {
     teacher,
     registry: { ttlMs: v.REGISTRY_TTL_MS, maxUploadBytes: v.MAX_UPLOAD_BYTES },
     hardLog: hardLogConfig(hardLog),
+    redaction: privacy.REDACTION,
     metrics: metricsConfig(metrics),
     access: clientAccessConfig(access),
   };

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
+import type { AnsweredVariables } from "./answered.ts";
 import type { Env } from "./bindings.ts";
 import type { ClassifyDeps } from "./cascade/classify.ts";
 import type { GatewayConfig } from "./config.ts";
-import type { TelemetryVariables } from "./metrics/telemetry.ts";
 import type { ApiKeyVariables } from "./middleware/api-key/record.ts";
 import type { JsonBodyVariables } from "./middleware/json-body/index.ts";
 import type { ModelSet } from "./models/model-set.ts";
@@ -19,7 +19,7 @@ export type AppEnv = {
   Variables: RequestIdVariables &
     JsonBodyVariables &
     ApiKeyVariables &
-    TelemetryVariables & { services: Services };
+    AnsweredVariables & { services: Services };
 };
 
 export type AppContext = Context<AppEnv>;

@@ -2,35 +2,41 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 
 /**
- * Every error the gateway answers with (DESIGN.md: `{"error": {"code", "message"}}`, never HTML or a
- * stack). Handlers throw ApiError; the json-errors middleware renders it, and turns anything else into a
- * generic 500 whose details only reach the log.
+ * Every error the gateway answers with (docs/api.md "Errors": `{"error": {"code", "message"}}`, never
+ * HTML or a stack). Handlers throw ApiError; the json-errors middleware renders it, and turns anything else
+ * into a generic 500 whose details only reach the log.
+ *
+ * ERROR_CODES is the one list of codes a client can receive: ApiError accepts nothing else, and
+ * test/node/error-codes.test.ts checks that docs/api.md documents exactly these, with the statuses the
+ * code sends them with.
  */
-export type ErrorCode =
-  | "invalid_json"
-  | "invalid_request"
-  | "not_found"
-  | "model_not_found"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "config_invalid"
-  | "model_unavailable"
-  | "internal"
-  // A model with no student yet whose teacher failed: nothing to answer with (503 with Retry-After).
-  | "teacher_unavailable"
-  // A request that needs a student (explain) on a model that has none yet.
-  | "no_student"
+export const ERROR_CODES = [
+  "invalid_json",
+  "invalid_request",
+  "not_found",
+  "model_not_found",
+  "payload_too_large",
+  "unsupported_media_type",
+  "config_invalid",
+  "model_unavailable",
+  "internal",
+  // A model with no student yet: its teacher failed (503 with Retry-After), or a request needs a student.
+  "teacher_unavailable",
+  "no_student",
   // The admin side (src/gateway/admin, middleware/admin-auth).
-  | "unauthorized"
-  | "forbidden"
-  | "admin_disabled"
-  | "not_configured"
-  | "invalid_model"
-  | "version_exists"
-  | "version_not_found"
+  "unauthorized",
+  "forbidden",
+  "admin_disabled",
+  "not_configured",
+  "invalid_model",
+  "version_exists",
+  "version_not_found",
   // Client access (middleware/api-key, middleware/rate-limit, admin/keys).
-  | "rate_limited"
-  | "key_not_found";
+  "rate_limited",
+  "key_not_found",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };

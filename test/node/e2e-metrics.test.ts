@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONTENT_TYPE } from "../../src/gateway/metrics/exposition.ts";
 import { ISOLATE_NOTE } from "../../src/gateway/metrics/gateway-metrics.ts";
+import { CONTENT_TYPE } from "../../src/gateway/metrics/prometheus.ts";
 import { OFFLINE_ENV, type Stack } from "../../src/stack.ts";
 import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
 import { parseExposition, sampleValue } from "../helpers/prometheus.ts";

@@ -16,7 +16,7 @@ import type { Env } from "../../src/gateway/bindings.ts";
 import type { TeacherPort } from "../../src/gateway/cascade/port.ts";
 import { backoffSeconds } from "../../src/gateway/hard-example-log/consumer.ts";
 import worker from "../../src/gateway/index.ts";
-import { isUsageKind } from "../../src/gateway/metrics/usage-schema.ts";
+import { isUsageKind } from "../../src/gateway/metrics/usage.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { envWith, expectError, kserveTeacher, post } from "./gateway-helpers.ts";
 import { fakeRecord } from "./hard-example-fixtures.ts";

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
-import { CONTENT_TYPE, ISOLATE_NOTE } from "../../src/gateway/metrics/index.ts";
+import { ISOLATE_NOTE } from "../../src/gateway/metrics/gateway-metrics.ts";
+import { CONTENT_TYPE } from "../../src/gateway/metrics/prometheus.ts";
 import { parseExposition, sampleValue } from "../helpers/prometheus.ts";
 import { envWith, expectError, post } from "./gateway-helpers.ts";
 

@@ -12,7 +12,7 @@ import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
 import worker from "../../src/gateway/index.ts";
-import { UsageMessage } from "../../src/gateway/metrics/usage-schema.ts";
+import { UsageMessage } from "../../src/gateway/metrics/usage.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { envWith, post } from "./gateway-helpers.ts";
 

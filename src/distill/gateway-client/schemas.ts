@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * What the toolkit reads back from the gateway (DESIGN.md, HTTP API contract). Objects are parsed
+ * What the toolkit reads back from the gateway (docs/api.md, the HTTP API contract). Objects are parsed
  * leniently (unknown keys stripped, not rejected): the gateway may add fields without breaking the
  * toolkit, but every field the toolkit relies on is checked.
  */

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ModelManifest, TeacherManifest } from "../../core/manifest.ts";
 
 /**
- * A model package on disk (contract, see DESIGN.md):
+ * A model package on disk (contract, docs/architecture.md "The model package"):
  *   models/<name>/manifest.json, student.onnx, report.md, teacher/manifest.json, teacher/teacher.onnx
  */
 export const STUDENT_FILE = "student.onnx";

@@ -1,7 +1,7 @@
 import type { TeacherAnswer, TeacherFailureKind, TeacherOutcome } from "../teacher-client/types.ts";
 import type { StudentVerdict } from "./decide.ts";
 
-/** One entry of `results` in the POST /v1/classify response (DESIGN.md, contract). */
+/** One entry of `results` in the POST /v1/classify response (docs/api.md "POST /v1/classify"). */
 export interface ClassifyResult {
   label: string;
   confidence: number;

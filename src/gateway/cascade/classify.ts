@@ -7,9 +7,9 @@ import {
 import type { ModelManifest } from "../../core/manifest.ts";
 import { ApiError } from "../errors.ts";
 import { explain, topFeatures } from "../explain/index.ts";
-import { now } from "../metrics/clock.ts";
 import type { ModelSet } from "../models/model-set.ts";
 import { NO_STUDENT_NORMALIZATION, NO_STUDENT_VERSION } from "../registry/model-definition.ts";
+import type { AskOptions } from "../teacher-client/types.ts";
 import { type ClassifyResult, combine, type TeacherSlot, teacherSlots } from "./answer.ts";
 import {
   effectiveThreshold,
@@ -33,13 +33,15 @@ export interface ClassifyOptions {
   explain: boolean;
   /** The request's ctx.waitUntil, handed to the teacher port. */
   waitUntil?(promise: Promise<unknown>): void;
-  /** What a text becomes before it is sent to the teacher (privacy: REDACTION "log+teacher"). */
-  teacherText?(text: string): string;
-  /**
-   * Called once every text is answered, before the response is built (the hard-example log, hard-example-log/).
-   * It must not throw or block: anything slow goes to waitUntil.
-   */
-  onAnswered?(answered: AnsweredTexts): void;
+}
+
+/** How the cascade reaches a model's teacher: its own (definition), else the gateway's default. */
+export interface TeacherDeps {
+  teacherFor: TeacherResolver;
+}
+
+export interface ClassifyDeps extends TeacherDeps {
+  registry: ModelSet;
 }
 
 /** The model version that answered, as the response, the records and the metrics name it. */
@@ -52,37 +54,22 @@ export interface ServedModel {
   normalization: Pick<FeaturizerConfig, "normalization" | "lowercase">;
 }
 
-/** What the cascade decided for each text of a request, for the hard-example log. */
-export interface AnsweredTexts {
-  model: ServedModel;
-  texts: readonly string[];
-  /** The student's verdicts; null when the model has no student (every text went to the teacher). */
-  verdicts: readonly StudentVerdict[] | null;
-  /** What the teacher contributed per text; "not_asked" for the student's confident answers. */
-  slots: readonly TeacherSlot[];
-  mode: TeacherMode;
-  /** The teacher that answered for the model (its protocol goes into the records). */
-  teacher: ModelTeacher;
-  /** Asks the teacher about some of the texts exactly as escalation does (same port, query, checks). */
-  askTeacher(indices: readonly number[]): Promise<TeacherSlot[]>;
-}
-
-export interface ClassifyDeps {
-  registry: ModelSet;
-  /** The teacher of a model: its own (definition), else the gateway's default. */
-  teacherFor: TeacherResolver;
-}
-
+/** What the cascade decided for every text of a request, in request order. */
 export interface ClassifyOutcome {
   model: ServedModel;
-  /** The student's manifest and verdicts; both null when the model has no student yet. */
+  /** The student's manifest; null while the model has no student (its teacher answered every text). */
   manifest: ModelManifest | null;
+  /** The texts as the client sent them. */
+  texts: readonly string[];
+  mode: TeacherMode;
+  /** The student's verdicts; null while the model has no student. */
   verdicts: StudentVerdict[] | null;
+  /** What the teacher contributed per text; "not_asked" for the student's confident answers. */
+  slots: TeacherSlot[];
   results: ClassifyResult[];
-  /** What the teacher contributed per text ("not_asked" for the student's confident answers). */
-  slots: readonly TeacherSlot[];
+  /** The model's teacher (its protocol goes into the records, its price into the money figures). */
   teacher: ModelTeacher;
-  /** For telemetry (src/gateway/metrics): the student's run, and the teacher call if there was one. */
+  /** The student's one run, and the teacher call if there was one, in ms. */
   timings: { studentMs: number; teacherMs: number | null };
 }
 
@@ -108,27 +95,27 @@ function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
   };
 }
 
-/** Asks the model's teacher about texts[indices]; the answers are checked against the model's labels. */
-export function teacherAsker(
+/**
+ * Asks a model's teacher about texts: one query through its port (answers cached per model, version and
+ * text normalised as the featuriser does), its outcome checked against the model's labels. Escalation,
+ * a model with no student and the hard-example log's audit sample all ask this way.
+ */
+export async function askTeacher(
   teacher: ModelTeacher,
   model: ServedModel,
   texts: readonly string[],
-  options: Pick<ClassifyOptions, "teacherText" | "waitUntil">,
-) {
-  const teacherText = options.teacherText ?? ((text: string) => text);
-  return async (indices: readonly number[]): Promise<TeacherSlot[]> => {
-    const outcome = await teacher.port.ask(
-      {
-        model: teacher.model,
-        labels: model.labels,
-        texts: indices.map((i) => teacherText(texts[i]!)),
-        // Cached answers are keyed by model, version and the text normalised as the featuriser does.
-        cache: { model: model.name, version: model.version, normalization: model.normalization },
-      },
-      options.waitUntil ? { waitUntil: options.waitUntil } : {},
-    );
-    return teacherSlots(outcome, indices.length, model.labels);
-  };
+  options: AskOptions = {},
+): Promise<TeacherSlot[]> {
+  const outcome = await teacher.port.ask(
+    {
+      model: teacher.model,
+      labels: model.labels,
+      texts,
+      cache: { model: model.name, version: model.version, normalization: model.normalization },
+    },
+    options.waitUntil ? { waitUntil: options.waitUntil } : {},
+  );
+  return teacherSlots(outcome, texts.length, model.labels);
 }
 
 export async function classifyTexts(
@@ -138,37 +125,8 @@ export async function classifyTexts(
   options: ClassifyOptions,
 ): Promise<ClassifyOutcome> {
   const teacher = deps.teacherFor(modelName, deps.registry.definition(modelName));
-  if (!deps.registry.hasStudent(modelName)) {
-    const model = teacherOnlyModel(deps.registry, modelName);
-    if (options.explain)
-      throw new ApiError(409, "no_student", `model "${modelName}" has no student yet: explain needs one`);
-    if (options.teacher === "never")
-      throw new ApiError(
-        409,
-        "no_student",
-        `model "${modelName}" has no student yet: only its teacher can answer (teacher "never")`,
-      );
-    const ask = teacherAsker(teacher, model, texts, options);
-    const answered = await answerFromTeacher(ask, texts.length, teacher);
-    options.onAnswered?.({
-      model,
-      texts,
-      verdicts: null,
-      slots: answered.slots,
-      mode: options.teacher,
-      teacher,
-      askTeacher: ask,
-    });
-    return {
-      model,
-      manifest: null,
-      verdicts: null,
-      results: answered.results,
-      slots: answered.slots,
-      teacher,
-      timings: { studentMs: 0, teacherMs: answered.teacherMs },
-    };
-  }
+  if (!deps.registry.hasStudent(modelName))
+    return classifyWithTeacher(deps, teacher, modelName, texts, options);
 
   const loaded = await deps.registry.load(modelName);
   const { manifest } = loaded;
@@ -178,9 +136,11 @@ export async function classifyTexts(
     ? texts.map((t) => featurizeNamed(t, manifest.featurizer))
     : null;
   const bags = named ? named.map((f) => f.ids) : texts.map((t) => featurize(t, manifest.featurizer));
-  const studentStarted = now();
+  // workerd's clock is coarse (1 ms locally; in production it advances only on I/O, a guard against
+  // timing attacks), so a short run can read as 0 ms: the figures are honest about that, not precise.
+  const studentStarted = performance.now();
   const rows = await loaded.logits(bags);
-  const studentMs = now() - studentStarted;
+  const studentMs = performance.now() - studentStarted;
   const verdicts = rows.map((row) => studentVerdict(row, manifest));
 
   const threshold = effectiveThreshold(manifest, options.threshold);
@@ -189,17 +149,20 @@ export async function classifyTexts(
     if (shouldAskTeacher(options.teacher, v.score, threshold)) escalated.push(i);
   });
   const slots: TeacherSlot[] = verdicts.map(() => ({ kind: "not_asked" }));
-  const askTeacher = teacherAsker(teacher, model, texts, options);
   let teacherMs: number | null = null;
   if (escalated.length > 0) {
-    const teacherStarted = now();
-    const answered = await askTeacher(escalated);
-    teacherMs = now() - teacherStarted;
+    const teacherStarted = performance.now();
+    const answered = await askTeacher(
+      teacher,
+      model,
+      escalated.map((i) => texts[i]!),
+      options,
+    );
+    teacherMs = performance.now() - teacherStarted;
     answered.forEach((slot, j) => {
       slots[escalated[j]!] = slot;
     });
   }
-  options.onAnswered?.({ model, texts, verdicts, slots, mode: options.teacher, teacher, askTeacher });
 
   const results = verdicts.map((v, i) => combine(v, slots[i]!));
   if (named) {
@@ -209,5 +172,56 @@ export async function classifyTexts(
       result.explanation = topFeatures(explain(members, named[i]!, classIndex));
     });
   }
-  return { model, manifest, verdicts, results, slots, teacher, timings: { studentMs, teacherMs } };
+  return {
+    model,
+    manifest,
+    texts,
+    mode: options.teacher,
+    verdicts,
+    slots,
+    results,
+    teacher,
+    timings: { studentMs, teacherMs },
+  };
+}
+
+/** A model with no student yet: its teacher answers every text, or the request is refused. */
+async function classifyWithTeacher(
+  deps: ClassifyDeps,
+  teacher: ModelTeacher,
+  modelName: string,
+  texts: readonly string[],
+  options: ClassifyOptions,
+): Promise<ClassifyOutcome> {
+  const model = teacherOnlyModel(deps.registry, modelName);
+  if (options.explain)
+    throw new ApiError(409, "no_student", `model "${modelName}" has no student yet: explain needs one`);
+  if (options.teacher === "never")
+    throw new ApiError(
+      409,
+      "no_student",
+      `model "${modelName}" has no student yet: only its teacher can answer (teacher "never")`,
+    );
+  const answered = await answerFromTeacher(
+    (indices) =>
+      askTeacher(
+        teacher,
+        model,
+        indices.map((i) => texts[i]!),
+        options,
+      ),
+    texts.length,
+    teacher,
+  );
+  return {
+    model,
+    manifest: null,
+    texts,
+    mode: options.teacher,
+    verdicts: null,
+    slots: answered.slots,
+    results: answered.results,
+    teacher,
+    timings: { studentMs: 0, teacherMs: answered.teacherMs },
+  };
 }

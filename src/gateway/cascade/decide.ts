@@ -3,7 +3,7 @@ import { confidenceScore } from "../../core/scores.ts";
 import { argmax, softmax } from "../../core/softmax.ts";
 
 /**
- * The routing decision as pure functions (DESIGN.md "The picture"): calibrated probabilities, the
+ * The routing decision as pure functions (docs/architecture.md "The cascade"): calibrated probabilities, the
  * manifest's confidence score, and whether to ask the teacher.
  */
 export const TEACHER_MODES = ["auto", "never", "always"] as const;

@@ -1,5 +1,6 @@
 import type { Env } from "../bindings.ts";
 import type { GatewayConfig } from "../config.ts";
+import { redactingTeacher } from "../privacy/teacher.ts";
 import type { ModelDefinition } from "../registry/model-definition.ts";
 import { teacherModelFor } from "../teacher-client/config.ts";
 import { clientForSpec, secretOf } from "../teacher-client/per-spec.ts";
@@ -25,6 +26,7 @@ export interface ModelTeacher {
 
 export type TeacherResolver = (name: string, definition: ModelDefinition | null) => ModelTeacher;
 
+/** `fallback` is the default teacher's port, already wrapped for REDACTION by the app. */
 export function teacherResolver(env: Env, config: GatewayConfig, fallback: TeacherPort): TeacherResolver {
   return (name, definition) => {
     const spec = definition?.teacher;
@@ -39,7 +41,8 @@ export function teacherResolver(env: Env, config: GatewayConfig, fallback: Teach
       };
     const unset = spec.secret !== undefined && secretOf(env, spec.secret) === undefined;
     return {
-      port: clientForSpec(spec, config.teacher, env),
+      // What the teacher may see of a text is REDACTION's to say, whoever the teacher is.
+      port: redactingTeacher(clientForSpec(spec, config.teacher, env), config.redaction),
       model: spec.model ?? name,
       protocol: spec.protocol,
       pricePerCall: spec.pricePerCall ?? config.costs.teacherPricePerCall,

@@ -1,31 +1,13 @@
-import type { Env } from "../bindings.ts";
-import type { GatewayConfig } from "../config.ts";
-import { createTeacherClient } from "../teacher-client/client.ts";
-import type { BreakerState } from "../teacher-client/guard.ts";
-import type { TeacherOutcome, TeacherQuery } from "../teacher-client/types.ts";
+import type { AskOptions, BreakerState, TeacherOutcome, TeacherQuery } from "../teacher-client/types.ts";
 
 /**
  * The only way the cascade reaches a teacher. The teacher side's client (src/gateway/teacher-client/client.ts)
- * implements it with adapters, deadline, retry, breaker, concurrency cap and answer cache. Contract:
- * `ask` never rejects; every failure is an outcome with ok: false; an ok outcome has one answer and one
- * `cached` flag per query text, in order.
+ * implements it with adapters, deadline, retry, breaker, concurrency cap and answer cache; decorators such
+ * as the privacy one (src/gateway/privacy/teacher.ts) wrap it. Contract: `ask` never rejects; every failure
+ * is an outcome with ok: false; an ok outcome has one answer and one `cached` flag per query text, in order.
  */
 export interface TeacherPort {
   ask(query: TeacherQuery, options?: AskOptions): Promise<TeacherOutcome>;
   /** For GET /metrics: a teacher model's circuit breaker in this isolate (the production client has one). */
   breakerState?(model?: string): BreakerState;
 }
-
-export interface AskOptions {
-  /** The request's ctx.waitUntil, so work such as cache writes can finish after the response. */
-  waitUntil?(promise: Promise<unknown>): void;
-}
-
-/**
- * Builds the port for an env. The app calls it at most once per env object (once per isolate in workerd)
- * and reuses the port.
- */
-export type TeacherFactory = (env: Env, config: GatewayConfig) => TeacherPort;
-
-/** The production wiring: the resilient client over the configured protocol (TEACHER_* variables). */
-export const defaultTeacher: TeacherFactory = (env, config) => createTeacherClient(config.teacher, env);

@@ -1,5 +1,4 @@
 import { ApiError } from "../errors.ts";
-import { now } from "../metrics/clock.ts";
 import type { TeacherFailureKind } from "../teacher-client/types.ts";
 import type { ClassifyResult, TeacherSlot } from "./answer.ts";
 import type { ModelTeacher } from "./model-teacher.ts";
@@ -27,9 +26,9 @@ export async function answerFromTeacher(
   count: number,
   teacher: ModelTeacher,
 ): Promise<TeacherOnlyAnswer> {
-  const started = now();
+  const started = performance.now();
   const slots = await ask(Array.from({ length: count }, (_, i) => i));
-  const teacherMs = now() - started;
+  const teacherMs = performance.now() - started;
   const results = slots.map((slot): ClassifyResult => {
     if (slot.kind !== "answer") {
       const reason = slot.kind === "failed" ? slot.reason : "bad_response";

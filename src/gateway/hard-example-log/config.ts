@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { type RedactionPolicy, RedactionVar } from "../privacy/policy.ts";
 
 /**
- * The hard-example log's variables, validated with the rest of the configuration (config.ts):
+ * The hard-example log's variable, validated with the rest of the configuration (config.ts):
  * AUDIT_RATE, the share of confident student answers also sent to the teacher in the background and
- * logged with route "audit" (an unbiased sample of the student's live accuracy), and REDACTION, the
- * per-model privacy policy (privacy/policy.ts).
+ * logged with route "audit" (an unbiased sample of the student's live accuracy). What the log may hold
+ * of a text is REDACTION's to say (privacy/policy.ts).
  */
 const Rate = z
   .union([z.number(), z.string().trim().min(1, "must not be empty").transform(Number)])
@@ -13,14 +12,12 @@ const Rate = z
 
 export const HardLogEnvSchema = z.object({
   AUDIT_RATE: Rate.default(0.02),
-  REDACTION: RedactionVar.default({}),
 });
 
 export interface HardLogConfig {
   auditRate: number;
-  redaction: RedactionPolicy;
 }
 
 export function hardLogConfig(vars: z.output<typeof HardLogEnvSchema>): HardLogConfig {
-  return { auditRate: vars.AUDIT_RATE, redaction: vars.REDACTION };
+  return { auditRate: vars.AUDIT_RATE };
 }

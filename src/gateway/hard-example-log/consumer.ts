@@ -1,7 +1,6 @@
 import { HardExampleRecord } from "../../core/hard-example.ts";
 import { describeIssues } from "../errors.ts";
-import { isUsageKind, UsageMessage } from "../metrics/usage-schema.ts";
-import { storeUsage, type UsageDelivery } from "../metrics/usage-store.ts";
+import { isUsageKind, storeUsage, type UsageDelivery, UsageMessage } from "../metrics/usage.ts";
 import type { HardLogBindings } from "./bindings.ts";
 import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } from "./storage.ts";
 

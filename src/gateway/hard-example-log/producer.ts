@@ -1,40 +1,35 @@
 import type { HardExampleRecord } from "../../core/hard-example.ts";
+import type { AnsweredBatch, AnswerListener } from "../answered.ts";
 import type { TeacherSlot } from "../cascade/answer.ts";
-import type { AnsweredTexts, ClassifyOptions } from "../cascade/classify.ts";
+import { askTeacher } from "../cascade/classify.ts";
 import { type AppContext, waitUntilOf } from "../context.ts";
-import { forTeacher, modeFor, type RedactionMode } from "../privacy/policy.ts";
+import { modeFor, type RedactionMode } from "../privacy/policy.ts";
 import { sampleIndices } from "./audit.ts";
 import { buildRecord, type RecordInput } from "./record.ts";
 import { sendRecords } from "./send.ts";
 
 /**
- * The hard-example log on the request side: the classify options that redact texts for the teacher (when
- * the model's REDACTION says "log+teacher") and that turn the cascade's decisions into records on the
- * HARD_EXAMPLES queue. Everything after the routing decision runs in ctx.waitUntil, so logging never
- * delays an answer, and every failure is caught and logged, so it never becomes a 5xx. Without the queue
- * binding nothing is logged (and nothing is audited: an audit nobody records is wasted teacher time).
+ * The hard-example log on the request side: a listener that turns what the cascade decided into records
+ * on the HARD_EXAMPLES queue, texts redacted as the model's REDACTION says. Everything runs in
+ * ctx.waitUntil, so logging never delays an answer, and every failure is caught and logged, so it never
+ * becomes a 5xx. Without the queue binding nothing is logged (and nothing is audited: an audit nobody
+ * records is wasted teacher time).
  */
-export function hardExampleOptions(
-  c: AppContext,
-  model: string,
-): Pick<ClassifyOptions, "teacherText" | "onAnswered"> {
-  const { config } = c.var.services;
-  const redaction = modeFor(config.hardLog.redaction, model);
-  const options: Pick<ClassifyOptions, "teacherText" | "onAnswered"> = {};
-  if (redaction === "log+teacher") options.teacherText = (text) => forTeacher(text, redaction);
+export function hardExampleLog(c: AppContext): AnswerListener {
   const queue = c.env?.HARD_EXAMPLES;
-  if (!queue) return options;
-
+  if (!queue) return () => {};
+  const { config } = c.var.services;
   const { waitUntil } = waitUntilOf(c);
   const context: LogContext = {
     queue,
-    redaction,
     requestId: c.var.requestId,
     auditRate: config.hardLog.auditRate,
+    ...(waitUntil ? { waitUntil } : {}),
   };
-  options.onAnswered = (answered) => {
+  return (batch) => {
     try {
-      for (const work of logAnswered(answered, context)) {
+      const redaction = modeFor(config.redaction, batch.model.name);
+      for (const work of logAnswered(batch, redaction, context)) {
         const guarded = work.catch((error: unknown) => console.error("hard examples: not logged:", error));
         // Without an execution context (app.request in tests) the work simply runs on.
         if (waitUntil) waitUntil(guarded);
@@ -43,46 +38,41 @@ export function hardExampleOptions(
       console.error("hard examples: not logged:", error);
     }
   };
-  return options;
 }
 
 interface LogContext {
   queue: Queue<unknown>;
-  redaction: RedactionMode;
   requestId: string;
   auditRate: number;
+  waitUntil?(promise: Promise<unknown>): void;
 }
 
 /**
  * Starts the work for one request: the escalated texts' records at once, and the audit sample's once the
  * teacher has answered. The sample is drawn here, synchronously, inside the request.
  */
-function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void>[] {
+function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: LogContext): Promise<void>[] {
   const at = new Date();
   // Escalated, degraded and no-student records are all logged (logged_p 1); audits at the audit rate.
   const base = (i: number, loggedP = 1) => ({
-    model: answered.model,
-    text: answered.texts[i]!,
-    verdict: answered.verdicts?.[i] ?? null,
+    model: batch.model,
+    text: batch.texts[i]!,
+    verdict: batch.verdicts?.[i] ?? null,
     requestId: context.requestId,
     at,
-    redaction: context.redaction,
+    redaction,
     loggedP,
   });
   const teacherOf = (slot: TeacherSlot & { kind: "answer" }) => ({
     answer: slot.answer,
     latencyMs: slot.latencyMs,
-    protocol: answered.teacher.protocol,
+    protocol: batch.teacher.protocol,
   });
   const escalationReason =
-    answered.verdicts === null
-      ? "no_student"
-      : answered.mode === "always"
-        ? "teacher_always"
-        : "below_threshold";
+    batch.verdicts === null ? "no_student" : batch.mode === "always" ? "teacher_always" : "below_threshold";
 
   const escalated: RecordInput[] = [];
-  answered.slots.forEach((slot, i) => {
+  batch.slots.forEach((slot, i) => {
     if (slot.kind === "failed")
       escalated.push({ ...base(i), teacher: null, route: "degraded", reason: slot.reason });
     else if (slot.kind === "answer")
@@ -99,11 +89,17 @@ function logAnswered(answered: AnsweredTexts, context: LogContext): Promise<void
   // Only "auto" answers are sampled: "never" is a client's request that the text not go to the teacher,
   // and under "always" every text already went.
   const confident =
-    answered.mode === "auto" ? answered.slots.flatMap((s, i) => (s.kind === "not_asked" ? [i] : [])) : [];
+    batch.mode === "auto" ? batch.slots.flatMap((s, i) => (s.kind === "not_asked" ? [i] : [])) : [];
   const sample = sampleIndices(confident, context.auditRate);
   if (sample.length > 0) {
     work.push(
-      answered.askTeacher(sample).then((slots) => {
+      // The model's own teacher (REDACTION applies: its port is the redacting one).
+      askTeacher(
+        batch.teacher,
+        batch.model,
+        sample.map((i) => batch.texts[i]!),
+        context,
+      ).then((slots) => {
         const audited: RecordInput[] = [];
         slots.forEach((slot, j) => {
           if (slot.kind === "answer")

@@ -1,4 +1,8 @@
+import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
+import { ApiError } from "../errors.ts";
+import { constantTimeEqual } from "../middleware/admin-auth/constant-time.ts";
+import { bearerToken } from "../middleware/admin-auth/index.ts";
 
 /**
  * The telemetry's variables, validated with the rest of the configuration (config.ts):
@@ -43,5 +47,28 @@ export function metricsConfig(vars: z.output<typeof MetricsEnvSchema>): MetricsC
     usageFlushMs: vars.USAGE_FLUSH_MS,
     // An empty secret is no secret: treated as unset rather than as a token nobody can send.
     token: vars.METRICS_TOKEN ? vars.METRICS_TOKEN : null,
+  };
+}
+
+/** What the check reads: the parsed configuration (typed here, as config.ts imports this module). */
+type MetricsAuthEnv = { Variables: { services: { config: { metrics: MetricsConfig } } } };
+
+/**
+ * Optional protection of GET /metrics: with METRICS_TOKEN set, `Authorization: Bearer <it>` is needed
+ * (401 without a token, 403 with a wrong one, compared in constant time); unset, the route is open, as
+ * scrapers on a private network expect.
+ */
+export function metricsAuth(): MiddlewareHandler<MetricsAuthEnv> {
+  return async (c, next) => {
+    const token = c.var.services.config.metrics.token;
+    if (token === null) return next();
+    const presented = bearerToken(c.req.header("authorization"));
+    if (presented === undefined) {
+      c.header("WWW-Authenticate", 'Bearer realm="apprentice-metrics"');
+      throw new ApiError(401, "unauthorized", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>");
+    }
+    if (!(await constantTimeEqual(presented, token)))
+      throw new ApiError(403, "forbidden", "the bearer token is not the metrics token");
+    await next();
   };
 }

@@ -1,8 +1,7 @@
-import type { BreakerState } from "../teacher-client/guard.ts";
-import { ANSWER_SOURCES, type AnsweredBatch, countSources } from "./events.ts";
-import type { MetricFamily } from "./exposition.ts";
-import { Counter, Histogram } from "./instruments.ts";
-import { SCORE_BINS } from "./usage-schema.ts";
+import { ANSWER_SOURCES, type AnswerSummary, countSources } from "../answered.ts";
+import type { BreakerState } from "../teacher-client/types.ts";
+import { Counter, Histogram, type MetricFamily } from "./prometheus.ts";
+import { SCORE_BINS } from "./usage.ts";
 
 /**
  * The gateway's Prometheus metrics, per model and version, as one isolate saw them. Every HELP says so:
@@ -87,7 +86,7 @@ export class GatewayMetrics {
     SCORE_BUCKETS,
   );
 
-  record(batch: AnsweredBatch, requestMs: number): void {
+  record(batch: AnswerSummary, requestMs: number): void {
     const { model, version, endpoint } = batch;
     this.requests.inc([model, version, endpoint]);
     this.requestSeconds.observe([model, version, endpoint], ms(requestMs));

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import type { AppEnv, Services } from "../context.ts";
-import { metricsAuth } from "./auth.ts";
-import { CONTENT_TYPE, writeExposition } from "./exposition.ts";
+import { metricsAuth } from "./config.ts";
 import type { BreakerReading } from "./gateway-metrics.ts";
+import { CONTENT_TYPE, writeExposition } from "./prometheus.ts";
 import type { IsolateTelemetry } from "./telemetry.ts";
 
-/** GET /metrics: this isolate's figures in the Prometheus text format (exposition.ts). */
+/** GET /metrics: this isolate's figures in the Prometheus text format (prometheus.ts). */
 export function metricsRoutes(telemetry: IsolateTelemetry): Hono<AppEnv> {
   return new Hono<AppEnv>().get("/metrics", metricsAuth(), (c) => {
     const body = writeExposition(telemetry.metrics.families(breakers(c.var.services)));

@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AnsweredBatch, AnswerSource } from "./events.ts";
-import { UsageBuffer, usageMessages } from "./usage-buffer.ts";
-import { UsageFlusher } from "./usage-flush.ts";
-import { MAX_USAGE_ROWS, scoreBin, UsageMessage } from "./usage-schema.ts";
+import type { AnswerSource, AnswerSummary } from "../answered.ts";
+import { MAX_USAGE_ROWS, scoreBin, UsageBuffer, UsageFlusher, UsageMessage, usageMessages } from "./usage.ts";
 
 /**
  * The usage counts on the producer side, without workerd: aggregation by the D1 key, the score bins,
@@ -11,8 +9,8 @@ import { MAX_USAGE_ROWS, scoreBin, UsageMessage } from "./usage-schema.ts";
 const batch = (
   sources: AnswerSource[],
   scores: number[],
-  over: Partial<AnsweredBatch> = {},
-): AnsweredBatch => ({
+  over: Partial<AnswerSummary> = {},
+): AnswerSummary => ({
   endpoint: "v1",
   model: "clinc150",
   version: "1.0.0",

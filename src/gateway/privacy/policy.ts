@@ -29,6 +29,9 @@ export const RedactionVar = z
   })
   .pipe(RedactionPolicy);
 
+/** The privacy variable, validated with the rest of the configuration (config.ts). */
+export const PrivacyEnvSchema = z.object({ REDACTION: RedactionVar.default({}) });
+
 export function modeFor(policy: RedactionPolicy, model: string): RedactionMode {
   return policy[model] ?? policy["*"] ?? "log";
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { labelDifference, ModelDefinitionInput, TeacherSpec } from "./model-definition.ts";
 
-/** The model definition's rules without a gateway (the routes are tested in test/workerd/label-set-models). */
+/** The model definition's rules without a gateway (the routes are tested in test/workerd/label-set-models.test.ts). */
 describe("labelDifference", () => {
   it("null when the labels and their order agree", () => {
     expect(labelDifference(["a", "b", "c"], ["a", "b", "c"])).toBeNull();

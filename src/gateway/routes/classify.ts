@@ -1,12 +1,10 @@
 import { Hono } from "hono";
 import { classifyTexts } from "../cascade/classify.ts";
 import { type AppEnv, waitUntilOf } from "../context.ts";
-import { hardExampleOptions } from "../hard-example-log/producer.ts";
-import { reportAnswers } from "../metrics/telemetry.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import { type ClassifyResponse, parseClassifyRequest, requestSchemasFor } from "../schemas/classify.ts";
 
-/** POST /v1/classify (DESIGN.md, contract). */
+/** POST /v1/classify (docs/api.md "POST /v1/classify"). */
 export const classifyRoutes = new Hono<AppEnv>().post(
   "/v1/classify",
   jsonBody<AppEnv>({ maxBytes: (c) => c.var.services.config.limits.maxBodyBytes }),
@@ -19,10 +17,9 @@ export const classifyRoutes = new Hono<AppEnv>().post(
     const outcome = await classifyTexts(services, modelName, input.texts, {
       ...input.options,
       ...waitUntilOf(c),
-      // Redaction for the teacher and the hard-example records (src/gateway/hard-example-log).
-      ...hardExampleOptions(c, modelName),
     });
-    reportAnswers(c, "v1", input.texts, outcome);
+    // To the hard-example log and telemetry (answered.ts).
+    c.var.onAnswered({ endpoint: "v1", ...outcome });
     const { model, results } = outcome;
     const body: ClassifyResponse = { model: model.name, version: model.version, results };
     return c.json(body);

@@ -2,8 +2,6 @@ import { Hono } from "hono";
 import { type ClassifyOutcome, classifyTexts } from "../cascade/classify.ts";
 import { type AppContext, type AppEnv, waitUntilOf } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
-import { hardExampleOptions } from "../hard-example-log/producer.ts";
-import { reportAnswers } from "../metrics/telemetry.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import { INPUT_NAME, InferRequest, outputsOf, textsOf } from "../schemas/v2.ts";
 
@@ -90,10 +88,9 @@ async function infer(c: AppContext) {
     teacher,
     explain: false,
     ...waitUntilOf(c),
-    // A model with no student logs every teacher answer, as /v1/classify does (nothing with "never").
-    ...hardExampleOptions(c, model.name),
   });
-  reportAnswers(c, "v2", texts, outcome);
+  // To the hard-example log and telemetry (answered.ts): a model with no student logs every answer.
+  c.var.onAnswered({ endpoint: "v2", ...outcome });
   const n = texts.length;
   const outputs = wanted.map((name) =>
     name === "probabilities"

@@ -6,7 +6,7 @@ import type { OnnxSpec } from "../../core/manifest.ts";
 import { installPrecompiledWasm, WASM_MARKER } from "./wasm-instantiate.ts";
 
 /**
- * onnxruntime-web inside workerd (DESIGN.md "Platform facts"): single-threaded, no proxy worker, and
+ * onnxruntime-web inside workerd (docs/architecture.md "Platform facts"): single-threaded, no proxy worker, and
  * the WASM binary comes precompiled through the marker trick in wasm-instantiate.ts.
  */
 

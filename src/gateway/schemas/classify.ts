@@ -4,7 +4,7 @@ import type { GatewayConfig, Limits, ThresholdBounds } from "../config.ts";
 import { badRequest, parseRequest } from "../errors.ts";
 
 /**
- * POST /v1/classify (DESIGN.md, contract). The request schemas are built from the configured limits, so
+ * POST /v1/classify (docs/api.md "POST /v1/classify"). The request schemas are built from the configured limits, so
  * the very schemas that validate requests are the ones /openapi.json publishes, limits included.
  */
 export function classifyRequestSchemas(limits: Limits, threshold: ThresholdBounds) {

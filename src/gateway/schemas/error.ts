@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** The body of every 4xx/5xx answer (DESIGN.md, contract). */
+/** The body of every 4xx/5xx answer (docs/api.md "Errors"). */
 export const ErrorResponse = z.strictObject({
   error: z.strictObject({
     code: z

@@ -7,7 +7,7 @@ import { badRequest } from "../errors.ts";
  * outputs "probabilities" FP32 [n, C] (columns in the model's label order) and "label" BYTES [n].
  * https://github.com/kserve/open-inference-protocol (inference_rest.md). Errors keep the gateway's
  * `{"error": {"code", "message"}}` shape rather than the spec's `{"error": "..."}`: one error contract
- * for every route of the gateway (DESIGN.md).
+ * for every route of the gateway (docs/api.md "Errors").
  */
 export const INPUT_NAME = "text";
 export const OUTPUT_NAMES = ["probabilities", "label"] as const;

@@ -1,8 +1,10 @@
 import { createAdapter, type TeacherBindings } from "./adapters.ts";
 import { cacheKey, readAnswers, writeAnswers } from "./cache.ts";
 import type { TeacherConfig } from "./config.ts";
-import { type BreakerState, breakerState, type GuardSettings, guardFor, runGuarded } from "./guard.ts";
+import { breakerState, type GuardSettings, guardFor, runGuarded } from "./guard.ts";
 import {
+  type AskOptions,
+  type BreakerState,
   type TeacherAdapter,
   type TeacherAnswer,
   type TeacherCacheScope,
@@ -18,14 +20,6 @@ import {
  * student answer. Creating a client is cheap (the breaker and bulkhead live at module level, per
  * isolate), so the app may build one per request from its env.
  */
-export interface AskOptions {
-  /**
-   * `ctx.waitUntil` of the request: cache writes then finish after the response is sent. Without it the
-   * client awaits them before answering.
-   */
-  waitUntil?(promise: Promise<unknown>): void;
-}
-
 export interface TeacherClient {
   readonly protocol: TeacherProtocol;
   ask(query: TeacherQuery, options?: AskOptions): Promise<TeacherOutcome>;

@@ -1,4 +1,4 @@
-import { TeacherError } from "./types.ts";
+import { type BreakerState, TeacherError } from "./types.ts";
 
 /**
  * Deadline, retry, circuit breaker and concurrency cap around teacher calls.
@@ -17,8 +17,6 @@ import { TeacherError } from "./types.ts";
  * State is per isolate (module level) and per teacher model. Workers isolates do not share memory, so
  * each one learns a teacher's health on its own.
  */
-export type BreakerState = "closed" | "open" | "half_open";
-
 export interface GuardSettings {
   timeoutMs: number;
   retries: number;

@@ -45,6 +45,18 @@ export interface TeacherAnswer {
   probs: number[] | null;
 }
 
+/** Per-call options of the teacher port. */
+export interface AskOptions {
+  /**
+   * `ctx.waitUntil` of the request: work such as cache writes then finishes after the response is sent.
+   * Without it the client awaits that work before answering.
+   */
+  waitUntil?(promise: Promise<unknown>): void;
+}
+
+/** A teacher model's circuit breaker in this isolate (closed: calls go through; open: they fail fast). */
+export type BreakerState = "closed" | "open" | "half_open";
+
 export interface TeacherAdapter {
   readonly protocol: TeacherProtocol;
   /** One call to the teacher; throws TeacherError on any failure. The signal carries the deadline. */

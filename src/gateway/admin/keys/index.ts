@@ -7,7 +7,7 @@ import { jsonBody } from "../../middleware/json-body/index.ts";
 import { CreateKeyRequest } from "./schemas.ts";
 
 /**
- * Client API keys (README "Access control"): make one (the key is in this answer only), list them,
+ * Client API keys (docs/admin-api.md "API keys"): make one (the key is in this answer only), list them,
  * revoke one. A revocation takes effect at once in the isolate that made it, within the key cache's TTL
  * (middleware/api-key/cache.ts) in other isolates of the same location, and after KV's propagation
  * (about a minute) elsewhere. 503 not_configured without the API_KEYS binding.

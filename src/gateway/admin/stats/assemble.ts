@@ -1,6 +1,6 @@
 import { wilsonInterval } from "../../../core/metrics.ts";
-import type { AnswerSource } from "../../metrics/events.ts";
-import { SCORE_BINS } from "../../metrics/usage-schema.ts";
+import type { AnswerSource } from "../../answered.ts";
+import { SCORE_BINS } from "../../metrics/usage.ts";
 import type { StatsRows } from "./queries.ts";
 import { AGREEMENT_LEVEL, type Agreement, type StatsResponse, type Threshold } from "./schema.ts";
 import type { StatsWindow } from "./window.ts";

@@ -1,5 +1,5 @@
 import type { HardExampleRoute } from "../../../core/hard-example.ts";
-import type { AnswerSource, Endpoint } from "../../metrics/events.ts";
+import type { AnswerSource, Endpoint } from "../../answered.ts";
 import type { StatsWindow } from "./window.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ScoreKind } from "../../../core/scores.ts";
-import { SCORE_BINS } from "../../metrics/usage-schema.ts";
+import { SCORE_BINS } from "../../metrics/usage.ts";
 
 /**
  * The answer of GET /admin/stats: a contract the dashboard codes against. Counts come from D1: answers

@@ -1,4 +1,4 @@
-import { hourOf } from "../../metrics/usage-schema.ts";
+import { hourOf } from "../../metrics/usage.ts";
 
 /**
  * The time window of the statistics: whole UTC hours, the last one the hour `until` falls in. Usage is

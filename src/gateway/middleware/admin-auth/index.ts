@@ -3,7 +3,7 @@ import { ApiError } from "../../errors.ts";
 import { constantTimeEqual } from "./constant-time.ts";
 
 /**
- * Bearer-token access to the admin routes (DESIGN.md: ADMIN_TOKEN, compared in constant time).
+ * Bearer-token access to the admin routes (docs/admin-api.md "Authentication": ADMIN_TOKEN, compared in constant time).
  * - A weak token (unset, empty, shorter than MIN_TOKEN_LENGTH) turns the admin routes off: 503
  *   admin_disabled saying why, whatever the request carries. Guessing a short token is feasible, so the
  *   gateway refuses to be administered with one; every other route keeps working.

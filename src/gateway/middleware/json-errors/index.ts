@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, type ErrorCode } from "../../errors.ts";
 
 /**
- * Every 4xx/5xx of the gateway is `{"error": {"code", "message"}}` (DESIGN.md): never HTML, never a stack.
+ * Every 4xx/5xx of the gateway is `{"error": {"code", "message"}}` (docs/api.md "Errors"): never HTML, never a stack.
  * Three pieces, because errors reach a response three ways in Hono: thrown (onError), no route
  * (notFound), or a Response some middleware built itself (the safety net below rewrites those).
  */

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { requestId as honoRequestId } from "hono/request-id";
 
 /**
- * `x-request-id` on every response (DESIGN.md). Hono's middleware does the work: it echoes an incoming
+ * `x-request-id` on every response (docs/api.md "Request ids"). Hono's middleware does the work: it echoes an incoming
  * id when it is sane (1–MAX_LENGTH characters of [A-Za-z0-9_=-]: nothing that could smuggle a header or
  * a log line) and otherwise makes one with crypto.randomUUID(). It must run first, so that error answers
  * rendered later by json-errors carry the header too. The id is `c.get("requestId")` for handlers.

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseExposition, sampleValue } from "../../../test/helpers/prometheus.ts";
-import { escapeLabelValue, formatValue, type MetricFamily, writeExposition } from "./exposition.ts";
-import { Counter, Histogram } from "./instruments.ts";
+import {
+  Counter,
+  escapeLabelValue,
+  formatValue,
+  Histogram,
+  type MetricFamily,
+  writeExposition,
+} from "./prometheus.ts";
 
 /** The hand-written Prometheus writer, read back by an independent strict parser (test/helpers). */
 describe("Prometheus text exposition 0.0.4", () => {
