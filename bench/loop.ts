@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { loadTeacherPackage } from "../src/distill/pipeline/teacher-package.ts";
+import { DEFAULT_MAX_BATCH } from "../src/core/text.ts";
+import { readTeacherPackage } from "../src/distill/package/teacher.ts";
 import { progressLog } from "./common/log.ts";
 import { provenance } from "./common/machine.ts";
 import { exitAfter, scratch } from "./common/scratch.ts";
@@ -16,7 +17,8 @@ const { values: flags } = parseArgs({
     fraction: { type: "string", default: "0.1" },
     retention: { type: "string", default: "0.99" },
     "target-teacher-rate": { type: "string", default: "0.25" },
-    batch: { type: "string", default: "64" },
+    // Texts per classify request: as many as the gateway takes by default.
+    batch: { type: "string", default: String(DEFAULT_MAX_BATCH) },
     "student-epochs": { type: "string", default: "10" },
     augment: { type: "string", default: "2" },
     "audit-rate": { type: "string", default: "0.02" },
@@ -50,7 +52,7 @@ await exitAfter(space, log, async () => {
   });
   const token = stack.adminToken;
   const data = await loopData("datasets/clinc150/data_full.json", num("fraction"), 42);
-  const teacher = await loadTeacherPackage("models/clinc150/teacher");
+  const teacher = await readTeacherPackage("models/clinc150/teacher");
   const teacherTest = await teacherOnTest(teacher, data.dataset);
   log(
     `base ${data.dataset.train.length} texts, stream ${data.stream.length}, teacher test accuracy ${teacherTest.accuracy.toFixed(4)}`,

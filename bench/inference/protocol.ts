@@ -3,6 +3,7 @@
  * both sides of the HTTP hop.
  */
 import { z } from "zod";
+import { DEFAULT_MAX_TEXT_CHARS } from "../../src/core/text.ts";
 import type { SeriesTimes } from "./measure.ts";
 
 /** The engines the Worker runs: onnxruntime-web (the gateway's session) or the TypeScript forward pass. */
@@ -10,7 +11,8 @@ export const WorkerEngine = z.enum(["ort-web", "ts"]);
 export type WorkerEngine = z.infer<typeof WorkerEngine>;
 
 const Count = z.number().int().min(1);
-const Texts = z.array(z.string().max(4000)).min(1).max(20_000);
+// Texts the gateway would take (at its default length cap), in batches far larger than it would.
+const Texts = z.array(z.string().max(DEFAULT_MAX_TEXT_CHARS)).min(1).max(20_000);
 const Size = Count.max(1024);
 
 /**

@@ -5,8 +5,8 @@ import type { Dataset } from "../../src/distill/data/index.ts";
 import { evaluate } from "../../src/distill/eval/evaluate.ts";
 import type { LoadedPackage } from "../../src/distill/package/files.ts";
 import { onnxLogits } from "../../src/distill/package/onnx-node.ts";
+import type { TeacherPackage } from "../../src/distill/package/teacher.ts";
 import { encodeSplit } from "../../src/distill/pipeline/encode.ts";
-import type { TeacherPackage } from "../../src/distill/pipeline/teacher-package.ts";
 
 /** One student on the test split, run by onnxruntime-node: the numbers the Worker computes (parity-tested). */
 export interface TestFigures {

@@ -5,9 +5,9 @@ import {
   type FromGatewayResult,
   GateRefused,
 } from "../../src/distill/gateway-client/from-gateway.ts";
+import type { TeacherPackage } from "../../src/distill/package/teacher.ts";
 import { type DistillOptions, STUDENT_RECIPE, TEACHER_RECIPE } from "../../src/distill/pipeline/config.ts";
 import type { Progress } from "../../src/distill/pipeline/progress.ts";
-import type { TeacherPackage } from "../../src/distill/pipeline/teacher-package.ts";
 import type { LoopData } from "./data.ts";
 import { measure, type TeacherOnTest } from "./measure.ts";
 import type { LoopResults, RoundResult, StreamSegment } from "./results.ts";

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { except } from "hono/combine";
 import { adminRoutes } from "./admin/index.ts";
 import { allOf } from "./answered.ts";
@@ -20,11 +20,12 @@ import { perKeyRateLimit } from "./middleware/rate-limit/index.ts";
 import { requestId } from "./middleware/request-id/index.ts";
 import { BUNDLED_MODELS, type ModelPackage } from "./models/bundled.ts";
 import { ModelCatalog } from "./models/catalog.ts";
+import { documentedApp } from "./openapi.ts";
 import { redactingTeacher } from "./privacy/teacher.ts";
 import { classifyRoutes } from "./routes/classify.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
-import { openApiRoutes } from "./routes/openapi.ts";
+import { serveOpenApi } from "./routes/openapi.ts";
 import { v2Routes } from "./routes/v2.ts";
 import { createTeacherClient } from "./teacher-client/client.ts";
 
@@ -80,7 +81,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     return found;
   }
 
-  const app = new Hono<AppEnv>();
+  const app = documentedApp();
   // Order matters: the request id first so every answer, errors included, carries it; then the JSON
   // safety net around everything else.
   app.use(requestId());
@@ -111,7 +112,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/", healthRoutes);
   app.route("/", metricsRoutes(observed));
   app.route("/", v2Routes);
-  app.route("/", openApiRoutes);
+  // Last: the document covers every route declared above.
+  serveOpenApi(app);
   app.notFound(notFound);
   app.onError(onError);
   return app;

@@ -1,6 +1,6 @@
 import type { AdminBindings } from "./admin/bindings.ts";
 import type { HardLogBindings } from "./hard-example-log/bindings.ts";
-import type { ClientAccessBindings } from "./middleware/api-key/bindings.ts";
+import type { ClientAccessBindings } from "./middleware/api-key/config.ts";
 import type { RegistryBindings } from "./registry/bindings.ts";
 import type { TeacherBindings } from "./teacher-client/adapters.ts";
 

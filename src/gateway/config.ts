@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_MAX_BATCH, DEFAULT_MAX_TEXT_CHARS, type TextLimits } from "../core/text.ts";
 import type { Env } from "./bindings.ts";
 import { ApiError, describeIssues } from "./errors.ts";
 import { type HardLogConfig, HardLogEnvSchema, hardLogConfig } from "./hard-example-log/config.ts";
@@ -28,8 +29,8 @@ const intVar = (fallback: number, min: number, max: number) =>
 const GatewayVars = z
   .object({
     DEFAULT_MODEL: z.string().trim().min(1).default("clinc150"),
-    MAX_TEXT_CHARS: intVar(4000, 1, 1_000_000),
-    MAX_BATCH: intVar(64, 1, 4096),
+    MAX_TEXT_CHARS: intVar(DEFAULT_MAX_TEXT_CHARS, 1, 1_000_000),
+    MAX_BATCH: intVar(DEFAULT_MAX_BATCH, 1, 4096),
     MAX_BODY_BYTES: intVar(65_536, 256, 100 * 1024 * 1024),
     // Bounds for a request's options.threshold. Every score kind (max_prob, margin, entropy) lives in
     // [0, 1], so the defaults allow the whole range; narrow them to stop clients forcing every request to
@@ -50,9 +51,8 @@ const GatewayVars = z
     path: ["THRESHOLD_MIN"],
   });
 
-export interface Limits {
-  maxTextChars: number;
-  maxBatch: number;
+/** core/text.ts's text limits, and the body cap of /v1 and /v2. */
+export interface Limits extends TextLimits {
   maxBodyBytes: number;
 }
 

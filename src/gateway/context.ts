@@ -4,7 +4,7 @@ import type { AnsweredVariables } from "./answered.ts";
 import type { Env } from "./bindings.ts";
 import type { ClassifyDeps } from "./cascade/classify.ts";
 import type { GatewayConfig } from "./config.ts";
-import type { ApiKeyVariables } from "./middleware/api-key/record.ts";
+import type { ApiKeyVariables } from "./middleware/api-key/store.ts";
 import type { JsonBodyVariables } from "./middleware/json-body/index.ts";
 import type { ModelSet } from "./models/model-set.ts";
 

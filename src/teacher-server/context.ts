@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { isBlank } from "../core/text.ts";
 import type { Chaos } from "./chaos.ts";
 import { HttpError } from "./http.ts";
 import type { TeacherModel } from "./model.ts";
@@ -22,8 +23,11 @@ export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new HttpError(400, param ? `${param}: ${issue.message}` : issue.message, "invalid_request", param);
 }
 
-/** A text the model can answer: non-empty once whitespace is trimmed. */
+/**
+ * A text the model can answer: core's rule (not blank), in the teacher's words. No length cap: the body
+ * cap bounds it, and a teacher takes whatever the gateway accepted.
+ */
 export function checkText(text: string, param: string): string {
-  if (text.trim() === "") throw new HttpError(400, `${param}: text is empty`, "empty_text", param);
+  if (isBlank(text)) throw new HttpError(400, `${param}: text is empty`, "empty_text", param);
   return text;
 }

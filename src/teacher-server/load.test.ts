@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readTeacherPackage, resolveTeacherDir } from "../distill/package/teacher.ts";
 import { writeTinyTeacher } from "./fixture.ts";
-import { discoverPackages, readTeacherPackage, readTeacherPackages, resolveTeacherDir } from "./load.ts";
+import { discoverPackages, readTeacherPackages } from "./load.ts";
 
 let root: string;
 beforeEach(async () => {

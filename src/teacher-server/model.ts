@@ -3,7 +3,7 @@ import { padBags, splitRows } from "../core/batch.ts";
 import { featurize } from "../core/featurizer.ts";
 import type { TeacherManifest } from "../core/manifest.ts";
 import { argmax, logSoftmax, softmax } from "../core/softmax.ts";
-import type { TeacherPackage } from "./load.ts";
+import type { TeacherPackage } from "../distill/package/teacher.ts";
 
 /** One text's answer. Probabilities are float64: the softmax is taken in double over the FP32 output. */
 export interface Prediction {

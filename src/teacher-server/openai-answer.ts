@@ -1,5 +1,5 @@
+import type { ChatMessage, TokenLogprob, TopLogprob } from "../core/openai-chat.ts";
 import type { Prediction } from "./model.ts";
-import type { ChatMessage, TokenLogprob, TopLogprob } from "./openai-schema.ts";
 
 /**
  * The conventions that let a classifier speak chat completions (the gateway's `openai` adapter reads

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type ChatCompletion, ChatRequest } from "../core/openai-chat.ts";
 import { checkText, parseRequest, type TeacherContext } from "./context.ts";
 import { HttpError } from "./http.ts";
 import type { TeacherModel } from "./model.ts";
@@ -9,7 +10,6 @@ import {
   messageText,
   textToClassify,
 } from "./openai-answer.ts";
-import { type ChatCompletion, ChatRequest } from "./openai-schema.ts";
 import type { Reply, Route, RouteRequest } from "./router.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { featurize } from "../core/featurizer.ts";
+import type { TokenLogprob } from "../core/openai-chat.ts";
 import { softmax } from "../core/softmax.ts";
 import { onnxLogits } from "../distill/package/onnx-node.ts";
-import type { TokenLogprob } from "./openai-schema.ts";
 import {
   chatRequest,
   getJson,

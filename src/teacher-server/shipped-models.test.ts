@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { featurize } from "../core/featurizer.ts";
 import { softmax } from "../core/softmax.ts";
 import { onnxLogits } from "../distill/package/onnx-node.ts";
-import { readTeacherPackage, type TeacherPackage } from "./load.ts";
+import { readTeacherPackage, type TeacherPackage } from "../distill/package/teacher.ts";
 import { startTeacherServer, type TeacherServer } from "./server.ts";
 import { chatRequest, postJson, v2Request } from "./test-helpers.ts";
 

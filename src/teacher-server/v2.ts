@@ -1,12 +1,33 @@
-import { parseRequest, type TeacherContext } from "./context.ts";
+import { z } from "zod";
+import * as v2 from "../core/v2.ts";
+import { checkText, parseRequest, type TeacherContext } from "./context.ts";
 import { HttpError } from "./http.ts";
 import type { TeacherModel } from "./model.ts";
 import type { Reply, Route, RouteRequest } from "./router.ts";
-import { InferRequest, modelMetadata, outputsOf, type ResponseOutput, textsOf } from "./v2-schema.ts";
 
-/** KServe V2 / Open Inference Protocol routes. Errors are `{"error": "message"}` (see router.ts). */
+/**
+ * KServe V2 / Open Inference Protocol routes, on the shapes of core/v2.ts. Errors are
+ * `{"error": "message"}` (see router.ts).
+ */
 export const SERVER_NAME = "apprentice-teacher";
 export const SERVER_VERSION = "0.1.0";
+
+const invalid = (message: string, param: string) => new HttpError(400, message, "invalid_input", param);
+
+/** The teacher's metadata extension: the task, and the column labels of "probabilities". */
+const TeacherModelMetadata = v2.modelMetadataSchema(
+  z.strictObject({ task: z.string(), labels: v2.ColumnLabels }),
+);
+
+function modelMetadata(model: TeacherModel): z.infer<typeof TeacherModelMetadata> {
+  return {
+    name: model.name,
+    versions: [model.version],
+    platform: "onnxruntime",
+    ...v2.classifierTensors(model.labels.length),
+    parameters: { task: model.manifest.task, labels: [...model.labels] },
+  };
+}
 
 function modelFor(ctx: TeacherContext, params: Record<string, string>): TeacherModel {
   const name = params.model!;
@@ -26,30 +47,18 @@ function modelFor(ctx: TeacherContext, params: Record<string, string>): TeacherM
 
 async function infer(ctx: TeacherContext, { params, body }: RouteRequest): Promise<Reply> {
   const model = modelFor(ctx, params);
-  const request = parseRequest(InferRequest, body);
-  const texts = textsOf(request, ctx.maxBatch);
-  const wanted = outputsOf(request);
+  const request = parseRequest(v2.InferRequest, body);
+  const texts = v2.textsOf(request, { maxBatch: ctx.maxBatch, checkText }, invalid);
+  const wanted = v2.outputsOf(request, invalid);
   await ctx.chaos.beforeInference();
   const predictions = await model.predict(texts);
-  const n = texts.length;
-  const outputs: ResponseOutput[] = wanted.map((name) =>
-    name === "probabilities"
-      ? {
-          name,
-          datatype: "FP32",
-          shape: [n, model.labels.length],
-          data: predictions.flatMap((p) => Array.from(p.probs)),
-        }
-      : { name, datatype: "BYTES", shape: [n], data: predictions.map((p) => p.label) },
-  );
-  return {
-    body: {
-      model_name: model.name,
-      model_version: model.version,
-      ...(request.id !== undefined ? { id: request.id } : {}),
-      outputs,
-    },
+  const answer: v2.InferResponse = {
+    model_name: model.name,
+    model_version: model.version,
+    ...(request.id !== undefined ? { id: request.id } : {}),
+    outputs: v2.classifierOutputs(wanted, predictions, model.labels.length),
   };
+  return { body: answer };
 }
 
 export function v2Routes(ctx: TeacherContext): Route[] {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -46,7 +46,8 @@ async function writeSlice(dir: string): Promise<string> {
   return dir;
 }
 
-describe("distill and eval CLIs, end to end on a small slice", () => {
+// Each case starts node, tsx and onnxruntime-node: seconds each, more on a loaded machine.
+describe("distill and eval CLIs, end to end on a small slice", { timeout: 60_000 }, () => {
   let dir: string;
   let out: string;
   beforeAll(async () => {
@@ -88,8 +89,12 @@ describe("distill and eval CLIs, end to end on a small slice", () => {
     }
   });
 
-  it("eval --json prints the contract object, matching the figures in the manifest", async () => {
-    const { stdout } = await run("node", [...CLI("eval"), "--model", out, "--json", "--no-report"]);
+  it("eval --json prints the contract object, matching the figures in the manifest, and writes nothing", async () => {
+    // A mark a rewrite would drop (the report is deterministic, so equal contents prove nothing).
+    const marked = `${await readFile(join(out, "report.md"), "utf8")}\n<!-- not rewritten -->\n`;
+    await writeFile(join(out, "report.md"), marked);
+    const { stdout } = await run("node", [...CLI("eval"), "--model", out, "--json"]);
+    expect(await readFile(join(out, "report.md"), "utf8")).toBe(marked);
     const summary = JSON.parse(stdout);
     expect(Object.keys(summary).sort()).toEqual([
       "cascade",
@@ -117,8 +122,9 @@ describe("distill and eval CLIs, end to end on a small slice", () => {
     expect(summary.curve.at(-1).teacher_rate).toBe(1);
   });
 
-  it("eval --data evaluates the package on another data set, leaving its report alone", async () => {
-    const other = join(dir, "other.jsonl");
+  it("eval --data evaluates the package on another data set, named by its folder, leaving its report alone", async () => {
+    await mkdir(join(dir, "holdout"));
+    const other = join(dir, "holdout", "test.jsonl");
     const rows = (await readFile(join(dir, "test.jsonl"), "utf8")).split("\n").slice(0, 40);
     await writeFile(other, rows.join("\n"));
     const before = await readFile(join(out, "report.md"), "utf8");
@@ -133,13 +139,40 @@ describe("distill and eval CLIs, end to end on a small slice", () => {
       "jsonl",
     ]);
     const summary = JSON.parse(stdout);
+    expect(summary.dataset).toBe("holdout");
     expect(summary.n_test).toBeGreaterThan(0);
     expect(summary.n_test).toBeLessThan(40);
     expect(await readFile(join(out, "report.md"), "utf8")).toBe(before);
   });
 
+  it("eval --report DIR writes that data set's report there, and refuses the package's own folder", async () => {
+    const other = join(dir, "holdout-report.jsonl");
+    await writeFile(
+      other,
+      (await readFile(join(dir, "test.jsonl"), "utf8")).split("\n").slice(0, 40).join("\n"),
+    );
+    const before = await readFile(join(out, "report.md"), "utf8");
+    const data = ["--data", other, "--format", "jsonl", "--dataset-name", "tickets"];
+    const reportDir = join(dir, "tickets-report");
+    await run("node", [...CLI("eval"), "--model", out, ...data, "--report", reportDir]);
+    expect(await readFile(join(reportDir, "report.md"), "utf8")).toContain("tickets");
+    expect(await readFile(join(reportDir, "report/cascade.svg"), "utf8")).toMatch(/<svg/);
+    const refused = run("node", [...CLI("eval"), "--model", out, ...data, "--report", out]);
+    await expect(refused).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("own data set"),
+    });
+    expect(await readFile(join(out, "report.md"), "utf8")).toBe(before);
+  });
+
+  it("eval --report <model> on its own data set rewrites the package's report", async () => {
+    await rm(join(out, "report.md"));
+    await run("node", [...CLI("eval"), "--model", out, "--report", out]);
+    expect(await readFile(join(out, "report.md"), "utf8")).toContain("report/cascade.svg");
+  });
+
   it("eval without --json prints a readable table", async () => {
-    const { stdout } = await run("node", [...CLI("eval"), "--model", out, "--no-report"]);
+    const { stdout } = await run("node", [...CLI("eval"), "--model", out]);
     expect(stdout).toMatch(/Teacher\s+Student\s+Cascade/);
   });
 

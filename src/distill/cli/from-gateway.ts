@@ -5,7 +5,7 @@ import { LoadOptionsSchema } from "../data/options.ts";
 import { distillFromGateway, GateRefused } from "../gateway-client/from-gateway.ts";
 import { DEFAULT_GATE_TOLERANCE } from "../gateway-client/gate.ts";
 import { readJson, TEACHER_DIR } from "../package/files.ts";
-import { loadTeacherPackage } from "../pipeline/teacher-package.ts";
+import { readTeacherPackage } from "../package/teacher.ts";
 import { formatSummaryTable } from "../report/table.ts";
 import { dataOptions, numberFlag, stringFlag, UsageError } from "./args.ts";
 import { distillOptions } from "./options.ts";
@@ -46,7 +46,7 @@ export async function fromGatewayMain(flags: Flags, seed: number): Promise<void>
   const tolerance = numberFlag(flags, "gate-tolerance") ?? DEFAULT_GATE_TOLERANCE;
   if (!(tolerance >= 0 && tolerance < 1)) throw new UsageError("--gate-tolerance is a share in [0, 1)");
 
-  const teacher = await loadTeacherPackage(stringFlag(flags, "teacher") ?? join("models", distill.name));
+  const teacher = await readTeacherPackage(stringFlag(flags, "teacher") ?? join("models", distill.name));
   const data = dataOptions(flags, seed) ?? (await recordedData(teacher.dir));
   const dataset = await loadDataset(data);
   const progress = distill.quiet ? quietProgress() : terminalProgress();

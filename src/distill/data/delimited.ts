@@ -1,5 +1,6 @@
+import { isBlank } from "../../core/text.ts";
 import { DataError } from "./errors.ts";
-import { isBlank, splitLines, stripBom } from "./text.ts";
+import { splitLines, stripBom } from "./text.ts";
 
 /** One row of a delimited file with the physical line it starts on, for error messages. */
 export interface DelimitedRecord {

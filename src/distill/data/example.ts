@@ -1,3 +1,4 @@
+import { isBlank } from "../../core/text.ts";
 import type { Example } from "./types.ts";
 
 /**
@@ -6,7 +7,8 @@ import type { Example } from "./types.ts";
  * kept verbatim because whitespace may be part of what the model should see.
  */
 export function toExample(text: string, label: string): Example | string {
-  if (text.trim() === "") return "empty text";
+  // The gateway would refuse a blank text (core/text.ts), so a model must not learn from one.
+  if (isBlank(text)) return "empty text";
   const trimmed = label.trim();
   if (trimmed === "") return "empty label";
   return { text, label: trimmed };

@@ -1,3 +1,4 @@
+import { normalizeText } from "../../core/featurizer.ts";
 import { hashString } from "../../core/hash.ts";
 import type { Example, Splits } from "./types.ts";
 
@@ -6,7 +7,7 @@ import type { Example, Splits } from "./types.ts";
  * that differ only in case or spacing are near-duplicates and must not straddle train and test.
  */
 export function normaliseForSplit(text: string): string {
-  return text.normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
+  return normalizeText(text, { normalization: "NFKC", lowercase: true });
 }
 
 /** Bucket 0–9 of a text: core/hash's FNV-1a with murmur3's finaliser, whose low bits are well mixed. */

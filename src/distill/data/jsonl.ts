@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { isBlank } from "../../core/text.ts";
 import { DataError } from "./errors.ts";
 import { toExample } from "./example.ts";
-import { isBlank, splitLines, stripBom } from "./text.ts";
+import { splitLines, stripBom } from "./text.ts";
 import type { Example } from "./types.ts";
 
 const field = (name: string) =>

@@ -1,7 +1,8 @@
+import { basename, dirname } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataError } from "./errors.ts";
 import { normaliseForSplit } from "./hash-split.ts";
-import { loadDataset } from "./load.ts";
+import { datasetName, loadDataset } from "./load.ts";
 import { datasetFile, fixture, tempDir } from "./testing.ts";
 import type { Dataset } from "./types.ts";
 
@@ -86,6 +87,8 @@ describe("loadDataset with separate files", () => {
       { text: "why", label: "y" },
     ]);
     expect(d.source).toContain(`train ${train}; test ${test}; val: 0.1`);
+    // "train" names the part, not the data set: the folder does.
+    expect(d.name).toBe(basename(dirname(train)));
   });
 
   it("rejects a val label that train never shows, naming the val file", async () => {
@@ -101,6 +104,20 @@ describe("loadDataset with separate files", () => {
     await expect(loadDataset({ train: fixture("tiny-clinc.json"), seed: 1 })).rejects.toThrow(
       /pass it as `data`/,
     );
+  });
+});
+
+describe("a data set's name", () => {
+  it("is its file's name, or its folder's when the file is only named for its part", () => {
+    expect(datasetName("datasets/spam.csv")).toBe("spam");
+    expect(datasetName("datasets/tickets/train.jsonl")).toBe("tickets");
+    expect(datasetName("/data/support-intents/Test.TSV")).toBe("support-intents");
+    expect(datasetName("data.csv")).toBe("data");
+  });
+
+  it("is --dataset-name when given", async () => {
+    const train = tmp.write("train.jsonl", jsonl(["x", "y"], 20));
+    expect((await loadDataset({ train, seed: 1, name: "tickets" })).name).toBe("tickets");
   });
 });
 

@@ -1,4 +1,4 @@
-import { basename, extname } from "node:path";
+import { basename, dirname, extname } from "node:path";
 import { z } from "zod";
 import { CLINC_OOS_LABEL, parseClinc } from "./clinc.ts";
 import { detectFormat } from "./detect.ts";
@@ -73,7 +73,7 @@ async function loadSingle(file: string, opts: ResolvedLoadOptions): Promise<Buil
   }
   const { splits, notes } = carveMissing(examples, null, null, opts);
   return {
-    name: stem(file),
+    name: datasetName(file),
     splits,
     files,
     source: `${format} ${file}${columnNote(format, opts)}; ${notes.join("; ")}`,
@@ -94,7 +94,7 @@ async function loadSeparate(opts: ResolvedLoadOptions): Promise<Built> {
   if (opts.val !== undefined) parts.push(`val ${opts.val}`);
   if (opts.test !== undefined) parts.push(`test ${opts.test}`);
   return {
-    name: stem(trainFile),
+    name: datasetName(trainFile),
     splits,
     files: { val: opts.val ?? trainFile, test: opts.test ?? trainFile },
     source: [...parts, ...notes].join("; "),
@@ -132,6 +132,26 @@ function columnNote(format: DataFormat, opts: ResolvedLoadOptions): string {
   return ` (text column ${opts.textCol ?? "text"}, label column ${opts.labelCol ?? "label"})`;
 }
 
-function stem(file: string): string {
-  return basename(file, extname(file));
+// File names that say which part of a data set a file is, not which data set.
+const GENERIC_STEMS = new Set([
+  "train",
+  "training",
+  "val",
+  "valid",
+  "validation",
+  "dev",
+  "test",
+  "data",
+  "all",
+]);
+
+/**
+ * A data set's name from its file: the file name without extension (spam.csv → "spam"), or the folder's
+ * when the file is only named for its part (datasets/tickets/train.jsonl → "tickets").
+ */
+export function datasetName(file: string): string {
+  const stem = basename(file, extname(file));
+  if (!GENERIC_STEMS.has(stem.toLowerCase())) return stem;
+  const folder = basename(dirname(file));
+  return folder === "" || folder === "." || folder === ".." ? stem : folder;
 }

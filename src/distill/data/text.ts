@@ -9,8 +9,3 @@ export function stripBom(text: string): string {
 export function splitLines(text: string): string[] {
   return text.split(/\r?\n/);
 }
-
-/** Whether a line carries nothing; such lines are skipped, so a trailing newline is harmless. */
-export function isBlank(line: string): boolean {
-  return line.trim() === "";
-}

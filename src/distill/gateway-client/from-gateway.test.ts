@@ -9,10 +9,10 @@ import { readEnsembleWeights } from "../../core/onnx-weights.ts";
 import { argmax } from "../../core/softmax.ts";
 import type { Dataset } from "../data/index.ts";
 import { sha256 } from "../package/files.ts";
+import { readTeacherPackage, type TeacherPackage } from "../package/teacher.ts";
 import { type DistillOptions, STUDENT_RECIPE, TEACHER_RECIPE } from "../pipeline/config.ts";
 import { distill } from "../pipeline/distill.ts";
 import { SILENT } from "../pipeline/progress.ts";
-import { loadTeacherPackage, type TeacherPackage } from "../pipeline/teacher-package.ts";
 import { distillFromGateway, type FromGatewayOptions, GateRefused } from "./from-gateway.ts";
 import { type FakeGateway, record, startFakeGateway, TEST_TOKEN } from "./testing.ts";
 
@@ -75,7 +75,7 @@ describe("distillFromGateway: pull, merge, student-only re-distillation, gate, p
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "apprentice-fromgw-"));
     await distill(dataset, options(join(dir, "base")), SILENT, { version: "1.0.0" });
-    teacher = await loadTeacherPackage(join(dir, "base"));
+    teacher = await readTeacherPackage(join(dir, "base"));
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
   afterEach(() => gateway?.close());

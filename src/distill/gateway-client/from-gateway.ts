@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import type { Dataset } from "../data/index.ts";
+import type { TeacherPackage } from "../package/teacher.ts";
 import type { DistillOptions } from "../pipeline/config.ts";
 import { type MergeStats, mergeHardExamples } from "../pipeline/merge.ts";
 import type { Progress } from "../pipeline/progress.ts";
 import { redistill } from "../pipeline/redistill.ts";
 import type { DistillResult } from "../pipeline/ship.ts";
-import type { TeacherPackage } from "../pipeline/teacher-package.ts";
 import { GatewayClient, MAX_EXPORT_LIMIT } from "./client.ts";
 import { evaluationGate, type GateFigures, type GateVerdict } from "./gate.ts";
 import type { LiveModel, Uploaded } from "./schemas.ts";

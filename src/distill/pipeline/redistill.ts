@@ -1,6 +1,7 @@
 import { type Ensemble, ensembleLogits } from "../../core/model.ts";
 import { readEnsembleWeights } from "../../core/onnx-weights.ts";
 import type { Dataset } from "../data/index.ts";
+import type { TeacherPackage } from "../package/teacher.ts";
 import type { DistillOptions } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
 import { logitsOf } from "./ensemble.ts";
@@ -8,7 +9,7 @@ import { type LoggedExample, targetLogits } from "./merge.ts";
 import type { Progress } from "./progress.ts";
 import { type DistillResult, shipStudent } from "./ship.ts";
 import { trainStudent } from "./student.ts";
-import { alignToTeacher, type TeacherPackage } from "./teacher-package.ts";
+import { alignToTeacher } from "./teacher-package.ts";
 
 export interface RedistillInputs {
   dataset: Dataset;

@@ -1,35 +1,5 @@
-import { access } from "node:fs/promises";
-import { join } from "node:path";
-import { TeacherManifest } from "../../core/manifest.ts";
+import type { TeacherManifest } from "../../core/manifest.ts";
 import type { Dataset } from "../data/index.ts";
-import { readJson, readOnnx, TEACHER_DIR } from "../package/files.ts";
-
-/** An existing, already trained teacher: what a student-only re-distillation learns from. */
-export interface TeacherPackage {
-  dir: string;
-  manifest: TeacherManifest;
-  onnx: Uint8Array;
-}
-
-/**
- * Reads a teacher from a model package (`models/clinc150`, whose teacher is in `teacher/`) or from the
- * teacher directory itself (`models/clinc150/teacher`); size and SHA-256 are checked against the manifest.
- */
-export async function loadTeacherPackage(path: string): Promise<TeacherPackage> {
-  const nested = join(path, TEACHER_DIR);
-  const dir = (await exists(join(nested, "manifest.json"))) ? nested : path;
-  const manifest = await readJson(join(dir, "manifest.json"), TeacherManifest);
-  return { dir, manifest, onnx: await readOnnx(dir, manifest.onnx.file, manifest.onnx) };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The data set re-indexed by the teacher's label order, which the student must share (the gateway maps

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { ApiError, parseRequest } from "../errors.ts";
 
 /**
@@ -13,6 +13,20 @@ export function parseQuery<S extends z.ZodType>(schema: S, queries: Record<strin
     single[key] = values[0]!;
   }
   return parseRequest(schema, single);
+}
+
+/**
+ * A count from 1 to `max` in the query string, `fallback` when absent. Digits only: "2.5", "1e2" or " 5"
+ * are refused rather than read as a number. The document states it as the integer it stands for.
+ */
+export function countParam(max: number, fallback: number, description: string) {
+  return z
+    .string()
+    .regex(/^[0-9]+$/, "must be a positive integer")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .default(fallback)
+    .meta({ type: "integer", minimum: 1, maximum: max, default: fallback, description });
 }
 
 /** Runs a D1 read; a missing table (migrations not applied) becomes a 503 saying what is missing. */

@@ -1,18 +1,6 @@
+import type { ClassifyResult } from "../schemas/classify.ts";
 import type { TeacherAnswer, TeacherFailureKind, TeacherOutcome } from "../teacher-client/types.ts";
 import type { StudentVerdict } from "./decide.ts";
-
-/** One entry of `results` in the POST /v1/classify response (docs/api.md "POST /v1/classify"). */
-export interface ClassifyResult {
-  label: string;
-  confidence: number;
-  source: "student" | "teacher" | "cache";
-  degraded?: true;
-  reason?: string;
-  /** null when the model has no student yet. */
-  student: { label: string; confidence: number } | null;
-  teacher?: { label: string; confidence: number; latency_ms: number };
-  explanation?: { token: string; kind: "word" | "char"; weight: number }[];
-}
 
 /** What the teacher contributed for one text: nothing (not asked), an answer, or a failure. */
 export type TeacherSlot =

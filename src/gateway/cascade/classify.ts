@@ -9,8 +9,9 @@ import { ApiError } from "../errors.ts";
 import { explain, topFeatures } from "../explain/index.ts";
 import type { ModelSet } from "../models/model-set.ts";
 import { NO_STUDENT_NORMALIZATION, NO_STUDENT_VERSION } from "../registry/model-definition.ts";
+import type { ClassifyResult } from "../schemas/classify.ts";
 import type { AskOptions } from "../teacher-client/types.ts";
-import { type ClassifyResult, combine, type TeacherSlot, teacherSlots } from "./answer.ts";
+import { combine, type TeacherSlot, teacherSlots } from "./answer.ts";
 import {
   effectiveThreshold,
   type StudentVerdict,

@@ -1,6 +1,7 @@
 import { ApiError } from "../errors.ts";
+import type { ClassifyResult } from "../schemas/classify.ts";
 import type { TeacherFailureKind } from "../teacher-client/types.ts";
-import type { ClassifyResult, TeacherSlot } from "./answer.ts";
+import type { TeacherSlot } from "./answer.ts";
 import type { ModelTeacher } from "./model-teacher.ts";
 
 /**

@@ -1,8 +1,10 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
 import { secureHeaders } from "hono/secure-headers";
-import type { AppContext, AppEnv } from "../context.ts";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
 import { ApiError } from "../errors.ts";
+import { documentedApp, errorResponses, mount } from "../openapi.ts";
 import { ASSETS, type Asset, etagOf, PAGE } from "./assets.ts";
 
 /**
@@ -37,14 +39,42 @@ const send = async (c: AppContext, asset: Asset): Promise<Response> =>
     etag: await etagOf(asset),
   });
 
-export const dashboardRoutes = new Hono<AppEnv>()
-  // "/dashboard/*" matches /dashboard itself too: one registration, so the page is not handled twice.
-  .use("/dashboard/*", headers, etag())
-  .get("/dashboard", (c) => send(c, PAGE))
-  .get("/dashboard/", (c) => c.redirect("/dashboard", 308))
-  .get("/dashboard/assets/:name", (c) => {
-    const name = c.req.param("name");
-    const asset = ASSETS.get(name);
-    if (!asset) throw new ApiError(404, "not_found", `the dashboard has no asset "${name}"`);
-    return send(c, asset);
-  });
+const pageRoute = createRoute({
+  method: "get",
+  path: "/dashboard",
+  operationId: "getDashboard",
+  summary: "The operator's dashboard page (it asks for the admin token and calls the admin API itself)",
+  responses: {
+    200: { description: "The page", content: { "text/html": { schema: z.string() } } },
+    304: { description: "Not modified (If-None-Match matched the ETag)" },
+  },
+});
+
+const assetRoute = createRoute({
+  method: "get",
+  path: "/dashboard/assets/{name}",
+  operationId: "getDashboardAsset",
+  summary: "A script or stylesheet of the dashboard page",
+  request: { params: z.object({ name: z.string().meta({ description: "The asset's file name" }) }) },
+  responses: {
+    200: {
+      description: "The asset",
+      content: { "text/javascript": { schema: z.string() }, "text/css": { schema: z.string() } },
+    },
+    304: { description: "Not modified (If-None-Match matched the ETag)" },
+    ...errorResponses(404),
+  },
+});
+
+export const dashboardRoutes = documentedApp();
+// "/dashboard/*" matches /dashboard itself too: one registration, so the page is not handled twice.
+dashboardRoutes.use("/dashboard/*", headers, etag());
+mount(dashboardRoutes, pageRoute, (c) => send(c, PAGE));
+// Not an operation of its own: the page's address with a trailing slash.
+dashboardRoutes.get("/dashboard/", (c) => c.redirect("/dashboard", 308));
+mount(dashboardRoutes, assetRoute, (c) => {
+  const name = c.req.param("name") ?? "";
+  const asset = ASSETS.get(name);
+  if (!asset) throw new ApiError(404, "not_found", `the dashboard has no asset "${name}"`);
+  return send(c, asset);
+});

@@ -58,7 +58,7 @@ type MetricsAuthEnv = { Variables: { services: { config: { metrics: MetricsConfi
  * (401 without a token, 403 with a wrong one, compared in constant time); unset, the route is open, as
  * scrapers on a private network expect.
  */
-export function metricsAuth(): MiddlewareHandler<MetricsAuthEnv> {
+export function metricsAuth<E extends MetricsAuthEnv = MetricsAuthEnv>(): MiddlewareHandler<E> {
   return async (c, next) => {
     const token = c.var.services.config.metrics.token;
     if (token === null) return next();

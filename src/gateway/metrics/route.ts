@@ -1,13 +1,43 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { AppEnv, Services } from "../context.ts";
+import { type DocumentedApp, documentedApp, errorResponses, mount } from "../openapi.ts";
 import { metricsAuth } from "./config.ts";
 import type { BreakerReading } from "./gateway-metrics.ts";
 import { CONTENT_TYPE, writeExposition } from "./prometheus.ts";
 import type { IsolateTelemetry } from "./telemetry.ts";
 
+/** The bearer scheme of GET /metrics: needed only when the gateway sets METRICS_TOKEN (config.ts). */
+const METRICS_TOKEN_SCHEME = {
+  type: "http",
+  scheme: "bearer",
+  description:
+    "METRICS_TOKEN, only when the gateway sets it (otherwise /metrics is open): 401 without it, 403 when wrong.",
+} as const;
+
+const metricsRoute = createRoute({
+  method: "get",
+  path: "/metrics",
+  operationId: "getMetrics",
+  summary: "This isolate's metrics in the Prometheus text format 0.0.4",
+  description:
+    "Per model and version: requests, answers by source (student, teacher, cache, degraded), teacher failures by kind, the teacher breaker's state, histograms of student inference, teacher call and request time and of the routing score, and the estimated money saved. The figures are one isolate's since it started: for global figures use GET /admin/stats or Analytics Engine.",
+  // Open unless METRICS_TOKEN is set.
+  security: [{}, { metricsToken: [] }],
+  responses: {
+    200: {
+      description: "Prometheus text exposition format",
+      content: { [CONTENT_TYPE]: { schema: z.string() } },
+    },
+    ...errorResponses(401, 403, 500),
+  },
+});
+
 /** GET /metrics: this isolate's figures in the Prometheus text format (prometheus.ts). */
-export function metricsRoutes(telemetry: IsolateTelemetry): Hono<AppEnv> {
-  return new Hono<AppEnv>().get("/metrics", metricsAuth(), (c) => {
+export function metricsRoutes(telemetry: IsolateTelemetry): DocumentedApp {
+  const app = documentedApp();
+  app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", METRICS_TOKEN_SCHEME);
+  return mount(app, metricsRoute, metricsAuth<AppEnv>(), (c) => {
     const body = writeExposition(telemetry.metrics.families(breakers(c.var.services)));
     return c.body(body, 200, { "content-type": CONTENT_TYPE, "cache-control": "no-store" });
   });

@@ -1,12 +1,39 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { classifyTexts } from "../cascade/classify.ts";
 import { type AppEnv, waitUntilOf } from "../context.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
-import { type ClassifyResponse, parseClassifyRequest, requestSchemasFor } from "../schemas/classify.ts";
+import {
+  documentedApp,
+  errorResponses,
+  jsonContent,
+  jsonRequest,
+  mount,
+  noStudentResponses,
+} from "../openapi.ts";
+import {
+  CLASSIFY_REQUEST_REF,
+  ClassifyResponse,
+  parseClassifyRequest,
+  requestSchemasFor,
+} from "../schemas/classify.ts";
 
-/** POST /v1/classify (docs/api.md "POST /v1/classify"). */
-export const classifyRoutes = new Hono<AppEnv>().post(
-  "/v1/classify",
+/** POST /v1/classify (docs/api.md "POST /v1/classify"): one text or a batch, each answered by the student or, when it is unsure, the teacher. */
+const classifyRoute = createRoute({
+  method: "post",
+  path: "/v1/classify",
+  operationId: "classify",
+  summary: "Classify one text or a batch",
+  request: { body: jsonRequest(CLASSIFY_REQUEST_REF) },
+  responses: {
+    200: jsonContent(ClassifyResponse, "Answers, one per text"),
+    ...errorResponses(400, 404, 413, 415, 500),
+    ...noStudentResponses,
+  },
+});
+
+export const classifyRoutes = mount(
+  documentedApp(),
+  classifyRoute,
   jsonBody<AppEnv>({ maxBytes: (c) => c.var.services.config.limits.maxBodyBytes }),
   async (c) => {
     const services = c.var.services;

@@ -1,11 +1,20 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { documentedApp, errorResponses, jsonContent, mount } from "../openapi.ts";
+import { HealthResponse } from "../schemas/models.ts";
 
 /**
  * GET /healthz: the Worker answers and its configuration and manifests are valid. It never loads a
  * session (that is what GET /v2/health/ready does), so probing it stays cheap on a cold isolate.
  */
-export const healthRoutes = new Hono<AppEnv>().get("/healthz", (c) => {
+const healthRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  operationId: "getHealth",
+  summary: "Liveness and configuration check",
+  responses: { 200: jsonContent(HealthResponse, "OK"), ...errorResponses(500) },
+});
+
+export const healthRoutes = mount(documentedApp(), healthRoute, (c) => {
   const { registry } = c.var.services;
   const models = Object.fromEntries(
     registry

@@ -1,11 +1,34 @@
-import { Hono } from "hono";
-import type { AppContext, AppEnv } from "../context.ts";
-import { type ModelSummary, summarize, summarizeTeacherOnly } from "../schemas/models.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { documentedApp, errorResponses, jsonContent, mount } from "../openapi.ts";
+import {
+  ModelDetail,
+  ModelList,
+  type ModelSummary,
+  summarize,
+  summarizeTeacherOnly,
+} from "../schemas/models.ts";
 
-/**
- * GET /v1/models (every served model) and GET /v1/models/{name} (one, with its labels). A model created
- * from a label set shows version "none" and no routing figures until its student is live.
- */
+/** GET /v1/models (every served model) and GET /v1/models/{name} (one, with its labels). */
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/models",
+  operationId: "listModels",
+  summary: "List the models",
+  responses: { 200: jsonContent(ModelList, "OK"), ...errorResponses(500) },
+});
+
+const detailRoute = createRoute({
+  method: "get",
+  path: "/v1/models/{name}",
+  operationId: "getModel",
+  summary: "One model, with its labels",
+  request: { params: z.object({ name: z.string().meta({ description: "Model name" }) }) },
+  responses: { 200: jsonContent(ModelDetail, "OK"), ...errorResponses(404, 500) },
+});
+
+/** A model created from a label set shows version "none" and no routing figures until its student is live. */
 function summaryOf(c: AppContext, name: string): ModelSummary {
   const { registry, config } = c.var.services;
   const isDefault = name === config.defaultModel;
@@ -15,15 +38,15 @@ function summaryOf(c: AppContext, name: string): ModelSummary {
   return summarizeTeacherOnly(name, registry.labels(name), definition?.outOfScopeLabel ?? null, isDefault);
 }
 
-export const modelRoutes = new Hono<AppEnv>()
-  .get("/v1/models", (c) => {
-    const { registry, config } = c.var.services;
-    const models = registry.names().map((name) => summaryOf(c, name));
-    return c.json({ default_model: config.defaultModel, models });
-  })
-  .get("/v1/models/:name", (c) => {
-    const { registry } = c.var.services;
-    const name = c.req.param("name");
-    registry.require(name);
-    return c.json({ ...summaryOf(c, name), labels: registry.labels(name) });
-  });
+export const modelRoutes = documentedApp();
+mount(modelRoutes, listRoute, (c) => {
+  const { registry, config } = c.var.services;
+  const models = registry.names().map((name) => summaryOf(c, name));
+  return c.json({ default_model: config.defaultModel, models });
+});
+mount(modelRoutes, detailRoute, (c) => {
+  const { registry } = c.var.services;
+  const name = c.req.param("name") ?? "";
+  registry.require(name);
+  return c.json({ ...summaryOf(c, name), labels: registry.labels(name) });
+});

@@ -1,15 +1,36 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { classifierOutputs, classifierTensors } from "../../core/v2.ts";
 import { type ClassifyOutcome, classifyTexts } from "../cascade/classify.ts";
 import { type AppContext, type AppEnv, waitUntilOf } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
-import { INPUT_NAME, InferRequest, outputsOf, textsOf } from "../schemas/v2.ts";
+import {
+  type DeclaredRoute,
+  documentedApp,
+  errorResponses,
+  jsonContent,
+  jsonRequest,
+  mount,
+  noStudentResponses,
+} from "../openapi.ts";
+import {
+  InferRequest,
+  InferResponse,
+  Live,
+  ModelMetadata,
+  ModelReady,
+  outputsOf,
+  Ready,
+  ServerMetadata,
+  textsOf,
+} from "../schemas/v2.ts";
 
 /**
  * Open Inference Protocol (KServe V2) surface over the same models, for clients that speak it (Triton
  * and KServe tooling). Inference goes through the same pipeline as /v1/classify with the teacher off:
  * the protocol returns the full calibrated probability tensor, which only the student gives for every
- * text.
+ * text. A model with no student yet is answered by its teacher (version "none", platform "teacher").
  */
 export const SERVER_NAME = "apprentice";
 export const SERVER_VERSION = "0.1.0";
@@ -36,21 +57,18 @@ function metadata(c: AppContext) {
   const { registry } = c.var.services;
   const model = modelFor(c);
   const student = registry.hasStudent(model.name) ? registry.manifest(model.name) : null;
-  return c.json({
+  const body: ModelMetadata = {
     name: model.name,
     versions: [model.version],
     platform: student ? "onnxruntime-web" : "teacher",
-    inputs: [{ name: INPUT_NAME, datatype: "BYTES", shape: [-1] }],
-    outputs: [
-      { name: "probabilities", datatype: "FP32", shape: [-1, model.labels.length] },
-      { name: "label", datatype: "BYTES", shape: [-1] },
-    ],
+    ...classifierTensors(model.labels.length),
     // Column c of "probabilities" is labels[c]; the student's are calibrated with this temperature.
     parameters: {
-      labels: model.labels,
+      labels: [...model.labels],
       ...(student ? { calibration_temperature: student.calibration.temperature } : {}),
     },
-  });
+  };
+  return c.json(body);
 }
 
 async function modelReady(c: AppContext) {
@@ -91,17 +109,9 @@ async function infer(c: AppContext) {
   });
   // To the hard-example log and telemetry (answered.ts): a model with no student logs every answer.
   c.var.onAnswered({ endpoint: "v2", ...outcome });
-  const n = texts.length;
-  const outputs = wanted.map((name) =>
-    name === "probabilities"
-      ? {
-          name,
-          datatype: "FP32",
-          shape: [n, model.labels.length],
-          data: probabilityRows(outcome).flat(),
-        }
-      : { name, datatype: "BYTES", shape: [n], data: outcome.results.map((r) => r.label) },
-  );
+  const rows = probabilityRows(outcome);
+  const answers = outcome.results.map((r, i) => ({ label: r.label, probs: rows[i]! }));
+  const outputs = classifierOutputs(wanted, answers, model.labels.length);
   return c.json({
     model_name: model.name,
     model_version: outcome.model.version,
@@ -112,10 +122,55 @@ async function infer(c: AppContext) {
 
 const body = jsonBody<AppEnv>({ maxBytes: (c) => c.var.services.config.limits.maxBodyBytes });
 
-export const v2Routes = new Hono<AppEnv>()
-  .get("/v2", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }))
-  .get("/v2/health/live", (c) => c.json({ live: true }))
-  .get("/v2/health/ready", async (c) => {
+const NameParam = z.string().meta({ description: "Model name" });
+const VersionParam = z.string().meta({ description: "Model version (only the served one exists)" });
+
+/** A GET of the protocol: its answer's schema, and the 404 when the path names a model. */
+const getRoute = (path: string, operationId: string, summary: string, answer: z.ZodType) =>
+  createRoute({
+    method: "get",
+    path,
+    operationId,
+    summary,
+    ...(path.includes("{name}") ? { request: { params: paramsOf(path) } } : {}),
+    responses: {
+      200: jsonContent(answer, "OK"),
+      ...errorResponses(...(path.includes("{name}") ? [404, 500] : [500])),
+    },
+  });
+
+/** The path's parameters: a model name, and its version when the path names one. */
+function paramsOf(path: string) {
+  return path.includes("{version}")
+    ? z.object({ name: NameParam, version: VersionParam })
+    : z.object({ name: NameParam });
+}
+
+const inferRoute = (path: string, operationId: string): DeclaredRoute =>
+  createRoute({
+    method: "post",
+    path,
+    operationId,
+    summary: "Classify texts with the student (Open Inference Protocol)",
+    request: { params: paramsOf(path), body: jsonRequest(InferRequest) },
+    responses: {
+      200: jsonContent(InferResponse, "OK"),
+      ...errorResponses(400, 404, 413, 415, 500),
+      ...noStudentResponses,
+    },
+  });
+
+export const v2Routes = documentedApp();
+mount(v2Routes, getRoute("/v2", "getServerMetadata", "Server metadata", ServerMetadata), (c) =>
+  c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }),
+);
+mount(v2Routes, getRoute("/v2/health/live", "getServerLive", "Server liveness", Live), (c) =>
+  c.json({ live: true }),
+);
+mount(
+  v2Routes,
+  getRoute("/v2/health/ready", "getServerReady", "Server readiness (loads every model)", Ready),
+  async (c) => {
     // Ready means every model can answer now: loading them here also warms a cold isolate.
     const { registry } = c.var.services;
     await Promise.all(
@@ -125,10 +180,33 @@ export const v2Routes = new Hono<AppEnv>()
         .map((name) => registry.load(name)),
     );
     return c.json({ ready: true });
-  })
-  .get("/v2/models/:name", metadata)
-  .get("/v2/models/:name/versions/:version", metadata)
-  .get("/v2/models/:name/ready", modelReady)
-  .get("/v2/models/:name/versions/:version/ready", modelReady)
-  .post("/v2/models/:name/infer", body, infer)
-  .post("/v2/models/:name/versions/:version/infer", body, infer);
+  },
+);
+mount(v2Routes, getRoute("/v2/models/{name}", "getModelMetadata", "Model metadata", ModelMetadata), metadata);
+mount(
+  v2Routes,
+  getRoute(
+    "/v2/models/{name}/versions/{version}",
+    "getModelVersionMetadata",
+    "Model metadata",
+    ModelMetadata,
+  ),
+  metadata,
+);
+mount(
+  v2Routes,
+  getRoute("/v2/models/{name}/ready", "getModelReady", "Model readiness", ModelReady),
+  modelReady,
+);
+mount(
+  v2Routes,
+  getRoute(
+    "/v2/models/{name}/versions/{version}/ready",
+    "getModelVersionReady",
+    "Model readiness",
+    ModelReady,
+  ),
+  modelReady,
+);
+mount(v2Routes, inferRoute("/v2/models/{name}/infer", "infer"), body, infer);
+mount(v2Routes, inferRoute("/v2/models/{name}/versions/{version}/infer", "inferVersion"), body, infer);

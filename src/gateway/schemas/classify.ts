@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { textSchema, textsSchema } from "../../core/text.ts";
 import { TEACHER_MODES, type TeacherMode } from "../cascade/decide.ts";
 import type { GatewayConfig, Limits, ThresholdBounds } from "../config.ts";
 import { badRequest, parseRequest } from "../errors.ts";
@@ -8,40 +9,43 @@ import { badRequest, parseRequest } from "../errors.ts";
  * the very schemas that validate requests are the ones /openapi.json publishes, limits included.
  */
 export function classifyRequestSchemas(limits: Limits, threshold: ThresholdBounds) {
-  const Text = z
-    .string()
-    .max(limits.maxTextChars)
-    // JSON Schema can state this one too ("pattern"), unlike a refinement.
-    .regex(/\S/, "must not be empty or whitespace only")
-    .meta({ description: "Text to classify" });
+  const Text = textSchema(limits.maxTextChars).meta({ description: "Text to classify" });
   const Model = z
     .string()
     .min(1)
     .max(64)
     .meta({ description: "Model name (GET /v1/models); the configured default when omitted" });
-  const Options = z.strictObject({
-    threshold: z
-      .number()
-      .min(threshold.min)
-      .max(threshold.max)
-      .optional()
-      .meta({ description: "Overrides the model's routing threshold: scores below it go to the teacher" }),
-    teacher: z
-      .enum(TEACHER_MODES)
-      .optional()
-      .meta({ description: "auto (default): ask when unsure; never; always" }),
-    explain: z.boolean().optional().meta({ description: "Return the features that pushed the label most" }),
-  });
+  const Options = z
+    .strictObject({
+      threshold: z
+        .number()
+        .min(threshold.min)
+        .max(threshold.max)
+        .optional()
+        .meta({ description: "Overrides the model's routing threshold: scores below it go to the teacher" }),
+      teacher: z
+        .enum(TEACHER_MODES)
+        .optional()
+        .meta({ description: "auto (default): ask when unsure; never; always" }),
+      explain: z.boolean().optional().meta({ description: "Return the features that pushed the label most" }),
+    })
+    .meta({ id: "ClassifyOptions" });
   const Single = z.strictObject({ model: Model.optional(), text: Text, options: Options.optional() });
   const Batch = z.strictObject({
     model: Model.optional(),
-    texts: z.array(Text).min(1).max(limits.maxBatch),
+    texts: textsSchema(limits, Text),
     options: Options.optional(),
   });
-  const Request = z.union([Single, Batch]);
+  const Request = z.union([Single, Batch]).meta({ id: "ClassifyRequest" });
   return { Options, Single, Batch, Request };
 }
 export type ClassifyRequestSchemas = ReturnType<typeof classifyRequestSchemas>;
+
+/**
+ * Where the route declares its body: the schema depends on the deployment's limits, so /openapi.json
+ * (routes/openapi.ts) adds this deployment's ClassifyRequest and ClassifyOptions under this name.
+ */
+export const CLASSIFY_REQUEST_REF = { $ref: "#/components/schemas/ClassifyRequest" };
 
 const built = new WeakMap<GatewayConfig, ClassifyRequestSchemas>();
 
@@ -86,31 +90,40 @@ export function parseClassifyRequest(schemas: ClassifyRequestSchemas, body: unkn
 
 const Confidence = z.number().min(0).max(1);
 
-export const ClassifyResult = z.strictObject({
-  label: z.string(),
-  confidence: Confidence.meta({ description: "Probability of label (calibrated, for the student)" }),
-  source: z.enum(["student", "teacher", "cache"]),
-  degraded: z.literal(true).optional().meta({ description: "The teacher was needed but failed" }),
-  reason: z
-    .string()
-    .optional()
-    .meta({ description: "Why the answer is degraded (the teacher's failure kind)" }),
-  student: z
-    .strictObject({ label: z.string(), confidence: Confidence })
-    .nullable()
-    .meta({ description: "What the student said; null while the model has no student (teacher only)" }),
-  teacher: z
-    .strictObject({ label: z.string(), confidence: Confidence, latency_ms: z.number().min(0) })
-    .optional(),
-  explanation: z
-    .array(z.strictObject({ token: z.string(), kind: z.enum(["word", "char"]), weight: z.number() }))
-    .optional()
-    .meta({ description: "Features of the text that pushed label most, heaviest first (student model)" }),
-});
+export const ClassifyResult = z
+  .strictObject({
+    label: z.string(),
+    confidence: Confidence.meta({ description: "Probability of label (calibrated, for the student)" }),
+    source: z.enum(["student", "teacher", "cache"]),
+    degraded: z.literal(true).optional().meta({ description: "The teacher was needed but failed" }),
+    reason: z
+      .string()
+      .optional()
+      .meta({ description: "Why the answer is degraded (the teacher's failure kind)" }),
+    student: z
+      .strictObject({ label: z.string(), confidence: Confidence })
+      .nullable()
+      .meta({ description: "What the student said; null while the model has no student (teacher only)" }),
+    teacher: z
+      .strictObject({ label: z.string(), confidence: Confidence, latency_ms: z.number().min(0) })
+      .optional(),
+    explanation: z
+      .array(z.strictObject({ token: z.string(), kind: z.enum(["word", "char"]), weight: z.number() }))
+      .optional()
+      .meta({ description: "Features of the text that pushed label most, heaviest first (student model)" }),
+  })
+  .meta({ id: "ClassifyResult" });
 
-export const ClassifyResponse = z.strictObject({
-  model: z.string(),
-  version: z.string().meta({ description: 'The student\'s version; "none" while the model has no student' }),
-  results: z.array(ClassifyResult),
-});
+/** One entry of `results`: what the cascade answers for one text. */
+export type ClassifyResult = z.infer<typeof ClassifyResult>;
+
+export const ClassifyResponse = z
+  .strictObject({
+    model: z.string(),
+    version: z
+      .string()
+      .meta({ description: 'The student\'s version; "none" while the model has no student' }),
+    results: z.array(ClassifyResult),
+  })
+  .meta({ id: "ClassifyResponse" });
 export type ClassifyResponse = z.infer<typeof ClassifyResponse>;

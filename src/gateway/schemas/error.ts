@@ -1,11 +1,13 @@
 import { z } from "zod";
 
 /** The body of every 4xx/5xx answer (docs/api.md "Errors"). */
-export const ErrorResponse = z.strictObject({
-  error: z.strictObject({
-    code: z
-      .string()
-      .meta({ description: "Stable machine-readable code, e.g. invalid_request, model_not_found" }),
-    message: z.string().meta({ description: "What was wrong, for a person" }),
-  }),
-});
+export const ErrorResponse = z
+  .strictObject({
+    error: z.strictObject({
+      code: z
+        .string()
+        .meta({ description: "Stable machine-readable code, e.g. invalid_request, model_not_found" }),
+      message: z.string().meta({ description: "What was wrong, for a person" }),
+    }),
+  })
+  .meta({ id: "Error" });

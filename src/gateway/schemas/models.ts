@@ -36,14 +36,18 @@ export const ModelSummary = z.strictObject({
 });
 export type ModelSummary = z.infer<typeof ModelSummary>;
 
-export const ModelList = z.strictObject({ default_model: z.string(), models: z.array(ModelSummary) });
+export const ModelList = z
+  .strictObject({ default_model: z.string(), models: z.array(ModelSummary) })
+  .meta({ id: "ModelList" });
 
-export const ModelDetail = ModelSummary.extend({ labels: z.array(z.string()) });
+export const ModelDetail = ModelSummary.extend({ labels: z.array(z.string()) }).meta({ id: "ModelDetail" });
 
-export const HealthResponse = z.strictObject({
-  status: z.literal("ok"),
-  models: z.record(z.string(), z.strictObject({ version: z.string(), loaded: z.boolean() })),
-});
+export const HealthResponse = z
+  .strictObject({
+    status: z.literal("ok"),
+    models: z.record(z.string(), z.strictObject({ version: z.string(), loaded: z.boolean() })),
+  })
+  .meta({ id: "Health" });
 
 export function summarize(manifest: ModelManifest, isDefault: boolean, loaded: boolean): ModelSummary {
   const { routing, evaluation } = manifest;

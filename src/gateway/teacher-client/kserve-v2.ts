@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INPUT_NAME, InferAnswer, type InferRequest, MetadataAnswer } from "../../core/v2.ts";
 import { checkLabel, fetchJson, parseAnswer } from "./http.ts";
 import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuery } from "./types.ts";
 
@@ -13,19 +14,7 @@ import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuer
  * order of the gateway model's labels, and C must equal their count. A model with no "probabilities"
  * output may answer a BYTES "label" output instead, taken as a one-hot answer (confidence 1).
  */
-const Metadata = z.looseObject({
-  name: z.string(),
-  parameters: z.looseObject({ labels: z.array(z.string()).min(1).optional() }).optional(),
-});
-
-const Output = z.looseObject({
-  name: z.string(),
-  datatype: z.string(),
-  shape: z.array(z.number().int()),
-  data: z.array(z.unknown()),
-});
-
-const InferResponse = z.looseObject({ outputs: z.array(Output) });
+type Output = InferAnswer["outputs"][number];
 
 // The spec lets tensor data be nested row-major; flatten before checking element types.
 const Probabilities = z.array(
@@ -46,7 +35,7 @@ async function fetchColumnLabels(
   signal: AbortSignal,
 ): Promise<string[] | null> {
   const url = `${base}/v2/models/${encodeURIComponent(model)}`;
-  const metadata = parseAnswer(Metadata, await fetchJson(url, { method: "GET", apiKey, signal }), url);
+  const metadata = parseAnswer(MetadataAnswer, await fetchJson(url, { method: "GET", apiKey, signal }), url);
   return metadata.parameters?.labels ?? null;
 }
 
@@ -62,7 +51,7 @@ function labelsOf(base: string, model: string, apiKey: string | undefined, signa
 }
 
 function fromProbabilities(
-  output: z.output<typeof Output>,
+  output: Output,
   n: number,
   columns: readonly string[],
   query: TeacherQuery,
@@ -90,7 +79,7 @@ function fromProbabilities(
   });
 }
 
-function fromLabels(output: z.output<typeof Output>, n: number, query: TeacherQuery, what: string) {
+function fromLabels(output: Output, n: number, query: TeacherQuery, what: string) {
   const labels = parseAnswer(Labels.length(n), output.data.flat(2), `${what} label`);
   return labels.map((label) => ({
     label: checkLabel(label, query.labels, what),
@@ -105,15 +94,14 @@ export function kserveV2Adapter(base: string, apiKey?: string): TeacherAdapter {
     async classify(query, signal) {
       const n = query.texts.length;
       const url = `${base}/v2/models/${encodeURIComponent(query.model)}/infer`;
+      const body: InferRequest = {
+        inputs: [{ name: INPUT_NAME, datatype: "BYTES", shape: [n], data: [...query.texts] }],
+      };
       const [columns, raw] = await Promise.all([
         labelsOf(base, query.model, apiKey, signal),
-        fetchJson(url, {
-          apiKey,
-          signal,
-          body: { inputs: [{ name: "text", datatype: "BYTES", shape: [n], data: query.texts }] },
-        }),
+        fetchJson(url, { apiKey, signal, body }),
       ]);
-      const { outputs } = parseAnswer(InferResponse, raw, url);
+      const { outputs } = parseAnswer(InferAnswer, raw, url);
       const probabilities = outputs.find((o) => o.name === "probabilities");
       if (probabilities) {
         if (columns === null && probabilities.shape[1] !== query.labels.length) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { labelLogprobs, type TokenLogprob } from "./openai-logprobs.ts";
+import type { TokenLogprobAnswer as TokenLogprob } from "../../core/openai-chat.ts";
+import { labelLogprobs } from "./openai-logprobs.ts";
 
 /** Token logprob entries as servers send them; `bytes` from the token text unless given. */
 const encoder = new TextEncoder();

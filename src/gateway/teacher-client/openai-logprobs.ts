@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { TokenLogprobAnswer as TokenLogprob } from "../../core/openai-chat.ts";
 
 /**
  * The probability an OpenAI-style model gave its JSON answer's label, read from the token logprobs.
@@ -12,14 +12,6 @@ import { z } from "zod";
  * has `bytes` (a token may end inside a multi-byte character), else in UTF-16 code units of the token
  * strings. If the tokens do not spell the content, the logprobs cannot be placed and the answer has none.
  */
-export const TopLogprob = z.object({
-  token: z.string(),
-  logprob: z.number(),
-  bytes: z.array(z.number().int().min(0).max(255)).nullish(),
-});
-export const TokenLogprob = TopLogprob.extend({ top_logprobs: z.array(TopLogprob).nullish() });
-export type TokenLogprob = z.output<typeof TokenLogprob>;
-
 export interface LabelLogprobs {
   /** log p(label): the sum over the tokens carrying the label. */
   logprob: number;

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { type ChatRequest, CompletionAnswer } from "../../core/openai-chat.ts";
 import { allOrAbort, checkLabel, fetchJson, parseAnswer } from "./http.ts";
 import { labelMessages, labelSchema } from "./label-prompt.ts";
-import { labelLogprobs, TokenLogprob } from "./openai-logprobs.ts";
+import { labelLogprobs } from "./openai-logprobs.ts";
 import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuery } from "./types.ts";
 
 /**
@@ -13,26 +14,15 @@ import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuer
  * whose top_logprobs name every label, probs is the distribution they give. A server that returns no
  * logprobs (or tokens that cannot be placed in the content) gives a bare label: confidence 1, probs null.
  */
-const Completion = z.looseObject({
-  choices: z
-    .array(
-      z.looseObject({
-        message: z.looseObject({ content: z.string().nullable(), refusal: z.string().nullish() }),
-        logprobs: z.looseObject({ content: z.array(TokenLogprob).nullish() }).nullish(),
-      }),
-    )
-    .min(1),
-});
-
 const LabelJson = z.object({ label: z.string() });
 
 // Five alternatives is OpenAI's usual ceiling for cheap requests and enough to cover small label sets.
 const TOP_LOGPROBS = 5;
 
-function requestBody(query: TeacherQuery, text: string) {
+function requestBody(query: TeacherQuery, text: string): z.input<typeof ChatRequest> {
   return {
     model: query.model,
-    messages: labelMessages(query.labels, text),
+    messages: [...labelMessages(query.labels, text)],
     temperature: 0,
     logprobs: true,
     top_logprobs: TOP_LOGPROBS,
@@ -44,7 +34,7 @@ function requestBody(query: TeacherQuery, text: string) {
 }
 
 export function readCompletion(raw: unknown, labels: readonly string[], what: string): TeacherAnswer {
-  const choice = parseAnswer(Completion, raw, what).choices[0]!;
+  const choice = parseAnswer(CompletionAnswer, raw, what).choices[0]!;
   const { content, refusal } = choice.message;
   if (content === null) {
     throw new TeacherError("bad_response", `${what}: no content${refusal ? ` (refusal: ${refusal})` : ""}`);

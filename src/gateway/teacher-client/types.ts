@@ -34,6 +34,15 @@ export interface TeacherCacheScope {
   normalization?: Pick<FeaturizerConfig, "normalization" | "lowercase">;
 }
 
+/** How one `ask` may reach past its request. */
+export interface AskOptions {
+  /**
+   * `ctx.waitUntil` of the request: cache writes then finish after the response is sent. Without it the
+   * client awaits them before answering.
+   */
+  waitUntil?(promise: Promise<unknown>): void;
+}
+
 export interface TeacherAnswer {
   label: string;
   /**

@@ -1,8 +1,10 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../../context.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { HardExampleRecord } from "../../../core/hard-example.ts";
 import { ApiError } from "../../errors.ts";
+import { documentedApp, mount } from "../../openapi.ts";
 import { readD1 } from "../query.ts";
-import { parseFilters } from "./filters.ts";
+import { adminRoute } from "../route.ts";
+import { ExportQuery, parseFilters } from "./filters.ts";
 import { indexRows } from "./index-rows.ts";
 import { recordLines } from "./records.ts";
 
@@ -16,7 +18,28 @@ export const INDEXED_HEADER = "x-hard-examples-indexed";
 const encoder = new TextEncoder();
 const LINES_PER_CHUNK = 64;
 
-export const hardExampleRoutes = new Hono<AppEnv>().get("/admin/hard-examples", async (c) => {
+const exportRoute = adminRoute(
+  createRoute({
+    method: "get",
+    path: "/admin/hard-examples",
+    operationId: "exportHardExamples",
+    summary: "Export hard-example records (NDJSON, oldest first)",
+    request: { query: ExportQuery },
+    responses: {
+      200: {
+        description: `One HardExampleRecord per line. Header ${INDEXED_HEADER}: how many index rows matched (fewer lines means records were missing or invalid in R2).`,
+        headers: { [INDEXED_HEADER]: { schema: { type: "integer", minimum: 0 } } },
+        content: {
+          "application/x-ndjson": { schema: HardExampleRecord.meta({ id: "HardExampleRecord" }) },
+        },
+      },
+    },
+  }),
+  400,
+);
+
+export const hardExampleRoutes = documentedApp();
+mount(hardExampleRoutes, exportRoute, async (c) => {
   const filters = parseFilters(c.req.queries());
   const db = c.env?.DB;
   const bucket = c.env?.HARD_EXAMPLES_BUCKET;

@@ -1,12 +1,16 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
 import type { AppContext, AppEnv } from "../../context.ts";
 import { ApiError, parseRequest } from "../../errors.ts";
 import { jsonBody } from "../../middleware/json-body/index.ts";
 import type { ModelCatalog } from "../../models/catalog.ts";
+import { type DocumentedApp, documentedApp, jsonContent, jsonRequest, mount } from "../../openapi.ts";
 import { ModelName, Version } from "../../registry/keys.ts";
+import { ModelDefinitionInput } from "../../registry/model-definition.ts";
 import { promote, rollback } from "../../registry/pointer.ts";
+import { adminRoute } from "../route.ts";
 import { putDefinition, requireDefinedLabels } from "./definition.ts";
-import { PromoteRequest } from "./schemas.ts";
+import { ModelState, ModelStates, PromoteRequest, Uploaded } from "./schemas.ts";
 import {
   currentPointer,
   modelNames,
@@ -16,7 +20,7 @@ import {
   type Stores,
   storesOf,
 } from "./state.ts";
-import { uploadBody, uploadVersion } from "./upload.ts";
+import { UPLOAD_PARTS, uploadBody, uploadVersion } from "./upload.ts";
 
 /**
  * The model registry's admin routes: list, define a model (labels, own teacher), upload a version,
@@ -51,49 +55,142 @@ async function requireServable(stores: Stores, name: string, version: string): P
     throw missing("its student.onnx is missing or does not match its manifest");
 }
 
-export function modelAdminRoutes(catalog: ModelCatalog): Hono<AppEnv> {
+const NameParam = ModelName.meta({ description: "Model name" });
+const nameParams = z.object({ name: NameParam });
+
+const listRoute = adminRoute(
+  createRoute({
+    method: "get",
+    path: "/admin/models",
+    operationId: "listModelStates",
+    summary: "Every model: pointer and versions",
+    responses: { 200: jsonContent(ModelStates, "OK") },
+  }),
+);
+
+const getRoute = adminRoute(
+  createRoute({
+    method: "get",
+    path: "/admin/models/{name}",
+    operationId: "getModelState",
+    summary: "One model: pointer, versions, definition and configuration warnings",
+    request: { params: nameParams },
+    responses: { 200: jsonContent(ModelState, "OK") },
+  }),
+  400,
+  404,
+);
+
+const defineRoute = adminRoute(
+  createRoute({
+    method: "put",
+    path: "/admin/models/{name}",
+    operationId: "defineModel",
+    summary: "Create or replace a model from its labels and, optionally, its own teacher",
+    description:
+      'Until a student version is promoted, every request of the model goes to its teacher and is logged (version "none"); if the teacher fails there is nothing to fall back on: 503 teacher_unavailable with Retry-After. A definition for a model with a live student must repeat its labels, in order, and gives it its own teacher. `teacher.secret` is the NAME of the Worker secret holding the key, never the key. Versions uploaded or promoted later must have the same labels, in order.',
+    request: { params: nameParams, body: jsonRequest(ModelDefinitionInput) },
+    responses: {
+      200: jsonContent(ModelState, "Replaced"),
+      201: jsonContent(ModelState, "Created"),
+    },
+  }),
+  400,
+  413,
+  415,
+);
+
+const uploadRoute = adminRoute(
+  createRoute({
+    method: "put",
+    path: "/admin/models/{name}/versions/{version}",
+    operationId: "uploadModelVersion",
+    summary: "Upload a version (validated, immutable)",
+    description:
+      "multipart/form-data, at most MAX_UPLOAD_BYTES bytes (this deployment's figure is in the document's description). The manifest must validate, name this model and version, and match the graph's byte length and SHA-256; the graph must load in onnxruntime-web and give [1, classes] logits on a probe.",
+    request: {
+      params: z.object({
+        name: NameParam,
+        version: Version.meta({ description: "Version, as in the manifest" }),
+      }),
+      body: { required: true, content: { "multipart/form-data": { schema: UPLOAD_PARTS } } },
+    },
+    responses: { 201: jsonContent(Uploaded, "Stored") },
+  }),
+  400,
+  409,
+  413,
+  415,
+);
+
+const promoteRoute = adminRoute(
+  createRoute({
+    method: "post",
+    path: "/admin/models/{name}/promote",
+    operationId: "promoteModel",
+    summary: "Make a version live, or a canary for a share of inference requests",
+    request: { params: nameParams, body: jsonRequest(PromoteRequest) },
+    responses: { 200: jsonContent(ModelState, "The new pointer") },
+  }),
+  400,
+  404,
+  413,
+  415,
+);
+
+const rollbackRoute = adminRoute(
+  createRoute({
+    method: "post",
+    path: "/admin/models/{name}/rollback",
+    operationId: "rollbackModel",
+    summary: "Make the last previous version live again (the canary is dropped)",
+    request: { params: nameParams },
+    responses: { 200: jsonContent(ModelState, "The new pointer") },
+  }),
+  400,
+  404,
+);
+
+export function modelAdminRoutes(catalog: ModelCatalog): DocumentedApp {
   const stores = (c: AppContext) => storesOf(catalog, c.env);
-  return new Hono<AppEnv>()
-    .get("/admin/models", async (c) => {
-      const s = stores(c);
-      const names = await modelNames(s);
-      const models = await Promise.all(names.map((name) => requireModel(s, name)));
-      return c.json({ models });
-    })
-    .get("/admin/models/:name", async (c) => c.json(await requireModel(stores(c), param(c, "name"))))
-    .put("/admin/models/:name", jsonBody<AppEnv>({ maxBytes: () => MAX_DEFINITION_BODY }), async (c) => {
-      const name = param(c, "name");
-      const { state, created } = await putDefinition(c, stores(c), name);
-      return c.json(state, created ? 201 : 200, created ? { location: `/admin/models/${name}` } : {});
-    })
-    .put("/admin/models/:name/versions/:version", uploadBody, async (c) => {
-      const name = param(c, "name");
-      const version = param(c, "version");
-      const uploaded = await uploadVersion(c, stores(c), name, version);
-      return c.json(uploaded, 201, { location: `/admin/models/${name}` });
-    })
-    .post(
-      "/admin/models/:name/promote",
-      jsonBody<AppEnv>({ maxBytes: () => MAX_PROMOTE_BODY }),
-      async (c) => {
-        const name = param(c, "name");
-        const body = parseRequest(PromoteRequest, c.var.jsonBody);
-        const s = stores(c);
-        const pointers = requirePointers(s);
-        await requireModel(s, name);
-        await requireServable(s, name, body.version);
-        const next = promote(await currentPointer(s, name), body.version, body.canary_percent, new Date());
-        await pointers.put(name, next);
-        return c.json(await modelState(s, name, next));
-      },
-    )
-    .post("/admin/models/:name/rollback", async (c) => {
-      const name = param(c, "name");
-      const s = stores(c);
-      const pointers = requirePointers(s);
-      await requireModel(s, name);
-      const next = rollback(await currentPointer(s, name), new Date());
-      await pointers.put(name, next);
-      return c.json(await modelState(s, name, next));
-    });
+  const app = documentedApp();
+  mount(app, listRoute, async (c) => {
+    const s = stores(c);
+    const names = await modelNames(s);
+    const models = await Promise.all(names.map((name) => requireModel(s, name)));
+    return c.json({ models });
+  });
+  mount(app, getRoute, async (c) => c.json(await requireModel(stores(c), param(c, "name"))));
+  mount(app, defineRoute, jsonBody<AppEnv>({ maxBytes: () => MAX_DEFINITION_BODY }), async (c) => {
+    const name = param(c, "name");
+    const { state, created } = await putDefinition(c, stores(c), name);
+    return c.json(state, created ? 201 : 200, created ? { location: `/admin/models/${name}` } : {});
+  });
+  mount(app, uploadRoute, uploadBody, async (c) => {
+    const name = param(c, "name");
+    const version = param(c, "version");
+    const uploaded = await uploadVersion(c, stores(c), name, version);
+    return c.json(uploaded, 201, { location: `/admin/models/${name}` });
+  });
+  mount(app, promoteRoute, jsonBody<AppEnv>({ maxBytes: () => MAX_PROMOTE_BODY }), async (c) => {
+    const name = param(c, "name");
+    const body = parseRequest(PromoteRequest, c.var.jsonBody);
+    const s = stores(c);
+    const pointers = requirePointers(s);
+    await requireModel(s, name);
+    await requireServable(s, name, body.version);
+    const next = promote(await currentPointer(s, name), body.version, body.canary_percent, new Date());
+    await pointers.put(name, next);
+    return c.json(await modelState(s, name, next));
+  });
+  mount(app, rollbackRoute, async (c) => {
+    const name = param(c, "name");
+    const s = stores(c);
+    const pointers = requirePointers(s);
+    await requireModel(s, name);
+    const next = rollback(await currentPointer(s, name), new Date());
+    await pointers.put(name, next);
+    return c.json(await modelState(s, name, next));
+  });
+  return app;
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
 import { sha256Hex } from "../../../core/digest.ts";
 import { ModelManifest } from "../../../core/manifest.ts";
 import type { AppContext, AppEnv } from "../../context.ts";
@@ -18,6 +19,12 @@ import { requireVersions } from "./state.ts";
  * before the costly load of the graph.
  */
 const PARTS = new Set(["manifest", "onnx"]);
+
+/** The parts as the OpenAPI document states them; readParts checks them as they stream in. */
+export const UPLOAD_PARTS = z.strictObject({
+  manifest: z.string().meta({ description: "manifest.json (text or file part)" }),
+  onnx: z.string().meta({ format: "binary", description: "student.onnx (file part)" }),
+});
 const MULTIPART = /^multipart\/form-data\s*;/i;
 
 const invalidModel = (message: string) => new ApiError(400, "invalid_model", message);

@@ -1,9 +1,8 @@
 import { wilsonInterval } from "../../../core/metrics.ts";
 import type { AnswerSource } from "../../answered.ts";
 import { SCORE_BINS } from "../../metrics/usage.ts";
-import type { StatsRows } from "./queries.ts";
+import type { StatsRows, StatsWindow } from "./queries.ts";
 import { AGREEMENT_LEVEL, type Agreement, type StatsResponse, type Threshold } from "./schema.ts";
-import type { StatsWindow } from "./window.ts";
 
 /** The answer of GET /admin/stats from the aggregated rows: pure, so every figure is the rows' own. */
 export interface StatsContext {

@@ -1,23 +1,57 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../../context.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
 import { ApiError } from "../../errors.ts";
 import type { ModelCatalog } from "../../models/catalog.ts";
+import { type DocumentedApp, documentedApp, jsonContent, mount } from "../../openapi.ts";
+import { ModelName, Version } from "../../registry/keys.ts";
 import { storesOf } from "../models/state.ts";
-import { readD1 } from "../query.ts";
+import { countParam, parseQuery, readD1 } from "../query.ts";
+import { adminRoute } from "../route.ts";
 import { assembleStats } from "./assemble.ts";
-import { readStats } from "./queries.ts";
-import { parseStatsQuery } from "./query.ts";
-import { thresholdOf } from "./threshold.ts";
-import { statsWindow } from "./window.ts";
+import { readStats, statsWindow, thresholdOf } from "./queries.ts";
+import { StatsResponse } from "./schema.ts";
 
 /**
  * GET /admin/stats: the live statistics of one model (or one of its versions) over the last hours, from
  * D1, across every isolate: answers by source per hour, the score histogram, the student's agreement
  * with the teacher on the audit sample, the most confused label pairs, hard examples by route.
  */
-export function statsRoutes(catalog: ModelCatalog): Hono<AppEnv> {
-  return new Hono<AppEnv>().get("/admin/stats", async (c) => {
-    const query = parseStatsQuery(c.req.queries());
+const MAX_HOURS = 720;
+const DEFAULT_HOURS = 24;
+const MAX_TOP = 50;
+const DEFAULT_TOP = 10;
+
+/** The query, parsed strictly (../query.ts): `?hour=1` must not quietly give the default 24 hours. */
+export const StatsQuery = z.strictObject({
+  model: ModelName.optional().meta({ description: "The model (default DEFAULT_MODEL)" }),
+  version: Version.optional().meta({ description: "Only this version's figures" }),
+  hours: countParam(MAX_HOURS, DEFAULT_HOURS, "Hours in the window, the last one the current hour"),
+  top: countParam(MAX_TOP, DEFAULT_TOP, "Confused label pairs to list"),
+  until: z.iso
+    .datetime({ offset: true })
+    .transform((text) => new Date(text))
+    // An offset can push 9999-12-31 into year 10000, which toISOString no longer writes as ISO 8601.
+    .refine((d) => d.getTime() >= 0 && d.getUTCFullYear() <= 9999, "must be between 1970 and 9999")
+    .optional()
+    .meta({ description: "End the window here instead of now" }),
+});
+
+const statsRoute = adminRoute(
+  createRoute({
+    method: "get",
+    path: "/admin/stats",
+    operationId: "getStats",
+    summary: "Live statistics of a model (D1): answers per hour, audit agreement, confused pairs",
+    request: { query: StatsQuery },
+    responses: { 200: jsonContent(StatsResponse, "OK") },
+  }),
+  400,
+  404,
+);
+
+export function statsRoutes(catalog: ModelCatalog): DocumentedApp {
+  return mount(documentedApp(), statsRoute, async (c) => {
+    const query = parseQuery(StatsQuery, c.req.queries());
     const { config } = c.var.services;
     const model = query.model ?? config.defaultModel;
     const version = query.version ?? null;

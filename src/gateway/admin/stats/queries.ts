@@ -1,6 +1,40 @@
 import type { HardExampleRoute } from "../../../core/hard-example.ts";
+import type { ModelManifest } from "../../../core/manifest.ts";
 import type { AnswerSource, Endpoint } from "../../answered.ts";
-import type { StatsWindow } from "./window.ts";
+import { ApiError } from "../../errors.ts";
+import { hourOf } from "../../metrics/usage.ts";
+import { requireModel, type Stores } from "../models/state.ts";
+import type { Threshold } from "./schema.ts";
+
+/**
+ * What GET /admin/stats reads: its window of hours, the aggregated rows from D1, and the routing rule
+ * from the registry. assemble.ts turns them into the answer.
+ */
+
+/**
+ * The time window of the statistics: whole UTC hours, the last one the hour `until` falls in. Usage is
+ * counted per hour (usage_counts.hour), so the window starts on an hour; hard examples carry their
+ * instant and are counted from `since` up to `until` itself.
+ */
+export interface StatsWindow {
+  /** Start of the first hour, ISO 8601. */
+  since: string;
+  /** The end, ISO 8601. */
+  until: string;
+  /** Every hour of the window, oldest first, as usage_counts stores them (2026-11-29T11). */
+  hours: string[];
+}
+
+const HOUR_MS = 3_600_000;
+
+export function statsWindow(until: Date, hours: number): StatsWindow {
+  const first = (Math.floor(until.getTime() / HOUR_MS) - (hours - 1)) * HOUR_MS;
+  return {
+    since: new Date(first).toISOString(),
+    until: until.toISOString(),
+    hours: Array.from({ length: hours }, (_, i) => hourOf(first + i * HOUR_MS)),
+  };
+}
 
 /**
  * The statistics' reads from D1, aggregated in SQL and sent as one batch (one round trip). Usage rows are
@@ -70,4 +104,35 @@ export async function readStats(db: D1Database, filter: StatsFilter): Promise<St
     audits: rows(5),
     confusions: rows(6),
   };
+}
+
+/**
+ * Which routing rule the statistics are read against: the chosen version's, else the live version's, as
+ * the registry holds them now (the admin routes read KV and R2 directly, never the serving cache).
+ * An unknown model is a 404 model_not_found, a version the model never had a 404 version_not_found.
+ */
+async function manifestOf(stores: Stores, name: string, version: string): Promise<ModelManifest | null> {
+  if (version === stores.catalog.bundledVersion(name)) return stores.catalog.bundled.manifest(name);
+  return (await stores.versions?.manifest(name, version)) ?? null;
+}
+
+export async function thresholdOf(stores: Stores, name: string, version: string | null): Promise<Threshold> {
+  const state = await requireModel(stores, name);
+  if (version !== null && !state.versions.some((v) => v.version === version))
+    throw new ApiError(404, "version_not_found", `${name} has no version "${version}"`);
+  const wanted = version ?? state.live;
+  if (wanted === null) return null;
+  let manifest: ModelManifest | null;
+  try {
+    manifest = await manifestOf(stores, name, wanted);
+  } catch (error) {
+    // The figures are still worth having without the rule: the rule is left out and the cause logged.
+    console.error(`admin stats: the manifest of ${name}@${wanted} cannot be read`, error);
+    return null;
+  }
+  if (manifest === null) {
+    console.error(`admin stats: ${name}@${wanted} is live but its manifest is not in MODELS_BUCKET`);
+    return null;
+  }
+  return { score: manifest.routing.score, value: manifest.routing.threshold, version: wanted };
 }

@@ -54,41 +54,57 @@ export const Threshold = z
   });
 export type Threshold = z.infer<typeof Threshold>;
 
-export const StatsResponse = z.strictObject({
-  model: z.string(),
-  version: z.string().nullable().meta({ description: "The version the figures are restricted to, or null" }),
-  since: z.iso.datetime().meta({ description: "Start of the window's first hour" }),
-  until: z.iso.datetime().meta({ description: "End of the window (now, unless asked otherwise)" }),
-  hours: z.number().int().min(1),
-  threshold: Threshold,
-  teacher_price_per_call: Usd.meta({
-    description:
-      "USD per call of the model's teacher: its definition's pricePerCall, else TEACHER_PRICE_PER_CALL",
-  }),
-  totals: z.strictObject({
-    ...sourceCounts,
-    teacher_rate: teacherRate,
-    escalation_rate: Rate.nullable().meta({
-      description: "(teacher + cache + degraded) / answers: the share the student was unsure of",
+export const StatsResponse = z
+  .strictObject({
+    model: z.string(),
+    version: z
+      .string()
+      .nullable()
+      .meta({ description: "The version the figures are restricted to, or null" }),
+    since: z.iso.datetime().meta({ description: "Start of the window's first hour" }),
+    until: z.iso.datetime().meta({ description: "End of the window (now, unless asked otherwise)" }),
+    hours: z.number().int().min(1),
+    threshold: Threshold,
+    teacher_price_per_call: Usd.meta({
+      description:
+        "USD per call of the model's teacher: its definition's pricePerCall, else TEACHER_PRICE_PER_CALL",
     }),
-    money_saved: Usd.meta({ description: "student × teacher_price_per_call" }),
-    money_spent: Usd.meta({ description: "teacher × teacher_price_per_call" }),
-  }),
-  hourly: z.array(HourStats).meta({ description: "Every hour of the window, oldest first; zeros when idle" }),
-  score_histogram: z.strictObject({
-    bins: z.literal(SCORE_BINS),
-    counts: z.array(Count).length(SCORE_BINS).meta({ description: "Answers per equal bin of [0, 1]" }),
-  }),
-  agreement: Agreement,
-  confusions: z
-    .array(z.strictObject({ student: z.string(), teacher: z.string(), count: Count }))
-    .meta({ description: "Most frequent (student label, teacher label) disagreements in the hard examples" }),
-  routes: z
-    .strictObject({ teacher: Count, degraded: Count, cache: Count, audit: Count })
-    .meta({ description: "Hard examples logged in the window, by route" }),
-  endpoints: z.strictObject({ v1: Count, v2: Count }).meta({ description: "Answers per API" }),
-  versions: z.array(
-    z.strictObject({ version: z.string(), answers: Count, teacher_rate: teacherRate, agreement: Agreement }),
-  ),
-});
+    totals: z.strictObject({
+      ...sourceCounts,
+      teacher_rate: teacherRate,
+      escalation_rate: Rate.nullable().meta({
+        description: "(teacher + cache + degraded) / answers: the share the student was unsure of",
+      }),
+      money_saved: Usd.meta({ description: "student × teacher_price_per_call" }),
+      money_spent: Usd.meta({ description: "teacher × teacher_price_per_call" }),
+    }),
+    hourly: z
+      .array(HourStats)
+      .meta({ description: "Every hour of the window, oldest first; zeros when idle" }),
+    score_histogram: z.strictObject({
+      bins: z.literal(SCORE_BINS),
+      counts: z
+        .array(Count)
+        .length(SCORE_BINS)
+        // Stated for the document too: zod-to-openapi does not carry .length() over.
+        .meta({ description: "Answers per equal bin of [0, 1]", minItems: SCORE_BINS, maxItems: SCORE_BINS }),
+    }),
+    agreement: Agreement,
+    confusions: z.array(z.strictObject({ student: z.string(), teacher: z.string(), count: Count })).meta({
+      description: "Most frequent (student label, teacher label) disagreements in the hard examples",
+    }),
+    routes: z
+      .strictObject({ teacher: Count, degraded: Count, cache: Count, audit: Count })
+      .meta({ description: "Hard examples logged in the window, by route" }),
+    endpoints: z.strictObject({ v1: Count, v2: Count }).meta({ description: "Answers per API" }),
+    versions: z.array(
+      z.strictObject({
+        version: z.string(),
+        answers: Count,
+        teacher_rate: teacherRate,
+        agreement: Agreement,
+      }),
+    ),
+  })
+  .meta({ id: "StatsResponse" });
 export type StatsResponse = z.infer<typeof StatsResponse>;

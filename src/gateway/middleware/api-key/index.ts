@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { ApiError } from "../../errors.ts";
+import type { OpenApiDocument } from "../../openapi.ts";
 import { bearerToken } from "../admin-auth/index.ts";
-import { isWellFormedKey } from "./key.ts";
-import { keyStoreFor } from "./store.ts";
+import { isWellFormedKey, keyStoreFor } from "./store.ts";
 
 /**
  * Client API keys for the inference API (mounted on /v1 and /v2 by app.ts), when CLIENT_AUTH=api-key.
@@ -50,4 +50,62 @@ export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
     c.set("apiKey", { id: record.id, name: record.name });
     await next();
   };
+}
+
+/**
+ * The OpenAPI side: with CLIENT_AUTH=api-key every /v1 and /v2 operation needs a key (as a bearer token
+ * or in x-api-key) and may answer 401, 403 and 429; with it off, the operations stay as declared, so the
+ * document always describes this deployment.
+ */
+const CLIENT_KEY_SCHEMES = {
+  clientKey: {
+    type: "http",
+    scheme: "bearer",
+    description: "A client API key (POST /admin/keys), when CLIENT_AUTH=api-key.",
+  },
+  clientKeyHeader: {
+    type: "apiKey",
+    in: "header",
+    name: "x-api-key",
+    description: "The same client API key in x-api-key instead of Authorization.",
+  },
+} as const;
+
+const errorBody = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+const REFUSALS = {
+  "401": { description: "No client API key", content: errorBody },
+  "403": { description: "Unknown or revoked key", content: errorBody },
+  "429": {
+    description: "The key's rate limit; Retry-After says when to try again",
+    headers: { "Retry-After": { schema: { type: "integer" } } },
+    content: errorBody,
+  },
+} as const;
+
+const CLIENT_PATH = /^\/v[12](\/|$)/;
+
+/** The document with the key requirement added to the client operations, when keys are required. */
+export function withClientKeys(clientAuth: "off" | "api-key", doc: OpenApiDocument): OpenApiDocument {
+  const components = {
+    ...doc.components,
+    securitySchemes: { ...doc.components?.securitySchemes, ...CLIENT_KEY_SCHEMES },
+  };
+  if (clientAuth === "off") return { ...doc, components };
+  const paths = Object.fromEntries(
+    Object.entries(doc.paths ?? {}).map(([path, item]) => {
+      if (!CLIENT_PATH.test(path)) return [path, item];
+      const guarded = Object.fromEntries(
+        Object.entries(item).map(([method, op]) => [
+          method,
+          {
+            ...op,
+            responses: { ...op.responses, ...REFUSALS },
+            security: [{ clientKey: [] }, { clientKeyHeader: [] }],
+          },
+        ]),
+      );
+      return [path, guarded];
+    }),
+  );
+  return { ...doc, paths, components };
 }

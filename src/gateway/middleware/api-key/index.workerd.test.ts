@@ -8,7 +8,7 @@ import {
   gatewayApp,
 } from "../../../../test/workerd/access-helpers.ts";
 import { expectError, post } from "../../../../test/workerd/gateway-helpers.ts";
-import { newKey } from "./key.ts";
+import { newKey } from "./store.ts";
 
 /**
  * Client API keys on /v1 and /v2 (CLIENT_AUTH=api-key) with miniflare's real KV: keys made through the

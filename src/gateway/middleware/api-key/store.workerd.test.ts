@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { bindings } from "../../../../test/workerd/access-helpers.ts";
-import { KEY_CACHE_TTL_MS, KeyCache, MAX_CACHE_ENTRIES } from "./cache.ts";
-import { keyHash, newKey } from "./key.ts";
-import type { KeyRecord } from "./record.ts";
-import { KeyStore } from "./store.ts";
+import {
+  KEY_CACHE_TTL_MS,
+  KeyCache,
+  type KeyRecord,
+  KeyStore,
+  keyHash,
+  MAX_CACHE_ENTRIES,
+  newKey,
+} from "./store.ts";
 
 /**
  * The key store over miniflare's real KV and its per-isolate cache, with the cache's clock in the test's

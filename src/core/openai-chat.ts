@@ -1,7 +1,11 @@
 import { z } from "zod";
 
 /**
- * The subset of OpenAI's chat completions request the teacher understands. Unknown fields (temperature,
+ * OpenAI chat completions, the part of the contract a classifier speaks: the local teacher server
+ * answers it, the gateway's openai teacher client sends and reads it (any OpenAI-compatible LLM can
+ * stand in for the server). https://platform.openai.com/docs/api-reference/chat
+ *
+ * The request: the subset of OpenAI's the teacher understands. Unknown fields (temperature,
  * max_tokens, seed, user, ...) are accepted and ignored, as other OpenAI-compatible servers do, so stock
  * clients work; fields whose meaning the teacher cannot honour (stream, n > 1) are rejected.
  */
@@ -43,16 +47,41 @@ export const ChatRequest = z
   });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
-export interface TopLogprob {
-  token: string;
-  logprob: number;
-  bytes: number[];
-}
+const Byte = z.number().int().min(0).max(255);
 
-export interface TokenLogprob extends TopLogprob {
-  top_logprobs: TopLogprob[];
-}
+/** One token's log-probability, as the spec has it: `bytes` is its UTF-8, null where there is none. */
+export const TopLogprob = z.object({
+  token: z.string(),
+  logprob: z.number(),
+  bytes: z.array(Byte).nullable(),
+});
+export type TopLogprob = z.output<typeof TopLogprob>;
+export const TokenLogprob = TopLogprob.extend({ top_logprobs: z.array(TopLogprob) });
+export type TokenLogprob = z.output<typeof TokenLogprob>;
 
+// Readers also take servers that leave bytes or the alternatives out.
+const TopLogprobAnswer = TopLogprob.extend({ bytes: z.array(Byte).nullish() });
+export const TokenLogprobAnswer = TopLogprobAnswer.extend({
+  top_logprobs: z.array(TopLogprobAnswer).nullish(),
+});
+export type TokenLogprobAnswer = z.output<typeof TokenLogprobAnswer>;
+
+/**
+ * A completion as a client reads it from any compatible server: only what it uses is checked, other
+ * fields are let through.
+ */
+export const CompletionAnswer = z.looseObject({
+  choices: z
+    .array(
+      z.looseObject({
+        message: z.looseObject({ content: z.string().nullable(), refusal: z.string().nullish() }),
+        logprobs: z.looseObject({ content: z.array(TokenLogprobAnswer).nullish() }).nullish(),
+      }),
+    )
+    .min(1),
+});
+
+/** A completion as the teacher server sends it. */
 export interface ChatCompletion {
   id: string;
   object: "chat.completion";
