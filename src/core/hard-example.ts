@@ -22,7 +22,7 @@ export const HardExampleRecord = z
     text: z.string(),
     /** What redaction removed, by kind (e.g. {"email": 1}). */
     redactions: z.record(z.string(), z.number().int().nonnegative()),
-    /** What the student answered; null for a model with no student yet (every request goes to the teacher). */
+    /** What the student said; null when the model had no student yet (every answer was the teacher's). */
     student: z
       .object({ label: z.string(), confidence: Probability, probs: z.array(Probability) })
       .strict()
@@ -42,8 +42,9 @@ export const HardExampleRecord = z
     reason: z.string(),
     request_id: z.string(),
     /**
-     * The probability that this answer was logged at all: 1 for an escalated answer (always logged), the
-     * audit rate for a confident one. Absent on records written before it existed, which means 1.
+     * The probability that this answer was logged: 1 for escalated, degraded and no-student records, the
+     * audit rate for audit samples. Estimates over records weight each by its inverse. Absent in records
+     * written before the field existed (read as 1).
      */
     logged_p: z.number().gt(0).max(1).optional(),
   })

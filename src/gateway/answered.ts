@@ -40,8 +40,8 @@ export interface TextAnswer {
   source: AnswerSource;
   /** The failure kind of a degraded answer; null otherwise. */
   reason: string | null;
-  /** The student's routing score (the manifest's score kind). */
-  score: number;
+  /** The student's routing score (the manifest's score kind); null when the model has no student. */
+  score: number | null;
 }
 
 /**
@@ -52,7 +52,10 @@ export interface AnswerSummary {
   endpoint: Endpoint;
   model: string;
   version: string;
-  scoreKind: RoutingScoreKind;
+  /** null when the model has no student yet. */
+  scoreKind: RoutingScoreKind | null;
+  /** USD per call of the model's teacher (its definition's, else TEACHER_PRICE_PER_CALL). */
+  pricePerCall: number;
   /** The texts as the client sent them: only the request log reads them, and only with LOG_TEXT=true. */
   texts: readonly string[];
   answers: TextAnswer[];
@@ -63,19 +66,20 @@ export interface AnswerSummary {
 }
 
 export function summarize(batch: AnsweredBatch): AnswerSummary {
-  const { manifest, results, verdicts, timings } = batch;
+  const { model, manifest, results, verdicts, timings } = batch;
   const answers = results.map(
     (result, i): TextAnswer => ({
       source: result.degraded ? "degraded" : result.source,
       reason: result.degraded ? (result.reason ?? "unknown") : null,
-      score: verdicts[i]!.score,
+      score: verdicts?.[i]?.score ?? null,
     }),
   );
   return {
     endpoint: batch.endpoint,
-    model: manifest.name,
-    version: manifest.version,
-    scoreKind: manifest.routing.score,
+    model: model.name,
+    version: model.version,
+    scoreKind: manifest?.routing.score ?? null,
+    pricePerCall: batch.teacher.pricePerCall,
     texts: batch.texts,
     answers,
     studentMs: timings.studentMs,

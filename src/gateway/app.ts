@@ -3,6 +3,7 @@ import { except } from "hono/combine";
 import { adminRoutes } from "./admin/index.ts";
 import { allOf } from "./answered.ts";
 import type { Env } from "./bindings.ts";
+import { teacherResolver } from "./cascade/model-teacher.ts";
 import type { TeacherPort } from "./cascade/port.ts";
 import { configFor, type GatewayConfig } from "./config.ts";
 import type { AppEnv, Services } from "./context.ts";
@@ -27,7 +28,6 @@ import { modelRoutes } from "./routes/models.ts";
 import { serveOpenApi } from "./routes/openapi.ts";
 import { v2Routes } from "./routes/v2.ts";
 import { createTeacherClient } from "./teacher-client/client.ts";
-import { teacherModelFor } from "./teacher-client/config.ts";
 
 /**
  * Builds the teacher port for an env. The app calls it at most once per env object (once per isolate in
@@ -39,7 +39,10 @@ export type TeacherFactory = (env: Env, config: GatewayConfig) => TeacherPort;
 const defaultTeacher: TeacherFactory = (env, config) => createTeacherClient(config.teacher, env);
 
 export interface AppOptions {
-  /** How to reach the teacher for an env; by default the teacher side's client, configured by TEACHER_*. */
+  /**
+   * How to reach the default teacher for an env; by default the teacher side's client, configured by
+   * TEACHER_*. A model whose definition names its own teacher gets that teacher's client instead.
+   */
   teacher?: TeacherFactory;
   /** The model packages to serve; the ones bundled from models/ by default. */
   models?: Readonly<Record<string, ModelPackage>>;
@@ -71,12 +74,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
         );
       // What the teacher may see of a text is REDACTION's to say, whoever the teacher is.
       const teacher = redactingTeacher(makeTeacher(env ?? {}, config), config.redaction);
-      found = {
-        config,
-        registry,
-        teacher,
-        teacherModel: (manifest) => teacherModelFor(config.teacher, manifest.name),
-      };
+      // Models whose definition names a teacher get their own client; the others share this port.
+      found = { config, registry, teacherFor: teacherResolver(env ?? {}, config, teacher) };
       services.set(key, found);
     }
     return found;

@@ -20,6 +20,9 @@ export const ERROR_CODES = [
   "config_invalid",
   "model_unavailable",
   "internal",
+  // A model with no student yet: its teacher failed (503 with Retry-After), or a request needs a student.
+  "teacher_unavailable",
+  "no_student",
   // The admin side (src/gateway/admin, middleware/admin-auth).
   "unauthorized",
   "forbidden",
@@ -44,6 +47,8 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
     message: string,
+    /** Extra response headers, e.g. Retry-After on a 503. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = "ApiError";

@@ -1,6 +1,6 @@
 import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { H } from "hono/types";
-import type { z } from "zod";
+import { z } from "zod";
 import type { AppEnv } from "./context.ts";
 import { ErrorResponse } from "./schemas/error.ts";
 
@@ -49,3 +49,17 @@ export const jsonRequest = (schema: Schema) => ({
 /** The error answers an operation may give, each with the gateway's one error body. */
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [String(status), jsonContent(ErrorResponse, "Error")]));
+
+/**
+ * The inference routes' answers for a model with no student yet: 409 no_student when the request needs a
+ * student, 503 teacher_unavailable (with Retry-After) when its teacher failed and nothing else can answer.
+ */
+export const noStudentResponses = {
+  409: jsonContent(ErrorResponse, "no_student: the model has no student yet and the request needs one"),
+  503: {
+    ...jsonContent(ErrorResponse, "teacher_unavailable: the model has no student yet and its teacher failed"),
+    headers: z.object({
+      "retry-after": z.string().meta({ description: "Seconds to wait before retrying" }),
+    }),
+  },
+};

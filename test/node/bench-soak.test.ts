@@ -12,7 +12,7 @@ import { forLog } from "../../src/gateway/privacy/policy.ts";
 
 /** The soak benchmark's pure parts: texts, the open-loop schedule, the tally and the log check. */
 const FEATURIZER = { normalization: "NFKC", lowercase: true } as const;
-const manifest = { name: "clinc150", featurizer: FEATURIZER } as Parameters<typeof hardExampleId>[0];
+const manifest: Parameters<typeof hardExampleId>[0] = { name: "clinc150", normalization: FEATURIZER };
 
 describe("soak texts", () => {
   it("gives every request its own hard-example id, even when the base texts repeat and hold numbers", async () => {

@@ -1,5 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../src/stack.ts";
 import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
@@ -8,9 +11,10 @@ import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
  * The registry over real HTTP: `wrangler dev` (workerd, miniflare's local R2 and KV) started by the same
  * stack as `npm start`, in a throwaway state directory. A new clinc150 version is uploaded and promoted
  * through the admin routes, and /v1/classify names it within the pointer TTL; rollback brings back the
- * bundled version.
+ * bundled version. A model made by `npm run model -- create` is answered by its own teacher.
  */
 const TTL_MS = 1000;
+const run = promisify(execFile);
 const VERSION = "1.0.1-e2e";
 
 describe("end to end: the model registry under wrangler dev", () => {
@@ -99,5 +103,48 @@ describe("end to end: the model registry under wrangler dev", () => {
     });
     expect(rolledBack.status).toBe(200);
     expect(await waitForVersion("1.0.0")).toBeLessThan(TTL_MS + 5000);
+  }, 60_000);
+
+  it("npm run model -- create: a model from a labels file, answered by its own teacher over OpenAI", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "e2e-labels-"));
+    const labels = join(dir, "labels.txt");
+    await writeFile(labels, "ham\nspam\n");
+    const args = ["create", "--gateway", stack.gatewayUrl, "--name", "spam-llm", "--labels", labels];
+    const teacher = [
+      "--teacher-protocol",
+      "openai",
+      "--teacher-url",
+      stack.teacher.url,
+      "--teacher-model",
+      "sms-spam",
+    ];
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", "src/distill/cli/model.ts", ...args, ...teacher],
+      {
+        env: { ...process.env, ADMIN_TOKEN: stack.adminToken },
+      },
+    );
+    expect(stdout).toMatch(/created spam-llm: 2 labels, teacher openai, live student none/);
+    await rm(dir, { recursive: true, force: true });
+
+    // Every isolate sees the new model within the registry TTL; its teacher answers, version "none".
+    const start = Date.now();
+    let res: Response;
+    do {
+      res = await fetch(`${stack.gatewayUrl}/v1/classify`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "spam-llm", text: "WINNER!! claim your free prize now" }),
+      });
+      if (res.status !== 404) break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() - start < TTL_MS + 10_000);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({
+      model: "spam-llm",
+      version: "none",
+      results: [{ label: "spam", source: "teacher", student: null }],
+    });
   }, 60_000);
 });

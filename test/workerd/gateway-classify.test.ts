@@ -112,7 +112,7 @@ describe("POST /v1/classify: routing to the teacher", () => {
     expect(r!.label).toBe(r!.teacher!.label);
     expect(r!.confidence).toBe(r!.teacher!.confidence);
     expect(r!.teacher!.latency_ms).toBeGreaterThanOrEqual(0);
-    expect(r!.student.confidence).toBeLessThan(0.5);
+    expect(r!.student!.confidence).toBeLessThan(0.5);
 
     await classify(app, { text: SURE[0] });
     expect(port.queries).toHaveLength(1);
@@ -145,7 +145,7 @@ describe("POST /v1/classify: routing to the teacher", () => {
     expect(port.queries.map((q) => q.texts)).toEqual([SURE]);
     expect(body.results.every((r) => r.source === "teacher")).toBe(true);
     // The teacher agrees on these easy texts.
-    expect(body.results.map((r) => r.label)).toEqual(body.results.map((r) => r.student.label));
+    expect(body.results.map((r) => r.label)).toEqual(body.results.map((r) => r.student!.label));
   });
 
   it("a request's threshold moves the line within the configured bounds", async () => {
@@ -171,7 +171,7 @@ describe("POST /v1/classify: routing to the teacher", () => {
     expect(port.queries).toHaveLength(1);
     const [degraded, sure] = body.results;
     expect(degraded).toMatchObject({ source: "student", degraded: true, reason: "http_5xx" });
-    expect(degraded!.label).toBe(degraded!.student.label);
+    expect(degraded!.label).toBe(degraded!.student!.label);
     expect(degraded!.teacher).toBeUndefined();
     expect(sure!.degraded).toBeUndefined();
   });

@@ -78,8 +78,8 @@ function expectDegraded({ result, ms }: Timed, reasons: readonly TeacherFailureK
   expect(result.degraded).toBe(true);
   expect(typeof result.reason).toBe("string");
   expect(reasons as readonly string[]).toContain(result.reason);
-  expect(result.label).toBe(result.student.label);
-  expect(result.confidence).toBe(result.student.confidence);
+  expect(result.label).toBe(result.student!.label);
+  expect(result.confidence).toBe(result.student!.confidence);
   expect(result.teacher).toBeUndefined();
   expect(ms).toBeLessThanOrEqual(TIMEOUT_MS + MARGIN_MS);
 }

@@ -141,11 +141,11 @@ describe("GET /v1/models, /v1/models/{name}, /healthz", () => {
     expect(body.models.map((m) => m.name)).toEqual(["clinc150", "sms-spam"]);
     const [clinc, sms] = body.models;
     expect(clinc).toMatchObject({ version: "1.0.0", classes: 151, default: true, out_of_scope_label: "oos" });
-    expect(clinc!.routing.score).toBe("margin");
-    expect(clinc!.calibration.temperature).toBeCloseTo(0.5722, 4);
-    expect(clinc!.evaluation.student_accuracy).toBeGreaterThan(0.8);
+    expect(clinc!.routing!.score).toBe("margin");
+    expect(clinc!.calibration!.temperature).toBeCloseTo(0.5722, 4);
+    expect(clinc!.evaluation!.student_accuracy).toBeGreaterThan(0.8);
     expect(sms).toMatchObject({ classes: 2, default: false, out_of_scope_label: null });
-    expect(sms!.routing.score).toBe("max_prob");
+    expect(sms!.routing!.score).toBe("max_prob");
   });
 
   it("describes one model with its labels, and 404s an unknown one", async () => {
@@ -227,9 +227,9 @@ describe("Open Inference Protocol (KServe V2)", () => {
     texts.forEach((_, i) => {
       const row = (probs!.data as number[]).slice(i * 151, (i + 1) * 151);
       expect(row.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 6);
-      expect(labels!.data[i]).toBe(v1.results[i]!.student.label);
+      expect(labels!.data[i]).toBe(v1.results[i]!.student!.label);
       expect(row[allLabels.indexOf(String(labels!.data[i]))]).toBeCloseTo(
-        v1.results[i]!.student.confidence,
+        v1.results[i]!.student!.confidence,
         9,
       );
     });

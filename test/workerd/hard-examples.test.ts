@@ -104,7 +104,9 @@ describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
       route: "teacher",
       reason: "below_threshold",
       request_id: requestId,
-      student: { label: result!.student.label, confidence: result!.student.confidence },
+      // Every escalated answer is logged.
+      logged_p: 1,
+      student: { label: result!.student!.label, confidence: result!.student!.confidence },
       teacher: { label: result!.label, confidence: result!.confidence, protocol: "kserve-v2" },
     });
     expect(r!.student!.probs).toHaveLength(151);
@@ -133,6 +135,12 @@ describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
     const never = await run({ text: SURE, options: { teacher: "never" } }, { AUDIT_RATE: 1 }, port);
     expect(never.records).toEqual([]);
     expect(port.queries).toHaveLength(2);
+  });
+
+  it("an audit record carries the audit rate as the probability that it was logged", async () => {
+    // At this rate a confident answer is sampled with near certainty, yet through the random draw.
+    const audited = await run({ text: SURE }, { AUDIT_RATE: "0.999999" });
+    expect(audited.records.map((r) => [r.route, r.logged_p])).toEqual([["audit", 0.999999]]);
   });
 
   it("a failing teacher: route degraded, teacher null, the failure kind as reason", async () => {

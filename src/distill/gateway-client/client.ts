@@ -2,7 +2,15 @@ import { z } from "zod";
 import { HardExampleRecord, type HardExampleRoute } from "../../core/hard-example.ts";
 import { errorOf, GatewayError } from "./errors.ts";
 import { parseNdjson } from "./ndjson.ts";
-import { AdminModel, ClassifyAnswer, type LiveModel, ModelDetail, ModelList, Uploaded } from "./schemas.ts";
+import {
+  AdminModel,
+  ClassifyAnswer,
+  type LiveModel,
+  type ModelDefinitionBody,
+  ModelDetail,
+  ModelList,
+  Uploaded,
+} from "./schemas.ts";
 
 /** The gateway refuses tokens shorter than this (admin_disabled / 401); checking first saves a round trip. */
 export const MIN_ADMIN_TOKEN_CHARS = 32;
@@ -113,6 +121,30 @@ export class GatewayClient {
       if (error instanceof GatewayError && error.status === 404) return null;
       throw error;
     }
+  }
+
+  /**
+   * Creates (201) or replaces (200) a model from its labels and optional teacher; the gateway validates
+   * the definition and says what is wrong with it (400).
+   */
+  async defineModel(
+    name: string,
+    definition: ModelDefinitionBody,
+  ): Promise<{ created: boolean; model: AdminModel }> {
+    const path = `/admin/models/${encodeURIComponent(name)}`;
+    const res = await this.request("PUT", path, {
+      admin: true,
+      body: JSON.stringify(definition),
+      json: true,
+    });
+    const parsed = AdminModel.safeParse(await res.json().catch(() => null));
+    if (!parsed.success)
+      throw new GatewayError(
+        res.status,
+        "unexpected_body",
+        `PUT ${path}: unexpected answer\n${z.prettifyError(parsed.error)}`,
+      );
+    return { created: res.status === 201, model: parsed.data };
   }
 
   /** Uploads a version (multipart: `manifest` JSON text, `onnx` bytes); 409 if it exists. */

@@ -171,12 +171,15 @@ export function candidateFigures(result: DistillResult): GateFigures {
 }
 
 export function liveFigures(live: LiveModel): GateFigures {
+  const { evaluation } = live;
+  // A model with no student yet (its teacher answers everything) has nothing to defend: n = 0.
+  if (evaluation === null) return { version: live.version, split: "none", n: 0, accuracy: 0, teacherRate: 1 };
   return {
     version: live.version,
-    split: live.evaluation.split,
-    n: live.evaluation.n,
-    accuracy: live.evaluation.cascade_accuracy,
-    teacherRate: live.evaluation.cascade_teacher_rate,
+    split: evaluation.split,
+    n: evaluation.n,
+    accuracy: evaluation.cascade_accuracy,
+    teacherRate: evaluation.cascade_teacher_rate,
   };
 }
 

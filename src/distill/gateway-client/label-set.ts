@@ -26,7 +26,7 @@ export function resolveLabels(
     records: readonly HardExampleRecord[];
   },
 ): LabelSet {
-  const oos = sources.live?.out_of_scope_label ?? sources.registry?.out_of_scope_label ?? null;
+  const oos = sources.live?.out_of_scope_label ?? sources.registry?.definition?.outOfScopeLabel ?? null;
   const withOos = (labels: string[], source: LabelSource): LabelSet => ({
     labels,
     outOfScopeLabel: oos !== null && labels.includes(oos) ? oos : null,
@@ -34,7 +34,7 @@ export function resolveLabels(
   });
   if (sources.file) return withOos(distinct(sources.file.labels, sources.file.path), "file");
   if (sources.live) return withOos(sources.live.labels, "live model");
-  if (sources.registry?.labels) return withOos(sources.registry.labels, "registry");
+  if (sources.registry?.definition) return withOos(sources.registry.definition.labels, "registry");
   const answered = [...new Set(sources.records.flatMap((r) => (r.teacher ? [r.teacher.label] : [])))].sort();
   if (answered.length < 2)
     throw new Error(

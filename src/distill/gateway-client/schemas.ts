@@ -13,12 +13,15 @@ const Rate = z.number().min(0).max(1);
 export const LiveModel = z.object({
   name: z.string(),
   version: z.string(),
-  evaluation: z.object({
-    split: z.string(),
-    n: z.number().int().nonnegative(),
-    cascade_accuracy: Rate,
-    cascade_teacher_rate: Rate,
-  }),
+  /** null while the model has no student (created from a label set; version "none"). */
+  evaluation: z
+    .object({
+      split: z.string(),
+      n: z.number().int().nonnegative(),
+      cascade_accuracy: Rate,
+      cascade_teacher_rate: Rate,
+    })
+    .nullable(),
 });
 export type LiveModel = z.infer<typeof LiveModel>;
 
@@ -38,11 +41,32 @@ export const AdminModel = z.object({
   previous: z.array(z.string()),
   canary: z.object({ version: z.string(), percent: z.number() }).nullable(),
   versions: z.array(z.object({ version: z.string(), source: z.string(), sha256: z.string().optional() })),
-  /** A model created from a label set alone (no student yet) names its labels here. */
-  labels: z.array(z.string().min(1)).min(2).optional(),
-  out_of_scope_label: z.string().nullable().optional(),
+  /** The model's labels and own teacher when it was defined (PUT /admin/models/{name}); absent from older gateways. */
+  definition: z
+    .object({
+      labels: z.array(z.string()),
+      outOfScopeLabel: z.string().nullable(),
+      teacher: z.object({ protocol: z.string() }).loose().nullable(),
+    })
+    .nullable()
+    .optional(),
+  warnings: z.array(z.string()).optional(),
 });
 export type AdminModel = z.infer<typeof AdminModel>;
+
+/** `PUT /admin/models/{name}`: a model from its labels and, optionally, its own teacher. */
+export interface ModelDefinitionBody {
+  labels: string[];
+  outOfScopeLabel?: string | null;
+  teacher?: {
+    protocol: string;
+    url?: string;
+    model?: string;
+    /** The NAME of the gateway's Worker secret holding the teacher's key, never the key. */
+    secret?: string;
+    pricePerCall?: number;
+  };
+}
 
 /** `PUT /admin/models/{name}/versions/{version}` → 201. */
 export const Uploaded = z.object({

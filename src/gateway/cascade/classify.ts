@@ -1,7 +1,14 @@
-import { featurize, featurizeNamed, type NamedFeatures } from "../../core/featurizer.ts";
+import {
+  type FeaturizerConfig,
+  featurize,
+  featurizeNamed,
+  type NamedFeatures,
+} from "../../core/featurizer.ts";
 import type { ModelManifest } from "../../core/manifest.ts";
+import { ApiError } from "../errors.ts";
 import { explain, topFeatures } from "../explain/index.ts";
 import type { ModelSet } from "../models/model-set.ts";
+import { NO_STUDENT_NORMALIZATION, NO_STUDENT_VERSION } from "../registry/model-definition.ts";
 import type { ClassifyResult } from "../schemas/classify.ts";
 import type { AskOptions } from "../teacher-client/types.ts";
 import { combine, type TeacherSlot, teacherSlots } from "./answer.ts";
@@ -12,11 +19,14 @@ import {
   studentVerdict,
   type TeacherMode,
 } from "./decide.ts";
-import type { TeacherPort } from "./port.ts";
+import type { ModelTeacher, TeacherResolver } from "./model-teacher.ts";
+import { answerFromTeacher } from "./teacher-only.ts";
 
 /**
  * One classification request, end to end: featurise every text, run the whole batch through ONE
  * session.run, decide per text, send all escalated texts to the teacher in ONE call, merge, explain.
+ * A model with no student yet (created from a label set) sends every text to its teacher instead
+ * (teacher-only.ts).
  */
 export interface ClassifyOptions {
   threshold?: number;
@@ -26,58 +36,87 @@ export interface ClassifyOptions {
   waitUntil?(promise: Promise<unknown>): void;
 }
 
-/** How the cascade reaches the teacher: the port, and the model name on the teacher's side. */
+/** How the cascade reaches a model's teacher: its own (definition), else the gateway's default. */
 export interface TeacherDeps {
-  teacher: TeacherPort;
-  teacherModel(manifest: ModelManifest): string;
+  teacherFor: TeacherResolver;
 }
 
 export interface ClassifyDeps extends TeacherDeps {
   registry: ModelSet;
 }
 
+/** The model version that answered, as the response, the records and the metrics name it. */
+export interface ServedModel {
+  name: string;
+  /** The student's version, or NO_STUDENT_VERSION while the model has none. */
+  version: string;
+  labels: readonly string[];
+  /** How a text is normalised into its record id and teacher cache key. */
+  normalization: Pick<FeaturizerConfig, "normalization" | "lowercase">;
+}
+
 /** What the cascade decided for every text of a request, in request order. */
 export interface ClassifyOutcome {
-  manifest: ModelManifest;
+  model: ServedModel;
+  /** The student's manifest; null while the model has no student (its teacher answered every text). */
+  manifest: ModelManifest | null;
   /** The texts as the client sent them. */
   texts: readonly string[];
   mode: TeacherMode;
-  verdicts: StudentVerdict[];
+  /** The student's verdicts; null while the model has no student. */
+  verdicts: StudentVerdict[] | null;
   /** What the teacher contributed per text; "not_asked" for the student's confident answers. */
   slots: TeacherSlot[];
   results: ClassifyResult[];
+  /** The model's teacher (its protocol goes into the records, its price into the money figures). */
+  teacher: ModelTeacher;
   /** The student's one run, and the teacher call if there was one, in ms. */
   timings: { studentMs: number; teacherMs: number | null };
 }
 
+export function servedModel(manifest: ModelManifest): ServedModel {
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    labels: manifest.labels,
+    normalization: {
+      normalization: manifest.featurizer.normalization,
+      lowercase: manifest.featurizer.lowercase,
+    },
+  };
+}
+
+/** A model with no student, as it is served: by its teacher, over its definition's labels. */
+function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
+  return {
+    name,
+    version: NO_STUDENT_VERSION,
+    labels: registry.labels(name),
+    normalization: NO_STUDENT_NORMALIZATION,
+  };
+}
+
 /**
- * Asks the teacher about texts of a model: one query through the port (answers cached per model, version
- * and text normalised as the featuriser does), its outcome checked against the model's labels. Escalation
- * and the hard-example log's audit sample both ask this way.
+ * Asks a model's teacher about texts: one query through its port (answers cached per model, version and
+ * text normalised as the featuriser does), its outcome checked against the model's labels. Escalation,
+ * a model with no student and the hard-example log's audit sample all ask this way.
  */
 export async function askTeacher(
-  deps: TeacherDeps,
-  manifest: ModelManifest,
+  teacher: ModelTeacher,
+  model: ServedModel,
   texts: readonly string[],
   options: AskOptions = {},
 ): Promise<TeacherSlot[]> {
-  const outcome = await deps.teacher.ask(
+  const outcome = await teacher.port.ask(
     {
-      model: deps.teacherModel(manifest),
-      labels: manifest.labels,
+      model: teacher.model,
+      labels: model.labels,
       texts,
-      cache: {
-        model: manifest.name,
-        version: manifest.version,
-        normalization: {
-          normalization: manifest.featurizer.normalization,
-          lowercase: manifest.featurizer.lowercase,
-        },
-      },
+      cache: { model: model.name, version: model.version, normalization: model.normalization },
     },
     options.waitUntil ? { waitUntil: options.waitUntil } : {},
   );
-  return teacherSlots(outcome, texts.length, manifest.labels);
+  return teacherSlots(outcome, texts.length, model.labels);
 }
 
 export async function classifyTexts(
@@ -86,8 +125,13 @@ export async function classifyTexts(
   texts: readonly string[],
   options: ClassifyOptions,
 ): Promise<ClassifyOutcome> {
-  const model = await deps.registry.load(modelName);
-  const { manifest } = model;
+  const teacher = deps.teacherFor(modelName, deps.registry.definition(modelName));
+  if (!deps.registry.hasStudent(modelName))
+    return classifyWithTeacher(deps, teacher, modelName, texts, options);
+
+  const loaded = await deps.registry.load(modelName);
+  const { manifest } = loaded;
+  const model = servedModel(manifest);
   // Explanations need the n-gram behind each id; featurizeNamed yields the very same ids.
   const named: NamedFeatures[] | null = options.explain
     ? texts.map((t) => featurizeNamed(t, manifest.featurizer))
@@ -96,7 +140,7 @@ export async function classifyTexts(
   // workerd's clock is coarse (1 ms locally; in production it advances only on I/O, a guard against
   // timing attacks), so a short run can read as 0 ms: the figures are honest about that, not precise.
   const studentStarted = performance.now();
-  const rows = await model.logits(bags);
+  const rows = await loaded.logits(bags);
   const studentMs = performance.now() - studentStarted;
   const verdicts = rows.map((row) => studentVerdict(row, manifest));
 
@@ -110,8 +154,8 @@ export async function classifyTexts(
   if (escalated.length > 0) {
     const teacherStarted = performance.now();
     const answered = await askTeacher(
-      deps,
-      manifest,
+      teacher,
+      model,
       escalated.map((i) => texts[i]!),
       options,
     );
@@ -130,12 +174,55 @@ export async function classifyTexts(
     });
   }
   return {
+    model,
     manifest,
     texts,
     mode: options.teacher,
     verdicts,
     slots,
     results,
+    teacher,
     timings: { studentMs, teacherMs },
+  };
+}
+
+/** A model with no student yet: its teacher answers every text, or the request is refused. */
+async function classifyWithTeacher(
+  deps: ClassifyDeps,
+  teacher: ModelTeacher,
+  modelName: string,
+  texts: readonly string[],
+  options: ClassifyOptions,
+): Promise<ClassifyOutcome> {
+  const model = teacherOnlyModel(deps.registry, modelName);
+  if (options.explain)
+    throw new ApiError(409, "no_student", `model "${modelName}" has no student yet: explain needs one`);
+  if (options.teacher === "never")
+    throw new ApiError(
+      409,
+      "no_student",
+      `model "${modelName}" has no student yet: only its teacher can answer (teacher "never")`,
+    );
+  const answered = await answerFromTeacher(
+    (indices) =>
+      askTeacher(
+        teacher,
+        model,
+        indices.map((i) => texts[i]!),
+        options,
+      ),
+    texts.length,
+    teacher,
+  );
+  return {
+    model,
+    manifest: null,
+    texts,
+    mode: options.teacher,
+    verdicts: null,
+    slots: answered.slots,
+    results: answered.results,
+    teacher,
+    timings: { studentMs: 0, teacherMs: answered.teacherMs },
   };
 }

@@ -13,19 +13,15 @@ import { batchId, jsonl, type Pending, planObjects } from "./storage.ts";
  * and the deployment configuration in wrangler.toml that the consumer's guarantees rely on. The parts that
  * need Queues, R2 and D1 are tested in workerd (test/workerd/hard-examples.test.ts).
  */
-const manifest = {
+const served: Parameters<typeof buildRecord>[0]["model"] = {
   name: "clinc150",
   version: "1.0.0",
-  featurizer: {
-    kind: "hashed-ngrams",
-    normalization: "NFKC",
-    lowercase: true,
-  },
-} as unknown as Parameters<typeof buildRecord>[0]["manifest"];
+  normalization: { normalization: "NFKC", lowercase: true },
+};
 
 async function record(text: string, ts: string, model = "clinc150"): Promise<HardExampleRecord> {
   return buildRecord({
-    manifest: { ...manifest, name: model },
+    model: { ...served, name: model },
     text,
     verdict: { label: "a", confidence: 0.5, probs: new Float64Array([0.5, 0.3, 0.2]) },
     teacher: null,
@@ -34,6 +30,7 @@ async function record(text: string, ts: string, model = "clinc150"): Promise<Har
     requestId: "r",
     at: new Date(ts),
     redaction: "log",
+    loggedP: 1,
   });
 }
 

@@ -1,7 +1,7 @@
 import type { HardExampleRecord } from "../../core/hard-example.ts";
 import type { AnsweredBatch, AnswerListener } from "../answered.ts";
 import type { TeacherSlot } from "../cascade/answer.ts";
-import { askTeacher, type TeacherDeps } from "../cascade/classify.ts";
+import { askTeacher } from "../cascade/classify.ts";
 import { type AppContext, waitUntilOf } from "../context.ts";
 import { modeFor, type RedactionMode } from "../privacy/policy.ts";
 import { sampleIndices } from "./audit.ts";
@@ -18,20 +18,17 @@ import { sendRecords } from "./send.ts";
 export function hardExampleLog(c: AppContext): AnswerListener {
   const queue = c.env?.HARD_EXAMPLES;
   if (!queue) return () => {};
-  const services = c.var.services;
-  const { config } = services;
+  const { config } = c.var.services;
   const { waitUntil } = waitUntilOf(c);
   const context: LogContext = {
     queue,
-    teacher: services,
     requestId: c.var.requestId,
-    protocol: config.teacher.TEACHER_PROTOCOL,
     auditRate: config.hardLog.auditRate,
     ...(waitUntil ? { waitUntil } : {}),
   };
   return (batch) => {
     try {
-      const redaction = modeFor(config.redaction, batch.manifest.name);
+      const redaction = modeFor(config.redaction, batch.model.name);
       for (const work of logAnswered(batch, redaction, context)) {
         const guarded = work.catch((error: unknown) => console.error("hard examples: not logged:", error));
         // Without an execution context (app.request in tests) the work simply runs on.
@@ -45,10 +42,7 @@ export function hardExampleLog(c: AppContext): AnswerListener {
 
 interface LogContext {
   queue: Queue<unknown>;
-  /** For the audit sample, which asks the teacher (REDACTION applies: services hold the redacting port). */
-  teacher: TeacherDeps;
   requestId: string;
-  protocol: string;
   auditRate: number;
   waitUntil?(promise: Promise<unknown>): void;
 }
@@ -59,19 +53,23 @@ interface LogContext {
  */
 function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: LogContext): Promise<void>[] {
   const at = new Date();
-  const base = (i: number) => ({
-    manifest: batch.manifest,
+  // Escalated, degraded and no-student records are all logged (logged_p 1); audits at the audit rate.
+  const base = (i: number, loggedP = 1) => ({
+    model: batch.model,
     text: batch.texts[i]!,
-    verdict: batch.verdicts[i]!,
+    verdict: batch.verdicts?.[i] ?? null,
     requestId: context.requestId,
     at,
     redaction,
+    loggedP,
   });
   const teacherOf = (slot: TeacherSlot & { kind: "answer" }) => ({
     answer: slot.answer,
     latencyMs: slot.latencyMs,
-    protocol: context.protocol,
+    protocol: batch.teacher.protocol,
   });
+  const escalationReason =
+    batch.verdicts === null ? "no_student" : batch.mode === "always" ? "teacher_always" : "below_threshold";
 
   const escalated: RecordInput[] = [];
   batch.slots.forEach((slot, i) => {
@@ -82,7 +80,7 @@ function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: Lo
         ...base(i),
         teacher: teacherOf(slot),
         route: slot.cached ? "cache" : "teacher",
-        reason: batch.mode === "always" ? "teacher_always" : "below_threshold",
+        reason: escalationReason,
       });
   });
   const work: Promise<void>[] = [];
@@ -95,9 +93,10 @@ function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: Lo
   const sample = sampleIndices(confident, context.auditRate);
   if (sample.length > 0) {
     work.push(
+      // The model's own teacher (REDACTION applies: its port is the redacting one).
       askTeacher(
-        context.teacher,
-        batch.manifest,
+        batch.teacher,
+        batch.model,
         sample.map((i) => batch.texts[i]!),
         context,
       ).then((slots) => {
@@ -105,7 +104,7 @@ function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: Lo
         slots.forEach((slot, j) => {
           if (slot.kind === "answer")
             audited.push({
-              ...base(sample[j]!),
+              ...base(sample[j]!, context.auditRate),
               teacher: teacherOf(slot),
               route: "audit",
               reason: "audit_sample",

@@ -1,7 +1,7 @@
 import { sha256Hex } from "../../core/digest.ts";
 import { normalizeText } from "../../core/featurizer.ts";
 import { HardExampleRecord, type HardExampleRoute } from "../../core/hard-example.ts";
-import type { ModelManifest } from "../../core/manifest.ts";
+import type { ServedModel } from "../cascade/classify.ts";
 import type { StudentVerdict } from "../cascade/decide.ts";
 import { forLog, type RedactionMode } from "../privacy/policy.ts";
 import type { TeacherAnswer } from "../teacher-client/types.ts";
@@ -16,9 +16,10 @@ import type { TeacherAnswer } from "../teacher-client/types.ts";
  * log, and two messages that differ only in an e-mail address are, for training, the same example.
  */
 export interface RecordInput {
-  manifest: Pick<ModelManifest, "name" | "version" | "featurizer">;
+  model: Pick<ServedModel, "name" | "version" | "normalization">;
   text: string;
-  verdict: Pick<StudentVerdict, "label" | "confidence" | "probs">;
+  /** null when the model has no student yet. */
+  verdict: Pick<StudentVerdict, "label" | "confidence" | "probs"> | null;
   /** The teacher's answer and how long it took; null for a degraded answer. */
   teacher: { answer: TeacherAnswer; latencyMs: number; protocol: string } | null;
   route: HardExampleRoute;
@@ -27,30 +28,32 @@ export interface RecordInput {
   /** When the request was answered. */
   at: Date;
   redaction: RedactionMode;
+  /** The probability that this answer was logged (1, or the audit rate for an audit sample). */
+  loggedP: number;
 }
 
 /** The id of a (model, logged text) pair. */
 export function hardExampleId(
-  manifest: Pick<ModelManifest, "name" | "featurizer">,
+  model: Pick<ServedModel, "name" | "normalization">,
   loggedText: string,
 ): Promise<string> {
-  return sha256Hex(`${manifest.name}\n${normalizeText(loggedText, manifest.featurizer)}`);
+  return sha256Hex(`${model.name}\n${normalizeText(loggedText, model.normalization)}`);
 }
 
 // Probabilities leave softmax in [0, 1] but float rounding can land a hair outside; the contract is strict.
 const clamp01 = (p: number) => Math.min(1, Math.max(0, p));
 
 export async function buildRecord(input: RecordInput): Promise<HardExampleRecord> {
-  const { manifest, verdict, teacher } = input;
+  const { model, verdict, teacher } = input;
   const logged = forLog(input.text, input.redaction);
   const record: HardExampleRecord = {
-    id: await hardExampleId(manifest, logged.text),
+    id: await hardExampleId(model, logged.text),
     ts: input.at.toISOString(),
-    model: manifest.name,
-    version: manifest.version,
+    model: model.name,
+    version: model.version,
     text: logged.text,
     redactions: logged.redactions,
-    student: {
+    student: verdict && {
       label: verdict.label,
       confidence: clamp01(verdict.confidence),
       probs: Array.from(verdict.probs, clamp01),
@@ -65,6 +68,7 @@ export async function buildRecord(input: RecordInput): Promise<HardExampleRecord
     route: input.route,
     reason: input.reason,
     request_id: input.requestId,
+    logged_p: input.loggedP,
   };
   // The contract is checked where records are made, not only where they are read: a record the consumer
   // would reject must fail here, loudly, in tests.

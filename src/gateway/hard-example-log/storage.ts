@@ -78,10 +78,10 @@ export function indexStatement(db: D1Database, record: HardExampleRecord, key: s
       record.model,
       record.version,
       record.route,
-      // A record of a model with no student has none (the index columns need a migration before then).
-      record.student?.label ?? null,
+      // A model with no student yet: no student label, and confidence 0 (it had no say in routing).
+      record.student?.label ?? "",
       record.teacher?.label ?? null,
-      record.student?.confidence ?? null,
+      record.student?.confidence ?? 0,
       key,
     );
 }

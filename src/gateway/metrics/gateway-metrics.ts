@@ -53,7 +53,7 @@ export class GatewayMetrics {
   readonly moneySaved = new Counter(
     "apprentice_money_saved_usd_total",
     help(
-      "Estimated US dollars saved: TEACHER_PRICE_PER_CALL times the answers the student gave without the teacher (source student, degraded ones excluded).",
+      "Estimated US dollars saved: the model's teacher price per call (its definition's, else TEACHER_PRICE_PER_CALL) times the answers the student gave without the teacher (source student, degraded ones excluded).",
     ),
     ["model", "version"],
   );
@@ -86,7 +86,7 @@ export class GatewayMetrics {
     SCORE_BUCKETS,
   );
 
-  record(batch: AnswerSummary, requestMs: number, pricePerCall: number): void {
+  record(batch: AnswerSummary, requestMs: number): void {
     const { model, version, endpoint } = batch;
     this.requests.inc([model, version, endpoint]);
     this.requestSeconds.observe([model, version, endpoint], ms(requestMs));
@@ -96,15 +96,17 @@ export class GatewayMetrics {
     const sources = countSources(batch.answers);
     for (const source of ANSWER_SOURCES)
       if (sources[source] > 0) this.answers.inc([model, version, endpoint, source], sources[source]);
-    this.scores.observeAll(
-      [model, version, batch.scoreKind],
-      batch.answers.map((a) => a.score),
-    );
+    // A model with no student yet has no scores.
+    if (batch.scoreKind !== null)
+      this.scores.observeAll(
+        [model, version, batch.scoreKind],
+        batch.answers.flatMap((a) => (a.score === null ? [] : [a.score])),
+      );
     if (sources.degraded > 0)
       for (const answer of batch.answers)
         if (answer.source === "degraded")
           this.teacherFailures.inc([model, version, answer.reason ?? "unknown"]);
-    this.moneySaved.inc([model, version], sources.student * pricePerCall);
+    this.moneySaved.inc([model, version], sources.student * batch.pricePerCall);
   }
 
   families(breakers: readonly BreakerReading[]): MetricFamily[] {

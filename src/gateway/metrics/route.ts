@@ -43,19 +43,13 @@ export function metricsRoutes(telemetry: IsolateTelemetry): DocumentedApp {
   });
 }
 
-/** Each served model's teacher breaker, when the teacher port can tell (the production client can). */
-function breakers({ registry, teacher, teacherModel }: Services): BreakerReading[] {
-  if (!teacher.breakerState) return [];
+/** Each served model's teacher breaker, when its teacher port can tell (the production client can). */
+function breakers({ registry, teacherFor }: Services): BreakerReading[] {
   const readings: BreakerReading[] = [];
   for (const model of registry.names()) {
-    let manifest: ReturnType<typeof registry.manifest>;
-    try {
-      manifest = registry.manifest(model);
-    } catch {
-      continue; // an unusable package has no teacher calls to report
-    }
-    const name = teacherModel(manifest);
-    readings.push({ model, teacherModel: name, state: teacher.breakerState(name) });
+    const teacher = teacherFor(model, registry.definition(model));
+    if (!teacher.port.breakerState) continue;
+    readings.push({ model, teacherModel: teacher.model, state: teacher.port.breakerState(teacher.model) });
   }
   return readings;
 }

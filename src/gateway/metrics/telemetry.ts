@@ -56,7 +56,7 @@ function observe(c: AppContext, state: IsolateTelemetry, summary: AnswerSummary 
   try {
     const { config } = c.var.services;
     if (summary) {
-      state.metrics.record(summary, requestMs, config.costs.teacherPricePerCall);
+      state.metrics.record(summary, requestMs);
       writeAnalytics(c.env?.ANALYTICS, summary, requestMs);
       const queue = c.env?.HARD_EXAMPLES;
       if (queue)
@@ -115,20 +115,22 @@ function requestLogLine(input: RequestLogInput, config: GatewayConfig): string {
  * Workers Analytics Engine: with an ANALYTICS binding (wrangler.toml [[analytics_engine_datasets]]),
  * one data point per answered text, so global figures can be queried with SQL across every isolate.
  *   blobs:   model, version, endpoint, source, reason ("" unless degraded)
- *   doubles: routing score, student ms, teacher ms (0 when the text did not go to the teacher),
- *            request ms, texts the point stands for (1; see below)
+ *   doubles: routing score (-1 for a model with no student), student ms, teacher ms (0 when the text
+ *            did not go to the teacher), request ms, texts the point stands for (1; see below)
  *   indexes: [model] (the sampling key)
  * Analytics Engine takes at most 250 points per invocation: a larger batch (MAX_BATCH above 250) is
  * written as one point per (source, reason) with the mean score and the number of texts in double 5.
  * Writes are fire-and-forget; a failing write is logged and never fails the request.
  */
 const MAX_POINTS = 250;
+/** The score double of an answer from a model with no student (scores are otherwise in [0, 1]). */
+const NO_SCORE = -1;
 
 function point(summary: AnswerSummary, answer: TextAnswer, requestMs: number, texts = 1) {
   return {
     blobs: [summary.model, summary.version, summary.endpoint, answer.source, answer.reason ?? ""],
     doubles: [
-      answer.score,
+      answer.score ?? NO_SCORE,
       summary.studentMs,
       // Every source but the confident student went to the teacher (answered, cached or failed).
       answer.source !== "student" ? (summary.teacherMs ?? 0) : 0,
@@ -147,8 +149,8 @@ function grouped(answers: readonly TextAnswer[]): { answer: TextAnswer; texts: n
     const g = groups.get(key);
     if (g) {
       g.texts++;
-      g.sum += a.score;
-    } else groups.set(key, { answer: a, texts: 1, sum: a.score });
+      g.sum += a.score ?? NO_SCORE;
+    } else groups.set(key, { answer: a, texts: 1, sum: a.score ?? NO_SCORE });
   }
   return [...groups.values()].map((g) => ({
     answer: { ...g.answer, score: g.sum / g.texts },

@@ -15,6 +15,7 @@ const batch = (
   model: "clinc150",
   version: "1.0.0",
   scoreKind: "margin",
+  pricePerCall: 0.0005,
   texts: sources.map(() => "t"),
   answers: sources.map((source, i) => ({
     source,

@@ -111,6 +111,7 @@ export class UsageBuffer {
     }
     const bins = new Map<number, number>();
     for (const answer of batch.answers) {
+      if (answer.score === null) continue; // no student, no score
       const bin = scoreBin(answer.score);
       bins.set(bin, (bins.get(bin) ?? 0) + 1);
     }

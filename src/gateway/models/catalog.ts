@@ -15,7 +15,9 @@ import type { ModelPackage } from "./package.ts";
  *   versions are immutable; the graph on first use, see sessions.ts);
  * - a version that cannot be read falls back to the live one, then to the bundled package, logged, so
  *   a registry fault degrades to the last good model instead of failing requests.
- * Without a REGISTRY binding, or with no pointers, the bundled registry serves as is.
+ * Model definitions (registry/model-definition.ts) come with the pointers: a model created from a label
+ * set and never promoted has a definition and no package, and is answered by its teacher alone.
+ * Without a REGISTRY binding, or with nothing in it, the bundled registry serves as is.
  */
 interface RemoteEntry {
   at: number;
@@ -52,8 +54,8 @@ export class ModelCatalog {
   /** The models as a request sees them; with a request id a canary may serve it, without one only live versions. */
   async registryFor(env: RegistryBindings, ttlMs: number, requestId: string | null): Promise<ModelSet> {
     if (!env.REGISTRY) return this.bundled;
-    const pointers = await this.pointers.get(env.REGISTRY, ttlMs);
-    if (pointers.size === 0) return this.bundled;
+    const { pointers, definitions } = await this.pointers.get(env.REGISTRY, ttlMs);
+    if (pointers.size === 0 && definitions.size === 0) return this.bundled;
     const packages: Record<string, ModelPackage> = { ...this.packages };
     await Promise.all(
       [...pointers].map(async ([name, pointer]) => {
@@ -61,7 +63,7 @@ export class ModelCatalog {
         if (pkg) packages[name] = pkg;
       }),
     );
-    return new ModelSet(packages);
+    return new ModelSet(packages, definitions);
   }
 
   private async packageFor(

@@ -1,6 +1,7 @@
 import { ModelManifest } from "../../core/manifest.ts";
 import type { EmbeddingBagWeights } from "../../core/model.ts";
 import { ApiError } from "../errors.ts";
+import { type ModelDefinition, NO_STUDENT_VERSION } from "../registry/model-definition.ts";
 import type { ModelPackage } from "./package.ts";
 import { isOpen, openModel, weightsOf } from "./sessions.ts";
 
@@ -9,6 +10,10 @@ import { isOpen, openModel, weightsOf } from "./sessions.ts";
  * the catalog (catalog.ts) builds another per request when the registry's pointers name other versions,
  * so a request uses one version of a model from its first lookup to its answer. Manifests are validated
  * on first use; sessions live in sessions.ts, per isolate, shared by every registry.
+ *
+ * A model may also have a definition (labels, its own teacher; registry/model-definition.ts). A model
+ * with a definition and no package has no student yet: `hasStudent` is false, and `manifest` and `load`
+ * refuse it (409 no_student); the cascade answers it from the teacher alone.
  */
 export interface LoadedModel {
   manifest: ModelManifest;
@@ -18,23 +23,61 @@ export interface LoadedModel {
 
 const manifests = new WeakMap<ModelPackage, ModelManifest>();
 
+const NO_DEFINITIONS: ReadonlyMap<string, ModelDefinition> = new Map();
+
 export class ModelSet {
-  constructor(private readonly packages: Readonly<Record<string, ModelPackage>>) {}
+  constructor(
+    private readonly packages: Readonly<Record<string, ModelPackage>>,
+    private readonly definitions: ReadonlyMap<string, ModelDefinition> = NO_DEFINITIONS,
+  ) {}
 
   names(): string[] {
-    return Object.keys(this.packages);
+    return [...new Set([...Object.keys(this.packages), ...this.definitions.keys()])];
   }
 
   has(name: string): boolean {
-    return Object.hasOwn(this.packages, name);
+    return this.hasStudent(name) || this.definitions.has(name);
   }
 
-  private package(name: string): ModelPackage {
+  /** 404 model_not_found unless the name is served (with or without a student). */
+  require(name: string): void {
     if (!this.has(name))
       throw new ApiError(
         404,
         "model_not_found",
         `unknown model "${name}" (models: ${this.names().join(", ")})`,
+      );
+  }
+
+  /** True when a student version serves the model (false for a label-set model never promoted). */
+  hasStudent(name: string): boolean {
+    return Object.hasOwn(this.packages, name);
+  }
+
+  /** The model's definition (labels, own teacher), or null for a model only its package describes. */
+  definition(name: string): ModelDefinition | null {
+    return this.definitions.get(name) ?? null;
+  }
+
+  /** The version that answers for the model: its student's, or NO_STUDENT_VERSION while it has none. */
+  version(name: string): string {
+    this.require(name);
+    return this.hasStudent(name) ? this.manifest(name).version : NO_STUDENT_VERSION;
+  }
+
+  /** The labels the model answers with: its student's, else its definition's. */
+  labels(name: string): readonly string[] {
+    this.require(name);
+    return this.hasStudent(name) ? this.manifest(name).labels : this.definitions.get(name)!.labels;
+  }
+
+  private package(name: string): ModelPackage {
+    this.require(name);
+    if (!this.hasStudent(name))
+      throw new ApiError(
+        409,
+        "no_student",
+        `model "${name}" has no student yet: upload and promote a version first`,
       );
     return this.packages[name]!;
   }
@@ -58,7 +101,7 @@ export class ModelSet {
 
   /** True once this isolate holds a session for the model's graph (no loading is triggered). */
   isLoaded(name: string): boolean {
-    if (!this.has(name)) return false;
+    if (!this.hasStudent(name)) return false;
     try {
       return isOpen(this.manifest(name));
     } catch {

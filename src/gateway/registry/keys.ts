@@ -21,6 +21,10 @@ export const onnxKey = (name: string, version: string): string =>
 export const POINTER_PREFIX = "pointer/";
 export const pointerKey = (name: string): string => `${POINTER_PREFIX}${name}`;
 
+/** KV (REGISTRY): one definition per model created from a label set, or whose teacher is its own. */
+export const DEFINITION_PREFIX = "definition/";
+export const definitionKey = (name: string): string => `${DEFINITION_PREFIX}${name}`;
+
 /** A version string from an R2 key of the form models/{name}/{version}/manifest.json, if it is one. */
 export function versionOfManifestKey(name: string, key: string): string | null {
   const prefix = versionPrefix(name);

@@ -2,7 +2,14 @@ import { createRoute } from "@hono/zod-openapi";
 import { classifyTexts } from "../cascade/classify.ts";
 import { type AppEnv, waitUntilOf } from "../context.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
-import { documentedApp, errorResponses, jsonContent, jsonRequest, mount } from "../openapi.ts";
+import {
+  documentedApp,
+  errorResponses,
+  jsonContent,
+  jsonRequest,
+  mount,
+  noStudentResponses,
+} from "../openapi.ts";
 import {
   CLASSIFY_REQUEST_REF,
   ClassifyResponse,
@@ -20,6 +27,7 @@ const classifyRoute = createRoute({
   responses: {
     200: jsonContent(ClassifyResponse, "Answers, one per text"),
     ...errorResponses(400, 404, 413, 415, 500),
+    ...noStudentResponses,
   },
 });
 
@@ -32,15 +40,15 @@ export const classifyRoutes = mount(
     const { config, registry } = services;
     const input = parseClassifyRequest(requestSchemasFor(config), c.var.jsonBody);
     const modelName = input.model ?? config.defaultModel;
-    registry.manifest(modelName); // 404 for an unknown model before any work
+    registry.require(modelName); // 404 for an unknown model before any work
     const outcome = await classifyTexts(services, modelName, input.texts, {
       ...input.options,
       ...waitUntilOf(c),
     });
     // To the hard-example log and telemetry (answered.ts).
     c.var.onAnswered({ endpoint: "v1", ...outcome });
-    const { manifest, results } = outcome;
-    const body: ClassifyResponse = { model: manifest.name, version: manifest.version, results };
+    const { model, results } = outcome;
+    const body: ClassifyResponse = { model: model.name, version: model.version, results };
     return c.json(body);
   },
 );

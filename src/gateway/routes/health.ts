@@ -19,7 +19,7 @@ export const healthRoutes = mount(documentedApp(), healthRoute, (c) => {
   const models = Object.fromEntries(
     registry
       .names()
-      .map((name) => [name, { version: registry.manifest(name).version, loaded: registry.isLoaded(name) }]),
+      .map((name) => [name, { version: registry.version(name), loaded: registry.isLoaded(name) }]),
   );
   return c.json({ status: "ok" as const, models });
 });

@@ -1,7 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import type { AppContext } from "../context.ts";
 import { documentedApp, errorResponses, jsonContent, mount } from "../openapi.ts";
-import { ModelDetail, ModelList, summarize } from "../schemas/models.ts";
+import {
+  ModelDetail,
+  ModelList,
+  type ModelSummary,
+  summarize,
+  summarizeTeacherOnly,
+} from "../schemas/models.ts";
 
 /** GET /v1/models (every served model) and GET /v1/models/{name} (one, with its labels). */
 const listRoute = createRoute({
@@ -21,20 +28,25 @@ const detailRoute = createRoute({
   responses: { 200: jsonContent(ModelDetail, "OK"), ...errorResponses(404, 500) },
 });
 
+/** A model created from a label set shows version "none" and no routing figures until its student is live. */
+function summaryOf(c: AppContext, name: string): ModelSummary {
+  const { registry, config } = c.var.services;
+  const isDefault = name === config.defaultModel;
+  if (registry.hasStudent(name))
+    return summarize(registry.manifest(name), isDefault, registry.isLoaded(name));
+  const definition = registry.definition(name);
+  return summarizeTeacherOnly(name, registry.labels(name), definition?.outOfScopeLabel ?? null, isDefault);
+}
+
 export const modelRoutes = documentedApp();
 mount(modelRoutes, listRoute, (c) => {
   const { registry, config } = c.var.services;
-  const models = registry
-    .names()
-    .map((name) => summarize(registry.manifest(name), name === config.defaultModel, registry.isLoaded(name)));
+  const models = registry.names().map((name) => summaryOf(c, name));
   return c.json({ default_model: config.defaultModel, models });
 });
 mount(modelRoutes, detailRoute, (c) => {
-  const { registry, config } = c.var.services;
+  const { registry } = c.var.services;
   const name = c.req.param("name") ?? "";
-  const manifest = registry.manifest(name);
-  return c.json({
-    ...summarize(manifest, name === config.defaultModel, registry.isLoaded(name)),
-    labels: manifest.labels,
-  });
+  registry.require(name);
+  return c.json({ ...summaryOf(c, name), labels: registry.labels(name) });
 });

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { classifierOutputs, classifierTensors } from "../../core/v2.ts";
-import { classifyTexts } from "../cascade/classify.ts";
-import type { AppContext, AppEnv } from "../context.ts";
+import { type ClassifyOutcome, classifyTexts } from "../cascade/classify.ts";
+import { type AppContext, type AppEnv, waitUntilOf } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import {
@@ -12,6 +12,7 @@ import {
   jsonContent,
   jsonRequest,
   mount,
+  noStudentResponses,
 } from "../openapi.ts";
 import {
   InferRequest,
@@ -29,56 +30,91 @@ import {
  * Open Inference Protocol (KServe V2) surface over the same models, for clients that speak it (Triton
  * and KServe tooling). Inference goes through the same pipeline as /v1/classify with the teacher off:
  * the protocol returns the full calibrated probability tensor, which only the student gives for every
- * text.
+ * text. A model with no student yet is answered by its teacher (version "none", platform "teacher").
  */
 export const SERVER_NAME = "apprentice";
 export const SERVER_VERSION = "0.1.0";
 
-/** The manifest of the model (and version, when the path names one); 404 otherwise. */
-function manifestFor(c: AppContext) {
+/**
+ * The model the path names, as served (and the version, when the path names one); 404 otherwise. A model
+ * with no student yet is served as version NO_STUDENT_VERSION, by its teacher.
+ */
+function modelFor(c: AppContext): { name: string; version: string; labels: readonly string[] } {
   const { registry } = c.var.services;
-  const manifest = registry.manifest(c.req.param("name") ?? "");
+  const name = c.req.param("name") ?? "";
+  const served = { name, version: registry.version(name), labels: registry.labels(name) };
   const version = c.req.param("version");
-  if (version !== undefined && version !== manifest.version)
+  if (version !== undefined && version !== served.version)
     throw new ApiError(
       404,
       "model_not_found",
-      `model "${manifest.name}" has no version "${version}" (served: ${manifest.version})`,
+      `model "${name}" has no version "${version}" (served: ${served.version})`,
     );
-  return manifest;
+  return served;
 }
 
 function metadata(c: AppContext) {
-  const manifest = manifestFor(c);
+  const { registry } = c.var.services;
+  const model = modelFor(c);
+  const student = registry.hasStudent(model.name) ? registry.manifest(model.name) : null;
   const body: ModelMetadata = {
-    name: manifest.name,
-    versions: [manifest.version],
-    platform: "onnxruntime-web",
-    ...classifierTensors(manifest.labels.length),
-    // Column c of "probabilities" is labels[c]; the probabilities are calibrated with this temperature.
-    parameters: { labels: manifest.labels, calibration_temperature: manifest.calibration.temperature },
+    name: model.name,
+    versions: [model.version],
+    platform: student ? "onnxruntime-web" : "teacher",
+    ...classifierTensors(model.labels.length),
+    // Column c of "probabilities" is labels[c]; the student's are calibrated with this temperature.
+    parameters: {
+      labels: [...model.labels],
+      ...(student ? { calibration_temperature: student.calibration.temperature } : {}),
+    },
   };
   return c.json(body);
 }
 
 async function modelReady(c: AppContext) {
-  const manifest = manifestFor(c);
-  await c.var.services.registry.load(manifest.name); // 500 model_unavailable if it cannot load
-  return c.json({ name: manifest.name, ready: true });
+  const { registry } = c.var.services;
+  const model = modelFor(c);
+  // 500 model_unavailable if the student cannot load; a model with no student has nothing to load.
+  if (registry.hasStudent(model.name)) await registry.load(model.name);
+  return c.json({ name: model.name, ready: true });
+}
+
+/**
+ * One probability row per text: the student's calibrated probabilities; for a model with no student the
+ * teacher's, or, when it gave a bare label, that label's confidence with the rest spread evenly.
+ */
+function probabilityRows(outcome: ClassifyOutcome): number[][] {
+  if (outcome.verdicts) return outcome.verdicts.map((v) => Array.from(v.probs));
+  const classes = outcome.model.labels.length;
+  return outcome.slots.map((slot, i) => {
+    if (slot.kind === "answer" && slot.answer.probs) return slot.answer.probs;
+    const { label, confidence } = outcome.results[i]!;
+    const rest = (1 - confidence) / (classes - 1);
+    return outcome.model.labels.map((l) => (l === label ? confidence : rest));
+  });
 }
 
 async function infer(c: AppContext) {
   const services = c.var.services;
-  const manifest = manifestFor(c);
+  const model = modelFor(c);
   const request = parseRequest(InferRequest, c.var.jsonBody);
   const texts = textsOf(request, services.config.limits);
   const wanted = outputsOf(request);
-  const outcome = await classifyTexts(services, manifest.name, texts, { teacher: "never", explain: false });
+  // The protocol wants the full probability tensor: the student's for every text, else the teacher's.
+  const teacher = services.registry.hasStudent(model.name) ? "never" : "always";
+  const outcome = await classifyTexts(services, model.name, texts, {
+    teacher,
+    explain: false,
+    ...waitUntilOf(c),
+  });
+  // To the hard-example log and telemetry (answered.ts): a model with no student logs every answer.
   c.var.onAnswered({ endpoint: "v2", ...outcome });
-  const outputs = classifierOutputs(wanted, outcome.verdicts, manifest.labels.length);
+  const rows = probabilityRows(outcome);
+  const answers = outcome.results.map((r, i) => ({ label: r.label, probs: rows[i]! }));
+  const outputs = classifierOutputs(wanted, answers, model.labels.length);
   return c.json({
-    model_name: manifest.name,
-    model_version: manifest.version,
+    model_name: model.name,
+    model_version: outcome.model.version,
     ...(request.id !== undefined ? { id: request.id } : {}),
     outputs,
   });
@@ -117,7 +153,11 @@ const inferRoute = (path: string, operationId: string): DeclaredRoute =>
     operationId,
     summary: "Classify texts with the student (Open Inference Protocol)",
     request: { params: paramsOf(path), body: jsonRequest(InferRequest) },
-    responses: { 200: jsonContent(InferResponse, "OK"), ...errorResponses(400, 404, 413, 415, 500) },
+    responses: {
+      200: jsonContent(InferResponse, "OK"),
+      ...errorResponses(400, 404, 413, 415, 500),
+      ...noStudentResponses,
+    },
   });
 
 export const v2Routes = documentedApp();
@@ -133,7 +173,12 @@ mount(
   async (c) => {
     // Ready means every model can answer now: loading them here also warms a cold isolate.
     const { registry } = c.var.services;
-    await Promise.all(registry.names().map((name) => registry.load(name)));
+    await Promise.all(
+      registry
+        .names()
+        .filter((name) => registry.hasStudent(name))
+        .map((name) => registry.load(name)),
+    );
     return c.json({ ready: true });
   },
 );

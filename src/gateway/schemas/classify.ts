@@ -100,7 +100,10 @@ export const ClassifyResult = z
       .string()
       .optional()
       .meta({ description: "Why the answer is degraded (the teacher's failure kind)" }),
-    student: z.strictObject({ label: z.string(), confidence: Confidence }),
+    student: z
+      .strictObject({ label: z.string(), confidence: Confidence })
+      .nullable()
+      .meta({ description: "What the student said; null while the model has no student (teacher only)" }),
     teacher: z
       .strictObject({ label: z.string(), confidence: Confidence, latency_ms: z.number().min(0) })
       .optional(),
@@ -117,7 +120,9 @@ export type ClassifyResult = z.infer<typeof ClassifyResult>;
 export const ClassifyResponse = z
   .strictObject({
     model: z.string(),
-    version: z.string(),
+    version: z
+      .string()
+      .meta({ description: 'The student\'s version; "none" while the model has no student' }),
     results: z.array(ClassifyResult),
   })
   .meta({ id: "ClassifyResponse" });

@@ -1,21 +1,25 @@
 import { z } from "zod";
 import type { ModelManifest } from "../../core/manifest.ts";
 import { RoutingScoreKind } from "../../core/routing-score.ts";
+import { NO_STUDENT_VERSION } from "../registry/model-definition.ts";
 
 /** GET /v1/models, GET /v1/models/{name} and GET /healthz. */
 export const ModelSummary = z.strictObject({
   name: z.string(),
-  version: z.string(),
+  version: z.string().meta({ description: 'The live student\'s version; "none" while there is none' }),
   task: z.literal("text-classification"),
   default: z.boolean().meta({ description: "Used when a request names no model" }),
   classes: z.number().int().meta({ description: "Number of labels" }),
   out_of_scope_label: z.string().nullable(),
-  routing: z.strictObject({
-    score: RoutingScoreKind,
-    threshold: z.number(),
-    target: z.strictObject({ kind: z.enum(["teacher_rate", "retention"]), value: z.number() }),
-  }),
-  calibration: z.strictObject({ temperature: z.number() }),
+  routing: z
+    .strictObject({
+      score: RoutingScoreKind,
+      threshold: z.number(),
+      target: z.strictObject({ kind: z.enum(["teacher_rate", "retention"]), value: z.number() }),
+    })
+    .nullable()
+    .meta({ description: "null while the model has no student (its teacher answers everything)" }),
+  calibration: z.strictObject({ temperature: z.number() }).nullable(),
   evaluation: z
     .strictObject({
       split: z.string(),
@@ -26,7 +30,8 @@ export const ModelSummary = z.strictObject({
       cascade_accuracy: z.number(),
       cascade_teacher_rate: z.number(),
     })
-    .meta({ description: "Figures the package was shipped with (its test split)" }),
+    .nullable()
+    .meta({ description: "Figures the package was shipped with (its test split); null with no student" }),
   loaded: z.boolean().meta({ description: "This isolate already holds a session for the model" }),
 });
 export type ModelSummary = z.infer<typeof ModelSummary>;
@@ -65,5 +70,26 @@ export function summarize(manifest: ModelManifest, isDefault: boolean, loaded: b
       cascade_teacher_rate: evaluation.cascade.teacher_rate,
     },
     loaded,
+  };
+}
+
+/** A model created from a label set whose student is not live yet: its teacher answers everything. */
+export function summarizeTeacherOnly(
+  name: string,
+  labels: readonly string[],
+  outOfScopeLabel: string | null,
+  isDefault: boolean,
+): ModelSummary {
+  return {
+    name,
+    version: NO_STUDENT_VERSION,
+    task: "text-classification",
+    default: isDefault,
+    classes: labels.length,
+    out_of_scope_label: outOfScopeLabel,
+    routing: null,
+    calibration: null,
+    evaluation: null,
+    loaded: false,
   };
 }

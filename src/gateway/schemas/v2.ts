@@ -22,7 +22,15 @@ export const ModelReady = v2.ModelReady.meta({ id: "ModelReady" });
 
 /** The gateway's metadata extension: the column labels, and the temperature they were calibrated with. */
 export const ModelMetadata = v2
-  .modelMetadataSchema(z.strictObject({ labels: v2.ColumnLabels, calibration_temperature: z.number() }))
+  .modelMetadataSchema(
+    z.strictObject({
+      labels: v2.ColumnLabels,
+      calibration_temperature: z
+        .number()
+        .optional()
+        .meta({ description: "The student's; absent while the model has no student (platform teacher)" }),
+    }),
+  )
   .meta({ id: "ModelMetadata" });
 export type ModelMetadata = z.infer<typeof ModelMetadata>;
 

@@ -68,7 +68,8 @@ async function cacheKeys(
 export function createTeacherClient(
   config: TeacherConfig,
   env: TeacherBindings = {},
-  adapterOverride?: TeacherAdapter,
+  /** Replaces the adapter TEACHER_PROTOCOL names; a TeacherError makes every call fail with it. */
+  adapterOverride?: TeacherAdapter | TeacherError,
 ): TeacherClient {
   const adapter = adapterOverride ?? createAdapter(config, env);
   const protocol = adapter instanceof TeacherError ? config.TEACHER_PROTOCOL : adapter.protocol;

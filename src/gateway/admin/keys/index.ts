@@ -75,9 +75,9 @@ export const keyAdminRoutes = documentedApp();
 mount(keyAdminRoutes, listRoute, async (c) => c.json({ keys: await store(c).list() }));
 mount(keyAdminRoutes, createKeyRoute, jsonBody<AppEnv>({ maxBytes: () => MAX_CREATE_BODY }), async (c) => {
   const { name } = parseRequest(CreateKeyRequest, c.var.jsonBody);
-  const { record, key } = await store(c).create(name, new Date());
+  const created = await store(c).create(name, new Date());
   // The answer holds a secret: no cache may keep it.
-  return c.json({ ...record, key }, 201, { "cache-control": "no-store" });
+  return c.json(created, 201, { "cache-control": "no-store" });
 });
 mount(keyAdminRoutes, revokeRoute, async (c) => {
   const id = keyId(c);

@@ -6,8 +6,10 @@ import { jsonBody } from "../../middleware/json-body/index.ts";
 import type { ModelCatalog } from "../../models/catalog.ts";
 import { type DocumentedApp, documentedApp, jsonContent, jsonRequest, mount } from "../../openapi.ts";
 import { ModelName, Version } from "../../registry/keys.ts";
+import { ModelDefinitionInput } from "../../registry/model-definition.ts";
 import { promote, rollback } from "../../registry/pointer.ts";
 import { adminRoute } from "../route.ts";
+import { putDefinition, requireDefinedLabels } from "./definition.ts";
 import { ModelState, ModelStates, PromoteRequest, Uploaded } from "./schemas.ts";
 import {
   currentPointer,
@@ -21,10 +23,13 @@ import {
 import { UPLOAD_PARTS, uploadBody, uploadVersion } from "./upload.ts";
 
 /**
- * The model registry's admin routes: list, upload a version, promote (live or canary), roll back.
+ * The model registry's admin routes: list, define a model (labels, own teacher), upload a version,
+ * promote (live or canary), roll back.
  * Gateways pick a change up within REGISTRY_TTL_MS (see models/catalog.ts).
  */
 const MAX_PROMOTE_BODY = 4096;
+/** MAX_LABELS labels of MAX_LABEL_CHARS characters, and room for the teacher. */
+const MAX_DEFINITION_BODY = 256 * 1024;
 
 function param(c: AppContext, key: "name" | "version"): string {
   const value = c.req.param(key) ?? "";
@@ -44,6 +49,7 @@ async function requireServable(stores: Stores, name: string, version: string): P
     throw missing(error instanceof Error ? error.message : String(error));
   }
   if (manifest === null) throw missing("it was never uploaded");
+  await requireDefinedLabels(stores, name, manifest.labels);
   const checksum = await stores.versions.onnxChecksum(name, version);
   if (checksum !== manifest.onnx.sha256)
     throw missing("its student.onnx is missing or does not match its manifest");
@@ -67,12 +73,31 @@ const getRoute = adminRoute(
     method: "get",
     path: "/admin/models/{name}",
     operationId: "getModelState",
-    summary: "One model: pointer and versions",
+    summary: "One model: pointer, versions, definition and configuration warnings",
     request: { params: nameParams },
     responses: { 200: jsonContent(ModelState, "OK") },
   }),
   400,
   404,
+);
+
+const defineRoute = adminRoute(
+  createRoute({
+    method: "put",
+    path: "/admin/models/{name}",
+    operationId: "defineModel",
+    summary: "Create or replace a model from its labels and, optionally, its own teacher",
+    description:
+      'Until a student version is promoted, every request of the model goes to its teacher and is logged (version "none"); if the teacher fails there is nothing to fall back on: 503 teacher_unavailable with Retry-After. A definition for a model with a live student must repeat its labels, in order, and gives it its own teacher. `teacher.secret` is the NAME of the Worker secret holding the key, never the key. Versions uploaded or promoted later must have the same labels, in order.',
+    request: { params: nameParams, body: jsonRequest(ModelDefinitionInput) },
+    responses: {
+      200: jsonContent(ModelState, "Replaced"),
+      201: jsonContent(ModelState, "Created"),
+    },
+  }),
+  400,
+  413,
+  415,
 );
 
 const uploadRoute = adminRoute(
@@ -136,6 +161,11 @@ export function modelAdminRoutes(catalog: ModelCatalog): DocumentedApp {
     return c.json({ models });
   });
   mount(app, getRoute, async (c) => c.json(await requireModel(stores(c), param(c, "name"))));
+  mount(app, defineRoute, jsonBody<AppEnv>({ maxBytes: () => MAX_DEFINITION_BODY }), async (c) => {
+    const name = param(c, "name");
+    const { state, created } = await putDefinition(c, stores(c), name);
+    return c.json(state, created ? 201 : 200, created ? { location: `/admin/models/${name}` } : {});
+  });
   mount(app, uploadRoute, uploadBody, async (c) => {
     const name = param(c, "name");
     const version = param(c, "version");

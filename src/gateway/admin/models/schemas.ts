@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ModelName, Version } from "../../registry/keys.ts";
+import { ModelDefinition } from "../../registry/model-definition.ts";
 import { Canary } from "../../registry/pointer.ts";
 
 /** Bodies of the admin model routes: the requests they validate and the answers they give. */
@@ -40,6 +41,13 @@ export const ModelState = z
       .nullable()
       .meta({ description: "Last promote/rollback; null while the bundled version was never replaced" }),
     versions: z.array(VersionInfo),
+    definition: ModelDefinition.nullable().meta({
+      description:
+        "Labels and own teacher (PUT /admin/models/{name}); null for a model only its versions define",
+    }),
+    warnings: z
+      .array(z.string())
+      .meta({ description: "Configuration that will not work in this gateway (a teacher secret not set)" }),
   })
   .meta({ id: "ModelState" });
 export type ModelState = z.infer<typeof ModelState>;

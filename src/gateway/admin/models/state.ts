@@ -1,9 +1,12 @@
 import { ApiError } from "../../errors.ts";
 import type { ModelCatalog } from "../../models/catalog.ts";
 import type { RegistryBindings } from "../../registry/bindings.ts";
+import { DefinitionStore } from "../../registry/definitions.ts";
+import type { ModelDefinition } from "../../registry/model-definition.ts";
 import { implicitPointer, type Pointer } from "../../registry/pointer.ts";
 import { PointerStore } from "../../registry/pointers.ts";
 import { VersionStore } from "../../registry/versions.ts";
+import { secretOf } from "../../teacher-client/per-spec.ts";
 import type { ModelState, VersionInfo } from "./schemas.ts";
 
 /**
@@ -15,6 +18,9 @@ export interface Stores {
   catalog: ModelCatalog;
   pointers: PointerStore | null;
   versions: VersionStore | null;
+  definitions: DefinitionStore | null;
+  /** The Worker env, to tell whether the secrets definitions name are set. */
+  env: object;
 }
 
 export function storesOf(catalog: ModelCatalog, env: RegistryBindings | undefined): Stores {
@@ -22,6 +28,8 @@ export function storesOf(catalog: ModelCatalog, env: RegistryBindings | undefine
     catalog,
     pointers: env?.REGISTRY ? new PointerStore(env.REGISTRY) : null,
     versions: env?.MODELS_BUCKET ? new VersionStore(env.MODELS_BUCKET) : null,
+    definitions: env?.REGISTRY ? new DefinitionStore(env.REGISTRY) : null,
+    env: env ?? {},
   };
 }
 
@@ -35,6 +43,16 @@ export function requirePointers(stores: Stores): PointerStore {
   return stores.pointers;
 }
 
+export function requireDefinitions(stores: Stores): DefinitionStore {
+  if (!stores.definitions)
+    throw new ApiError(
+      503,
+      "not_configured",
+      "the model registry is not configured: bind the KV namespace REGISTRY",
+    );
+  return stores.definitions;
+}
+
 export function requireVersions(stores: Stores): VersionStore {
   if (!stores.versions)
     throw new ApiError(
@@ -46,11 +64,12 @@ export function requireVersions(stores: Stores): VersionStore {
 }
 
 export async function modelNames(stores: Stores): Promise<string[]> {
-  const [stored, uploaded] = await Promise.all([
+  const [stored, uploaded, defined] = await Promise.all([
     stores.pointers?.names() ?? [],
     stores.versions?.models() ?? [],
+    stores.definitions?.names() ?? [],
   ]);
-  return [...new Set([...stores.catalog.bundled.names(), ...stored, ...uploaded])].sort();
+  return [...new Set([...stores.catalog.bundled.names(), ...stored, ...uploaded, ...defined])].sort();
 }
 
 /** The pointer in force: the stored one, else the implicit one (bundled version live); null if neither. */
@@ -73,16 +92,17 @@ export async function modelState(
   name: string,
   pointer?: Pointer,
 ): Promise<ModelState | null> {
-  const [current, uploaded] = await Promise.all([
+  const [current, uploaded, definition] = await Promise.all([
     pointer ?? currentPointer(stores, name),
     stores.versions?.list(name) ?? [],
+    stores.definitions?.get(name) ?? null,
   ]);
   const bundled = bundledVersionInfo(stores, name);
   const versions: VersionInfo[] = [
     ...(bundled ? [bundled] : []),
     ...uploaded.map((v): VersionInfo => ({ ...v, source: "registry" })),
   ];
-  if (current === null && versions.length === 0) return null;
+  if (current === null && versions.length === 0 && definition === null) return null;
   return {
     name,
     live: current?.live ?? null,
@@ -90,7 +110,18 @@ export async function modelState(
     canary: current?.canary ?? null,
     updated_at: current && "updated_at" in current ? current.updated_at : null,
     versions,
+    definition,
+    warnings: definitionWarnings(definition, stores.env),
   };
+}
+
+/** What an operator should fix in a definition for it to work here (a secret it names is not set). */
+function definitionWarnings(definition: ModelDefinition | null, env: object): string[] {
+  const secret = definition?.teacher?.secret;
+  if (secret === undefined || secretOf(env, secret) !== undefined) return [];
+  return [
+    `the teacher's secret ${secret} is not set in this gateway's env: its calls fail as not_configured (set it with wrangler secret put ${secret})`,
+  ];
 }
 
 export async function requireModel(stores: Stores, name: string): Promise<ModelState> {

@@ -5,7 +5,9 @@ import { sha256Hex } from "../../../core/digest.ts";
 import { ModelManifest } from "../../../core/manifest.ts";
 import type { AppContext, AppEnv } from "../../context.ts";
 import { ApiError, describeIssues } from "../../errors.ts";
+import { NO_STUDENT_VERSION } from "../../registry/model-definition.ts";
 import { probeOnnx } from "../../registry/probe.ts";
+import { requireDefinedLabels } from "./definition.ts";
 import type { Uploaded } from "./schemas.ts";
 import type { Stores } from "./state.ts";
 import { requireVersions } from "./state.ts";
@@ -97,7 +99,10 @@ export async function uploadVersion(
 ): Promise<Uploaded> {
   const store = requireVersions(stores);
   const { manifestText, onnx } = await readParts(c);
+  if (version === NO_STUDENT_VERSION)
+    throw invalidModel(`version "${NO_STUDENT_VERSION}" is reserved: it names a model with no student`);
   const manifest = parseManifest(manifestText, name, version);
+  await requireDefinedLabels(stores, name, manifest.labels);
   if (onnx.byteLength !== manifest.onnx.bytes)
     throw invalidModel(`onnx is ${onnx.byteLength} bytes, manifest.onnx.bytes says ${manifest.onnx.bytes}`);
   const sha256 = await sha256Hex(onnx);

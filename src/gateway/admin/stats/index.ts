@@ -55,7 +55,10 @@ export function statsRoutes(catalog: ModelCatalog): DocumentedApp {
     const { config } = c.var.services;
     const model = query.model ?? config.defaultModel;
     const version = query.version ?? null;
-    const threshold = await thresholdOf(storesOf(catalog, c.env), model, version);
+    const stores = storesOf(catalog, c.env);
+    const threshold = await thresholdOf(stores, model, version);
+    // The model's own teacher may cost more or less than the gateway's default.
+    const definition = await stores.definitions?.get(model);
     const db = c.env?.DB;
     if (!db)
       throw new ApiError(503, "not_configured", "the statistics are not configured: bind the D1 database DB");
@@ -68,7 +71,7 @@ export function statsRoutes(catalog: ModelCatalog): DocumentedApp {
       version,
       window,
       threshold,
-      pricePerCall: config.costs.teacherPricePerCall,
+      pricePerCall: definition?.teacher?.pricePerCall ?? config.costs.teacherPricePerCall,
     });
     return c.json(stats, 200, { "cache-control": "no-store" });
   });

@@ -65,7 +65,10 @@ export const StatsResponse = z
     until: z.iso.datetime().meta({ description: "End of the window (now, unless asked otherwise)" }),
     hours: z.number().int().min(1),
     threshold: Threshold,
-    teacher_price_per_call: Usd.meta({ description: "TEACHER_PRICE_PER_CALL, USD" }),
+    teacher_price_per_call: Usd.meta({
+      description:
+        "USD per call of the model's teacher: its definition's pricePerCall, else TEACHER_PRICE_PER_CALL",
+    }),
     totals: z.strictObject({
       ...sourceCounts,
       teacher_rate: teacherRate,

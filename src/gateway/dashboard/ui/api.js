@@ -30,7 +30,7 @@
  *   canary: { version: string, percent: number } | null, updated_at: string | null,
  *   versions: VersionInfo[] }} ModelState
  * @typedef {{ id: string, ts: string, model: string, version: string, text: string,
- *   student: { label: string, confidence: number },
+ *   student: { label: string, confidence: number } | null,
  *   teacher: { label: string, confidence: number, latency_ms: number } | null,
  *   route: "teacher" | "degraded" | "cache" | "audit", reason: string, request_id: string }} HardExample
  */

@@ -17,6 +17,7 @@ export const PAGE_ROWS = 50;
  */
 export function matches(record, filter) {
   if (filter.route && record.route !== filter.route) return false;
+  // A model with no student yet logs records whose student is null.
   if (filter.label && record.student?.label !== filter.label && record.teacher?.label !== filter.label)
     return false;
   return !filter.search || record.text.toLowerCase().includes(filter.search.toLowerCase());
@@ -71,7 +72,7 @@ export function examplesTable(ui) {
   /** The label choices: every label the loaded records name, keeping the current choice. */
   function fillLabels() {
     const labels = new Set(
-      records.flatMap((r) => [r.student?.label, r.teacher?.label].filter((l) => l !== undefined)),
+      records.flatMap((r) => [r.student, r.teacher].flatMap((answer) => (answer ? [answer.label] : []))),
     );
     const current = ui.label.value;
     const options = [...labels].sort().map((label) => {

@@ -114,11 +114,11 @@ const ID_PREFIX = "id/";
 const idKey = (id: string) => `${ID_PREFIX}${id}`;
 const IdEntry = z.strictObject({ hash: z.string().regex(/^[0-9a-f]{64}$/) });
 
-export interface CreatedKey {
-  record: KeyRecord;
-  /** The key itself: returned this once, stored nowhere. */
-  key: string;
-}
+/** A new key as the admin API returns it: its record, and the key itself, shown this once, stored nowhere. */
+export const CreatedKey = KeyRecord.extend({
+  key: z.string().meta({ description: "The API key: shown this once, stored only as its SHA-256" }),
+});
+export type CreatedKey = z.infer<typeof CreatedKey>;
 
 export class KeyStore {
   constructor(
@@ -133,7 +133,7 @@ export class KeyStore {
     await this.kv.put(idKey(record.id), JSON.stringify({ hash }), { metadata: record });
     await this.kv.put(hashKey(hash), JSON.stringify(record));
     this.cache.set(hash, record);
-    return { record, key };
+    return { ...record, key };
   }
 
   /** Every key ever made, revoked ones included, oldest first. */

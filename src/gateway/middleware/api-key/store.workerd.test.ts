@@ -57,7 +57,7 @@ describe("KeyStore", () => {
     const here = new KeyStore(kv, new KeyCache());
     const time = clock();
     const there = new KeyStore(kv, new KeyCache(KEY_CACHE_TTL_MS, time.now));
-    const { key, record: made } = await here.create("two isolates", new Date());
+    const { key, ...made } = await here.create("two isolates", new Date());
     expect((await there.lookup(key))?.revoked_at).toBeNull();
     await here.revoke(made.id, new Date());
     expect((await here.lookup(key))?.revoked_at).not.toBeNull();

@@ -16,15 +16,21 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   415: "unsupported_media_type",
 };
 
-function render(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string): Response {
-  return c.json({ error: { code, message } }, status);
+function render(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: ErrorCode,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
+  return c.json({ error: { code, message } }, status, headers);
 }
 
 /** app.onError: ApiError as it says; Hono's HTTPException by its status; anything else a bare 500. */
 export const onError: ErrorHandler = (err, c) => {
   if (err instanceof ApiError) {
     if (err.status >= 500) console.error(`${err.code}: ${err.message}`);
-    return render(c, err.status, err.code, err.message);
+    return render(c, err.status, err.code, err.message, err.headers);
   }
   if (err instanceof HTTPException && err.status < 500) {
     const status = err.status as ContentfulStatusCode;

@@ -1,0 +1,53 @@
+import { ApiError } from "../errors.ts";
+import type { ClassifyResult } from "../schemas/classify.ts";
+import type { TeacherFailureKind } from "../teacher-client/types.ts";
+import type { TeacherSlot } from "./answer.ts";
+import type { ModelTeacher } from "./model-teacher.ts";
+
+/**
+ * A model with no student yet: every text goes to its teacher, in one call. There is nothing to fall
+ * back on, so when the teacher fails for any text the whole request is a 503 teacher_unavailable with
+ * Retry-After — never a made-up label.
+ */
+export interface TeacherOnlyAnswer {
+  slots: TeacherSlot[];
+  results: ClassifyResult[];
+  teacherMs: number;
+}
+
+/** Seconds a client should wait: an open breaker's cooldown, else a short pause. */
+export function retryAfterSeconds(kind: TeacherFailureKind, breakerCooldownMs: number): number {
+  if (kind === "breaker_open") return Math.max(1, Math.ceil(breakerCooldownMs / 1000));
+  if (kind === "not_configured") return 300; // an operator has to act first
+  return 5;
+}
+
+export async function answerFromTeacher(
+  ask: (indices: readonly number[]) => Promise<TeacherSlot[]>,
+  count: number,
+  teacher: ModelTeacher,
+): Promise<TeacherOnlyAnswer> {
+  const started = performance.now();
+  const slots = await ask(Array.from({ length: count }, (_, i) => i));
+  const teacherMs = performance.now() - started;
+  const results = slots.map((slot): ClassifyResult => {
+    if (slot.kind !== "answer") {
+      const reason = slot.kind === "failed" ? slot.reason : "bad_response";
+      throw new ApiError(
+        503,
+        "teacher_unavailable",
+        `the model has no student yet and its teacher (${teacher.protocol} ${teacher.model}) failed: ${reason}`,
+        { "retry-after": String(retryAfterSeconds(reason, teacher.breakerCooldownMs)) },
+      );
+    }
+    const { label, confidence } = slot.answer;
+    return {
+      label,
+      confidence,
+      source: slot.cached ? "cache" : "teacher",
+      student: null,
+      teacher: { label, confidence, latency_ms: slot.latencyMs },
+    };
+  });
+  return { slots, results, teacherMs };
+}
