@@ -52,7 +52,7 @@ export interface FakeGatewayState {
   live: { version: string; n: number; accuracy: number; teacherRate: number; sha256?: string } | null;
   /** The live model's labels (GET /v1/models/m), in the order its probabilities follow. */
   labels: string[];
-  /** Labels of the registry entry (a model created from a label set alone). */
+  /** Labels of the model's definition (PUT /admin/models/{name}: a model created from a label set alone). */
   registryLabels: string[] | null;
   versions: string[];
   /** The raw export body (NDJSON). */
@@ -164,7 +164,8 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
         ...(s.live ? [version(s.live.version, s.live.sha256)] : []),
         ...s.versions.map((v) => version(v, undefined)),
       ],
-      ...(s.registryLabels ? { labels: s.registryLabels, out_of_scope_label: null } : {}),
+      definition: s.registryLabels ? { labels: s.registryLabels, outOfScopeLabel: null, teacher: null } : null,
+      warnings: [],
     });
   }
   if (url.pathname.startsWith("/admin/models/m/versions/") && req.method === "PUT") {

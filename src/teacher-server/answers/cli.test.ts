@@ -115,7 +115,10 @@ describe("npm run answers", () => {
       out,
     ];
     const { stdout } = await run("node", [...ANSWERS, ...args]);
-    expect(stdout).toMatch(/wrote .*answers\.jsonl: 30 texts \(30 examples of data\), model tiny/);
+    // A file called only "data" is named by its folder (distill/data's naming rule).
+    expect(stdout).toMatch(
+      /wrote .*answers\.jsonl: 30 texts \(30 examples of apprentice-answers-cli-\w+\), model tiny/,
+    );
     expect(stdout).toMatch(/accuracy against gold: 90\.00% \(target 90\.00%\), 3 texts answered wrongly/);
     const answers = parseAnswers(await readFile(out, "utf8"), out);
     expect(answers).toHaveLength(30);
