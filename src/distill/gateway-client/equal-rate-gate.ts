@@ -23,6 +23,11 @@ export interface GateStudent {
   rule: RoutingScoreRule;
   /** Its calibrated probabilities on the held-out records, one [C] vector per record. */
   probs: readonly (Float32Array | Float64Array)[];
+  /**
+   * Its routing scores, when they are not the rule's scores of `probs`: a live student with another
+   * label set routes on its own probabilities, while `probs` are mapped to the candidate's labels.
+   */
+  scores?: Float64Array;
 }
 
 export interface EqualRateInputs {
@@ -126,7 +131,7 @@ function comparer(
   const side = (s: GateStudent) => {
     const outputs = { probs: s.probs, teacherLabel, weight };
     return {
-      scores: scoresOf(outputs, s.rule),
+      scores: s.scores ?? scoresOf(outputs, s.rule),
       agrees: studentAgrees(outputs),
       outcome: new Float64Array(weight.length),
     };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ModelManifest } from "../../core/manifest.ts";
+import { type ModelManifest, RoutingTarget } from "../../core/manifest.ts";
 import { RoutingScoreKind } from "../../core/routing-score.ts";
 
 /** GET /v1/models, GET /v1/models/{name} and GET /healthz. */
@@ -13,7 +13,7 @@ export const ModelSummary = z.strictObject({
   routing: z.strictObject({
     score: RoutingScoreKind,
     threshold: z.number(),
-    target: z.strictObject({ kind: z.enum(["teacher_rate", "retention"]), value: z.number() }),
+    target: RoutingTarget,
   }),
   calibration: z.strictObject({ temperature: z.number() }),
   evaluation: z
