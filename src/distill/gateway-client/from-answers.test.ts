@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isHeldOut } from "../../core/holdout.ts";
 import { ModelManifest } from "../../core/manifest.ts";
 import { ModelState } from "../../gateway/admin/models/schemas.ts";
-import { ModelDetail, ModelList } from "../../gateway/schemas/models.ts";
+import { ModelDetail, ModelList, summarize } from "../../gateway/schemas/models.ts";
 import { sha256 } from "../package/files.ts";
 import { type DistillOptions, STUDENT_RECIPE, TEACHER_RECIPE } from "../pipeline/config.ts";
 import { SILENT } from "../pipeline/progress.ts";
@@ -228,6 +228,9 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
     expect(fit.rows.map((r) => r.score)).toEqual(expect.arrayContaining(["max_prob", "margin", "entropy"]));
     const manifest = result.result.pkg.manifest;
     expect(manifest.routing.target).toEqual({ kind: "agreement", value: 0.95 });
+    // The gateway's /v1/models describes such a package.
+    const detail = { ...summarize(manifest, true, false), labels: manifest.labels };
+    expect(ModelDetail.parse(detail).routing.target).toEqual({ kind: "agreement", value: 0.95 });
     expect(manifest.routing.score).toBe(fit.best!.score);
     expect(manifest.training.routingFit).toMatchObject({ shipped: fit.best!.score, n: held.length });
     // The side-by-side table is in the log and in report.md.
@@ -295,6 +298,38 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
     expect(better.log).toMatch(/gate: pass: new agrees more with the teacher/);
     expect(gateway!.state.uploads).toHaveLength(1);
   }, 120_000);
+
+  it("scores a live student with its labels in another order by label name", async () => {
+    const goal = { maxTeacherRate: 0 };
+    gateway = await startFakeGateway({
+      live: null,
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
+    const reordered = await run({
+      goal,
+      publish: false,
+      labels: { path: "labels.txt", labels: ["c", "b", "a"] },
+    });
+    const live = reordered.result.pkg;
+    await gateway.close();
+    gateway = await startFakeGateway({
+      live: { version: "1.0.0", n: 10, accuracy: 0.9, teacherRate: 0.2, sha256: live.manifest.onnx.sha256 },
+      labels: ["c", "b", "a"],
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
+    const second = await run({
+      goal,
+      publish: false,
+      livePackage: live.dir,
+      labels: { path: "l", labels: ["a", "b", "c"] },
+    });
+    expect(second.result.pkg.manifest.labels).toEqual(["a", "b", "c"]);
+    // Both students learnt the topics: compared by label name, the live one agrees as well.
+    expect(second.gate.live!.accuracy).toBeGreaterThan(0.8);
+    expect(second.gate.live!.accuracy).toBeCloseTo(reordered.result.routingFit!.best!.agreement.value, 1);
+  }, 60_000);
 
   it("refuses when the live student's graph is not on this machine, unless forced", async () => {
     gateway = await startFakeGateway({
