@@ -24,10 +24,10 @@ export interface GateStudent {
   /** Its calibrated probabilities on the held-out records, one [C] vector per record. */
   probs: readonly (Float32Array | Float64Array)[];
   /**
-   * Its routing scores, when they are not the rule's scores of `probs`: a live student with another
-   * label set routes on its own probabilities, while `probs` are mapped to the candidate's labels.
+   * Whether each answer is the teacher's, when the argmax of `probs` is not in the teacher labels'
+   * order: a live student with another label set, compared by label name.
    */
-  scores?: Float64Array;
+  agrees?: Uint8Array;
 }
 
 export interface EqualRateInputs {
@@ -131,8 +131,8 @@ function comparer(
   const side = (s: GateStudent) => {
     const outputs = { probs: s.probs, teacherLabel, weight };
     return {
-      scores: s.scores ?? scoresOf(outputs, s.rule),
-      agrees: studentAgrees(outputs),
+      scores: scoresOf(outputs, s.rule),
+      agrees: s.agrees ?? studentAgrees(outputs),
       outcome: new Float64Array(weight.length),
     };
   };

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { featurize } from "../../core/featurizer.ts";
-import type { RoutingScoreRule } from "../../core/routing-score.ts";
 import { routingScore } from "../../core/routing-score.ts";
 import { argmax, softmax } from "../../core/softmax.ts";
 import { fileExists, type LoadedPackage, loadStudent } from "../package/files.ts";
@@ -27,7 +26,7 @@ export async function gateOnSlice(
   const mine = await studentOnSlice(candidate, slice);
   const own = atShippedThreshold(candidate, mine, teacherLabel, weight);
   const rate = own.rate;
-  const theirs = live && (await studentOnSlice(live, slice, { to: candidate.manifest.labels }));
+  const theirs = live && (await studentOnSlice(live, slice, candidate.manifest.labels));
   const verdict = equalRateGate({ candidate: mine, live: theirs, teacherLabel, weight, rate }, options);
   const figures = (version: string, agreement: number): GateFigures => ({
     version,
@@ -50,42 +49,31 @@ function labelIndexes(pkg: LoadedPackage, slice: readonly HeldOutAnswer[]): Int3
 }
 
 /**
- * A package's calibrated probabilities on the slice, with its own routing rule. With `to`, they are
- * put in that label order (by name), so a live student with another label set is scored fairly: a
- * label it lacks gets probability 0, one the candidate lacks is dropped and the rest renormalised.
+ * A package's calibrated probabilities on the slice, with its own routing rule. With `answersIn`, the
+ * labels the teacher's answers are indexed in: a live student with other labels, or the same ones in
+ * another order, is then scored by label name (an answer outside them disagrees).
  */
 async function studentOnSlice(
   pkg: LoadedPackage,
   slice: readonly HeldOutAnswer[],
-  relabel?: { to: readonly string[] },
+  answersIn?: readonly string[],
 ): Promise<GateStudent> {
   const { manifest } = pkg;
   const bags = slice.map((e) => featurize(e.text, manifest.featurizer));
   const logits = await onnxLogits(pkg.student, manifest.onnx, bags);
-  const own = logits.map((z) => {
+  const probs = logits.map((z) => {
     const p = new Float64Array(manifest.labels.length);
     softmax(z, p, manifest.calibration.temperature);
     return p;
   });
-  const rule: RoutingScoreRule = manifest.routing;
+  const student: GateStudent = { version: manifest.version, rule: manifest.routing, probs };
   const sameLabels =
-    !relabel ||
-    (relabel.to.length === manifest.labels.length &&
-      relabel.to.every((label, i) => manifest.labels[i] === label));
-  if (sameLabels) return { version: manifest.version, rule, probs: own };
-  // Routing scores are the student's own, on its own label set; only agreement needs the mapping.
-  const index = new Map(manifest.labels.map((label, i) => [label, i]));
-  const probs = own.map((p) => {
-    const mapped = Float64Array.from(relabel!.to, (label) => p[index.get(label) ?? -1] ?? 0);
-    const sum = mapped.reduce((s, x) => s + x, 0);
-    return sum > 0 ? mapped.map((x) => x / sum) : mapped;
-  });
-  return {
-    version: manifest.version,
-    rule,
-    probs,
-    scores: Float64Array.from(own, (p) => routingScore(rule, p)),
-  };
+    !answersIn ||
+    (answersIn.length === manifest.labels.length &&
+      answersIn.every((label, i) => manifest.labels[i] === label));
+  if (sameLabels) return student;
+  const agrees = Uint8Array.from(probs, (p, i) => (manifest.labels[argmax(p)] === slice[i]!.label ? 1 : 0));
+  return { ...student, agrees };
 }
 
 /**
