@@ -29,11 +29,23 @@ export type OnnxSpec = z.infer<typeof OnnxSpec>;
 
 const Rate = z.number().min(0).max(1);
 
+/**
+ * What the threshold was fitted to: a teacher rate, a retention of the (local) teacher's accuracy on
+ * gold labels, or agreement with the (remote) teacher's own answers on its held-out logged records.
+ */
+export const RoutingTarget = z
+  .object({ kind: z.enum(["teacher_rate", "retention", "agreement"]), value: Rate })
+  .strict();
+export type RoutingTarget = z.infer<typeof RoutingTarget>;
+
 const RoutingFields = {
   /** Answers whose score is below this go to the teacher. */
   threshold: z.number(),
-  target: z.object({ kind: z.enum(["teacher_rate", "retention"]), value: Rate }).strict(),
-  /** What the threshold gave on the validation split it was chosen on. */
+  target: RoutingTarget,
+  /**
+   * What the threshold gave on the split it was chosen on. Fitted on teacher answers, accuracy is
+   * agreement with the teacher (so retention equals it: the teacher always agrees with itself).
+   */
   validation: z.object({ teacher_rate: Rate, accuracy: Rate, retention: z.number().min(0) }).strict(),
 };
 

@@ -71,12 +71,25 @@ describe("npm run distill -- --from-gateway with no local teacher and no data", 
     const labels = join(dir, "labels.json");
     await writeFile(labels, JSON.stringify(["a", "b", "c"]));
     const out = join(dir, "answers-model");
-    const { stdout, stderr } = await distill("--labels", labels, "--holdout", "0.25", "--out", out);
+    const { stdout, stderr } = await distill(
+      "--labels",
+      labels,
+      "--holdout",
+      "0.25",
+      "--keep-agreement",
+      "0.97",
+      "--out",
+      out,
+    );
     expect(stdout).toMatch(/wrote .*answers-model \(m 1\.0\.0\)/);
     expect(stderr).toMatch(/no local teacher package/);
     expect(stderr).toMatch(/labels: 3 from the file/);
     expect(stderr).toMatch(/gate: pass: no live student/);
+    // The routing fit of every score kind, side by side, against the teacher's answers.
+    expect(stderr).toMatch(/routing fitted to the teacher's answers on the held-out slice: goal/);
+    for (const kind of ["max_prob", "margin", "entropy"]) expect(stderr).toContain(`\`${kind}\``);
     const manifest = ModelManifest.parse(JSON.parse(await readFile(join(out, "manifest.json"), "utf8")));
+    expect(manifest.routing.target).toEqual({ kind: "agreement", value: 0.97 });
     expect(manifest.evaluation.split).toBe("held-out");
     expect(manifest.training).toMatchObject({ labels: "file", hardExamples: { holdout: 0.25 } });
     await expect(readFile(join(out, "teacher", "manifest.json"))).rejects.toThrow();
@@ -114,5 +127,23 @@ describe("npm run distill -- --from-gateway with no local teacher and no data", 
       code: 2,
       stderr: expect.stringContaining("--answers-only and --teacher exclude each other"),
     });
+  }, 120_000);
+
+  it("usage errors exit 2: a routing target outside its range, both targets, a gold-label target", async () => {
+    gateway = await startFakeGateway({ live: null, exportBody });
+    const refused = async (args: string[], message: string) =>
+      expect(distill(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+    await refused(["--keep-agreement", "0"], "--keep-agreement is a share in (0, 1], got 0");
+    await refused(["--keep-agreement", "1.2"], "--keep-agreement is a share in (0, 1]");
+    await refused(["--max-teacher-rate", "1.5"], "--max-teacher-rate is a share in [0, 1], got 1.5");
+    await refused(
+      ["--keep-agreement", "0.9", "--max-teacher-rate", "0.3"],
+      "give --keep-agreement Q or --max-teacher-rate R, not both",
+    );
+    await refused(["--target-retention", "0.99"], "with the teacher's answers alone give --keep-agreement Q");
+    await refused(
+      ["--teacher", "models/clinc150", "--keep-agreement", "0.9"],
+      "--keep-agreement goes with learning from teacher answers alone",
+    );
   }, 120_000);
 });

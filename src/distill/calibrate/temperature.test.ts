@@ -62,4 +62,23 @@ describe("negativeLogLikelihood", () => {
     expect(negativeLogLikelihood(logits, labels, 2)).toBeCloseTo(at2, 12);
     expect(negativeLogLikelihood([], new Int32Array(0), 1)).toBe(0);
   });
+
+  it("weights each example: a weight of 3 counts as three copies", () => {
+    const logits = [Float32Array.from([2, 0]), Float32Array.from([0, 1])];
+    const labels = Int32Array.from([0, 0]);
+    const copies = [logits[0]!, logits[1]!, logits[1]!, logits[1]!];
+    const weighted = negativeLogLikelihood(logits, labels, 1.5, [1, 3]);
+    expect(weighted).toBeCloseTo(negativeLogLikelihood(copies, Int32Array.from([0, 0, 0, 0]), 1.5), 12);
+    expect(weighted).not.toBeCloseTo(negativeLogLikelihood(logits, labels, 1.5), 3);
+  });
+});
+
+describe("fitTemperature with weights", () => {
+  it("fits the weighted NLL: up-weighting the confidently wrong example cools the model", () => {
+    const logits = [Float32Array.from([4, 0]), Float32Array.from([4, 0]), Float32Array.from([0, 4])];
+    const labels = Int32Array.from([0, 1, 1]);
+    const plain = fitTemperature(logits, labels);
+    const weighted = fitTemperature(logits, labels, undefined, 60, [1, 10, 1]);
+    expect(weighted).toBeGreaterThan(plain);
+  });
 });

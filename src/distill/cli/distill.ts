@@ -1,5 +1,7 @@
 import { DEFAULT_HOLDOUT_FRACTION } from "../../core/holdout.ts";
 import { loadDataset } from "../data/index.ts";
+import { EQUAL_RATE_GATE_RULE } from "../gateway-client/equal-rate-gate.ts";
+import { DEFAULT_ROUTING_GOAL } from "../gateway-client/from-answers.ts";
 import { GATE_RULE } from "../gateway-client/gate.ts";
 import { distill } from "../pipeline/distill.ts";
 import { formatSummaryTable } from "../report/table.ts";
@@ -38,6 +40,12 @@ holds out a slice of the records, never trained on, where the temperature, the r
   --labels FILE        the label set (JSON array or one per line); default: the live model's
                        (GET /v1/models/<name>), else the registry's, else the labels the records name
   --holdout F          share of records held out (default ${DEFAULT_HOLDOUT_FRACTION})
+  --keep-agreement Q   routing target: keep ≥ Q (0 < Q ≤ 1) of the teacher's answers at the lowest
+                       teacher rate (default ${DEFAULT_ROUTING_GOAL.keepAgreement})
+  --max-teacher-rate R routing target instead: send ≤ R (0 ≤ R ≤ 1) of the traffic to the teacher,
+                       keeping as many of its answers as possible. Either way every record weighs
+                       1 / P(logged); max-prob, margin, entropy and a learned deferral are fitted on the
+                       slice, shown side by side, and the best one is shipped
   --live-package DIR   the live student's package (default runs/<name>/<live version>, models/<name>);
                        the gateway has no route to download it, and with no copy the gate refuses
   --admin-token T      admin bearer token (default: env ADMIN_TOKEN; at least 32 characters)
@@ -51,6 +59,8 @@ holds out a slice of the records, never trained on, where the temperature, the r
                        (1.0.0 live → 1.0.1); a UTC timestamp when the live one is not x.y.z
 
 ${GATE_RULE}
+
+With the teacher's logged answers alone: ${EQUAL_RATE_GATE_RULE}
 `;
 
 const FLAGS = { ...DATA_FLAGS, ...RECIPE_FLAGS, ...FROM_GATEWAY_FLAGS } as const;

@@ -2,9 +2,10 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { DEFAULT_HOLDOUT_FRACTION } from "../../core/holdout.ts";
 import { ModelManifest } from "../../core/manifest.ts";
+import type { RoutingGoal } from "../calibrate/agreement-fit.ts";
 import { type LoadOptions, loadDataset } from "../data/index.ts";
 import { LoadOptionsSchema } from "../data/options.ts";
-import { distillFromTeacherAnswers } from "../gateway-client/from-answers.ts";
+import { DEFAULT_ROUTING_GOAL, distillFromTeacherAnswers } from "../gateway-client/from-answers.ts";
 import { distillFromGateway, GateRefused } from "../gateway-client/from-gateway.ts";
 import { DEFAULT_GATE_TOLERANCE } from "../gateway-client/gate.ts";
 import { parseLabelFile } from "../gateway-client/label-set.ts";
@@ -25,6 +26,8 @@ export const FROM_GATEWAY_FLAGS = {
   "answers-only": { type: "boolean" },
   labels: { type: "string" },
   holdout: { type: "string" },
+  "keep-agreement": { type: "string" },
+  "max-teacher-rate": { type: "string" },
   "live-package": { type: "string" },
   "admin-token": { type: "string" },
   since: { type: "string" },
@@ -35,7 +38,7 @@ export const FROM_GATEWAY_FLAGS = {
 } as const;
 
 /** Flags only the path without a local teacher reads. */
-const ANSWERS_FLAGS = ["labels", "holdout", "live-package"] as const;
+const ANSWERS_FLAGS = ["labels", "holdout", "keep-agreement", "max-teacher-rate", "live-package"] as const;
 
 /** Exit code of a student the evaluation gate refused (usage errors are 2, other failures 1). */
 export const EXIT_GATE_REFUSED = 3;
@@ -151,6 +154,12 @@ async function fromAnswers(
 ): Promise<{ version: string; result: DistillResult }> {
   const holdout = numberFlag(flags, "holdout") ?? DEFAULT_HOLDOUT_FRACTION;
   if (!(holdout > 0 && holdout < 1)) throw new UsageError("--holdout is a share in (0, 1)");
+  for (const flag of ["target-teacher-rate", "target-retention"])
+    if (flags[flag] !== undefined)
+      throw new UsageError(
+        `--${flag} routes against a local teacher's accuracy; with the teacher's answers alone give --keep-agreement Q or --max-teacher-rate R`,
+      );
+  const goal = routingGoal(flags);
   const labelsPath = stringFlag(flags, "labels");
   const labels = labelsPath === undefined ? null : { path: labelsPath, labels: await readLabels(labelsPath) };
   const dataset = data === null ? null : await loadDataset(data);
@@ -160,6 +169,7 @@ async function fromAnswers(
     {
       ...common,
       holdout,
+      goal,
       labels,
       // Every labelled split is training data here: the held-out slice of the records does the rest.
       labelled: dataset === null ? [] : [...dataset.train, ...dataset.val, ...dataset.test],
@@ -169,6 +179,20 @@ async function fromAnswers(
     progress,
     log,
   );
+}
+
+/** --keep-agreement Q or --max-teacher-rate R: the routing target against the teacher's answers. */
+export function routingGoal(flags: Flags): RoutingGoal {
+  const keep = numberFlag(flags, "keep-agreement");
+  const rate = numberFlag(flags, "max-teacher-rate");
+  if (keep !== undefined && rate !== undefined)
+    throw new UsageError("give --keep-agreement Q or --max-teacher-rate R, not both");
+  if (keep !== undefined && !(keep > 0 && keep <= 1))
+    throw new UsageError(`--keep-agreement is a share in (0, 1], got ${flags["keep-agreement"]}`);
+  if (rate !== undefined && !(rate >= 0 && rate <= 1))
+    throw new UsageError(`--max-teacher-rate is a share in [0, 1], got ${flags["max-teacher-rate"]}`);
+  if (rate !== undefined) return { maxTeacherRate: rate };
+  return keep !== undefined ? { keepAgreement: keep } : DEFAULT_ROUTING_GOAL;
 }
 
 async function readLabels(path: string): Promise<string[]> {

@@ -23,6 +23,11 @@ export interface GateStudent {
   rule: RoutingScoreRule;
   /** Its calibrated probabilities on the held-out records, one [C] vector per record. */
   probs: readonly (Float32Array | Float64Array)[];
+  /**
+   * Whether each answer is the teacher's, when the argmax of `probs` is not in the teacher labels'
+   * order: a live student with another label set, compared by label name.
+   */
+  agrees?: Uint8Array;
 }
 
 export interface EqualRateInputs {
@@ -127,7 +132,7 @@ function comparer(
     const outputs = { probs: s.probs, teacherLabel, weight };
     return {
       scores: scoresOf(outputs, s.rule),
-      agrees: studentAgrees(outputs),
+      agrees: s.agrees ?? studentAgrees(outputs),
       outcome: new Float64Array(weight.length),
     };
   };

@@ -1,11 +1,11 @@
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isHeldOut } from "../../core/holdout.ts";
 import { ModelManifest } from "../../core/manifest.ts";
 import { ModelState } from "../../gateway/admin/models/schemas.ts";
-import { ModelDetail, ModelList } from "../../gateway/schemas/models.ts";
+import { ModelDetail, ModelList, summarize } from "../../gateway/schemas/models.ts";
 import { sha256 } from "../package/files.ts";
 import { type DistillOptions, STUDENT_RECIPE, TEACHER_RECIPE } from "../pipeline/config.ts";
 import { SILENT } from "../pipeline/progress.ts";
@@ -185,6 +185,150 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
     expect(second.gate.live!.n).toBe(second.gate.candidate.n);
     expect(second.gate.candidate.split).toBe("held-out");
     expect(second.verdict.pass).toBe(true);
+  }, 60_000);
+
+  it("weights every estimate by 1 / P(logged): audit records speak for the confident traffic", async () => {
+    // The first tail of each text was answered confidently and logged at the audit rate only.
+    const audited = answered.map((r, i) =>
+      i % 10 === 0 ? { ...r, route: "audit" as const, logged_p: 0.1 } : r,
+    );
+    gateway = await startFakeGateway({
+      live: null,
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(audited),
+    });
+    const lines: string[] = [];
+    const result = await distillFromTeacherAnswers(
+      {
+        url: gateway.url,
+        token: TEST_TOKEN,
+        distill,
+        holdout: 0.2,
+        goal: { keepAgreement: 0.95 },
+        labels: null,
+        labelled: [],
+        out: join(dir, "weighted"),
+        publish: false,
+        force: false,
+        gateTolerance: 0.002,
+        provenance: {},
+      },
+      SILENT,
+      (line) => lines.push(line),
+    );
+    const held = audited.filter((r) => isHeldOut(r.id, 0.2));
+    const heldWeight = held.map((r) => 1 / (r.logged_p ?? 1));
+    const total = heldWeight.reduce((a, b) => a + b, 0);
+    const squares = heldWeight.reduce((a, b) => a + b * b, 0);
+    expect(held.some((r) => r.logged_p === 0.1)).toBe(true);
+    const fit = result.result.routingFit!;
+    expect(fit.n).toBe(held.length);
+    // The Kish effective size of the slice's weights: the weights reached the fit.
+    expect(fit.effectiveN).toBeCloseTo((total * total) / squares, 9);
+    expect(fit.rows.map((r) => r.score)).toEqual(expect.arrayContaining(["max_prob", "margin", "entropy"]));
+    const manifest = result.result.pkg.manifest;
+    expect(manifest.routing.target).toEqual({ kind: "agreement", value: 0.95 });
+    // The gateway's /v1/models describes such a package.
+    const detail = { ...summarize(manifest, true, false), labels: manifest.labels };
+    expect(ModelDetail.parse(detail).routing?.target).toEqual({ kind: "agreement", value: 0.95 });
+    expect(manifest.routing.score).toBe(fit.best!.score);
+    expect(manifest.training.routingFit).toMatchObject({ shipped: fit.best!.score, n: held.length });
+    // The side-by-side table is in the log and in report.md.
+    expect(lines.join("\n")).toMatch(/\| Score \| Threshold \| Agreement \[95% CI\] \| Teacher rate/);
+    expect(lines.join("\n")).toMatch(/\| \*?\*?`max_prob`/);
+    const report = await readFile(join(result.result.pkg.dir, "report.md"), "utf8");
+    expect(report).toMatch(/## Routing fitted to the teacher's answers/);
+    expect(report).toMatch(/`entropy`/);
+  }, 60_000);
+
+  it("gates at equal teacher rate: refuses a worse candidate, passes a better one, and prints the comparison", async () => {
+    // At a teacher budget of 0 both students answer everything: the comparison is of the students alone.
+    const goal = { maxTeacherRate: 0 };
+    const untrained = { ...distill, student: { ...distill.student, epochs: 1, lr: 1e-9 } };
+    gateway = await startFakeGateway({
+      live: null,
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
+    const good = (await run({ goal, publish: false })).result.pkg;
+    const bad = (await run({ goal, publish: false, distill: untrained })).result.pkg;
+    await gateway.close();
+
+    const against = async (live: typeof good, candidate: Omit<DistillOptions, "out">) => {
+      await gateway?.close();
+      gateway = await startFakeGateway({
+        live: { version: "1.0.0", n: 10, accuracy: 0.9, teacherRate: 0.2, sha256: live.manifest.onnx.sha256 },
+        exportBody: body(answered),
+      });
+      const lines: string[] = [];
+      const options = { url: gateway.url, token: TEST_TOKEN, distill: candidate, holdout: 0.2, goal };
+      const outcome = await distillFromTeacherAnswers(
+        {
+          ...options,
+          labels: null,
+          labelled: [],
+          livePackage: live.dir,
+          out: join(dir, `gate-${Math.random().toString(36).slice(2)}`),
+          publish: true,
+          force: false,
+          gateTolerance: 0.002,
+          provenance: {},
+        },
+        SILENT,
+        (line) => lines.push(line),
+      ).catch((e: unknown) => e);
+      return { outcome, log: lines.join("\n") };
+    };
+
+    const worse = await against(good, untrained);
+    expect(worse.outcome).toBeInstanceOf(GateRefused);
+    const refused = (worse.outcome as GateRefused).verdict;
+    expect(refused.reason).toMatch(/new agrees less with the teacher.*at teacher rate 0\.00%/);
+    expect(worse.log).toMatch(
+      /\| Teacher rate \| Agreement, new 1\.0\.1 \| Agreement, live 1\.0\.0 \| Difference/,
+    );
+    expect(gateway!.state.uploads).toEqual([]);
+
+    const better = await against(bad, distill);
+    expect(better.outcome).not.toBeInstanceOf(Error);
+    const passed = better.outcome as Awaited<ReturnType<typeof distillFromTeacherAnswers>>;
+    expect(passed.verdict).toMatchObject({ pass: true, forced: false });
+    expect(passed.gate.candidate.accuracy).toBeGreaterThan(passed.gate.live!.accuracy);
+    expect(passed.gate.live!.teacherRate).toBe(passed.gate.candidate.teacherRate);
+    expect(better.log).toMatch(/gate: pass: new agrees more with the teacher/);
+    expect(gateway!.state.uploads).toHaveLength(1);
+  }, 120_000);
+
+  it("scores a live student with its labels in another order by label name", async () => {
+    const goal = { maxTeacherRate: 0 };
+    gateway = await startFakeGateway({
+      live: null,
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
+    const reordered = await run({
+      goal,
+      publish: false,
+      labels: { path: "labels.txt", labels: ["c", "b", "a"] },
+    });
+    const live = reordered.result.pkg;
+    await gateway.close();
+    gateway = await startFakeGateway({
+      live: { version: "1.0.0", n: 10, accuracy: 0.9, teacherRate: 0.2, sha256: live.manifest.onnx.sha256 },
+      labels: ["c", "b", "a"],
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
+    const second = await run({
+      goal,
+      publish: false,
+      livePackage: live.dir,
+      labels: { path: "l", labels: ["a", "b", "c"] },
+    });
+    expect(second.result.pkg.manifest.labels).toEqual(["a", "b", "c"]);
+    // Both students learnt the topics: compared by label name, the live one agrees as well.
+    expect(second.gate.live!.accuracy).toBeGreaterThan(0.8);
+    expect(second.gate.live!.accuracy).toBeCloseTo(reordered.result.routingFit!.best!.agreement.value, 1);
   }, 60_000);
 
   it("refuses when the live student's graph is not on this machine, unless forced", async () => {

@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import type { HardExampleRecord } from "../../core/hard-example.ts";
+import type { RoutingGoal } from "../calibrate/agreement-fit.ts";
 import type { Example } from "../data/index.ts";
 import { type AnswerStats, answerSet, describeAnswers } from "../pipeline/answers.ts";
 import { type DistillOptions, featurizerFor } from "../pipeline/config.ts";
 import { distillFromAnswers } from "../pipeline/from-answers.ts";
 import type { Progress } from "../pipeline/progress.ts";
 import type { DistillResult } from "../pipeline/ship.ts";
+import { equalRateTable, routingFitTable } from "../report/agreement.ts";
 import { GatewayClient } from "./client.ts";
 import { candidateFigures, chooseVersion, GateRefused, publish, pullRecords } from "./from-gateway.ts";
 import type { GateFigures, GateVerdict } from "./gate.ts";
@@ -20,6 +22,8 @@ export interface FromAnswersOptions {
   distill: Omit<DistillOptions, "out">;
   /** Share of the records held out for calibration, routing and the gate. */
   holdout: number;
+  /** The operator's routing target against the teacher's answers (default DEFAULT_ROUTING_GOAL). */
+  goal?: RoutingGoal;
   /** --labels: the label set, overriding the gateway's. */
   labels: { path: string; labels: string[] } | null;
   /** The user's labelled examples (gold), added to training; empty when they have none. */
@@ -36,6 +40,9 @@ export interface FromAnswersOptions {
   /** Extra manifest.training fields (e.g. the data options). */
   provenance: Record<string, unknown>;
 }
+
+/** Keep 98% of the teacher's answers unless the operator says otherwise. */
+export const DEFAULT_ROUTING_GOAL: RoutingGoal = { keepAgreement: 0.98 };
 
 export interface FromAnswersResult {
   version: string;
@@ -98,6 +105,7 @@ export async function distillFromTeacherAnswers(
       labels: labelSet.labels,
       outOfScopeLabel: labelSet.outOfScopeLabel,
       options: { ...options.distill, out: options.out ?? join("runs", name, version) },
+      goal: options.goal ?? DEFAULT_ROUTING_GOAL,
       version,
       training: {
         teacher: remoteTeacher(records),
@@ -115,6 +123,10 @@ export async function distillFromTeacherAnswers(
     progress,
   );
 
+  if (result.routingFit) {
+    log(`routing fitted to the teacher's answers on the held-out slice: ${result.routingFit.summary}`);
+    log(routingFitTable(result.routingFit));
+  }
   const liveSha = registry?.versions.find((v) => v.version === live?.version)?.sha256;
   const liveStudent = live && (await findLiveStudent(name, live.version, liveSha, options.livePackage));
   const gate =
@@ -126,6 +138,8 @@ export async function distillFromTeacherAnswers(
         });
   const figures = { candidate: gate.candidate ?? candidateFigures(result), live: gate.live };
   log(`gate: ${gate.verdict.pass ? "pass" : "REFUSED"}: ${gate.verdict.reason}`);
+  if ("atRate" in gate.verdict && gate.verdict.atRate && live)
+    log(equalRateTable(gate.verdict, { candidate: version, live: live.version }));
   const run = { version, live, labelSource: labelSet.source, answers: answers.stats, result, gate: figures };
   if (!gate.verdict.pass) throw new GateRefused({ ...run, verdict: gate.verdict, uploaded: null });
   const uploaded = options.publish ? await publish(client, result, options.canaryPercent, log) : null;

@@ -2,80 +2,102 @@ import { join } from "node:path";
 import { featurize } from "../../core/featurizer.ts";
 import { routingScore } from "../../core/routing-score.ts";
 import { argmax, softmax } from "../../core/softmax.ts";
-import type { Example } from "../data/index.ts";
 import { fileExists, type LoadedPackage, loadStudent } from "../package/files.ts";
 import { onnxLogits } from "../package/onnx-node.ts";
+import type { HeldOutAnswer } from "../pipeline/answers.ts";
 import { HELD_OUT } from "../pipeline/ship.ts";
-import { evaluationGate, type GateFigures, type GateOptions, type GateVerdict } from "./gate.ts";
+import { type EqualRateVerdict, equalRateGate, type GateStudent } from "./equal-rate-gate.ts";
+import type { GateFigures, GateOptions } from "./gate.ts";
 
 /**
  * The evaluation gate of a student learnt from logged teacher answers: the candidate and the live
- * student run (onnxruntime-node) on the same held-out slice, scored against the teacher's answers, at
- * equal teacher rate: the candidate at its own threshold, the live student escalating as many of its
- * least confident answers. An escalated answer is the teacher's, so it agrees. Then the usual rule of
- * gate.ts. The one place this comparison is made, so a weighted one can replace it.
+ * student run (onnxruntime-node) on the same held-out slice, scored against the teacher's answers and
+ * weighted by 1 / P(logged), and are compared at equal teacher rate (equal-rate-gate.ts): the rate is
+ * the candidate's own at its shipped threshold.
  */
 export async function gateOnSlice(
   candidate: LoadedPackage,
   live: LoadedPackage | null,
-  slice: readonly Example[],
+  slice: readonly HeldOutAnswer[],
   options: GateOptions,
-): Promise<{ verdict: GateVerdict; candidate: GateFigures; live: GateFigures | null }> {
-  const mine = await scoreOnSlice(candidate, slice);
-  const escalated = mine.scores.filter((s) => s < candidate.manifest.routing.threshold).length;
-  const candidateFigures = figuresAt(candidate, mine, escalated);
-  if (live === null)
-    return {
-      verdict: {
-        pass: true,
-        forced: false,
-        reason: "no live student: the first one passes on its own figures",
-      },
-      candidate: candidateFigures,
-      live: null,
-    };
-  const liveFigures = figuresAt(live, await scoreOnSlice(live, slice), escalated);
+): Promise<{ verdict: EqualRateVerdict; candidate: GateFigures; live: GateFigures | null }> {
+  const weight = Float64Array.from(slice, (e) => e.weight);
+  const teacherLabel = labelIndexes(candidate, slice);
+  const mine = await studentOnSlice(candidate, slice);
+  const own = atShippedThreshold(candidate, mine, teacherLabel, weight);
+  const rate = own.rate;
+  const theirs = live && (await studentOnSlice(live, slice, candidate.manifest.labels));
+  const verdict = equalRateGate({ candidate: mine, live: theirs, teacherLabel, weight, rate }, options);
+  const figures = (version: string, agreement: number): GateFigures => ({
+    version,
+    split: HELD_OUT,
+    n: slice.length,
+    accuracy: agreement,
+    teacherRate: rate,
+  });
+  const at = verdict.atRate;
   return {
-    verdict: evaluationGate(candidateFigures, liveFigures, options),
-    candidate: candidateFigures,
-    live: liveFigures,
+    verdict,
+    candidate: figures(candidate.manifest.version, at ? at.candidate.agreement : own.agreement),
+    live: live && at ? figures(live.manifest.version, at.live.agreement) : null,
   };
 }
 
-interface SliceScores {
-  /** The routing score of each answer, with the package's own temperature and score kind. */
-  scores: number[];
-  /** The student agrees with the teacher's answer. */
-  agrees: boolean[];
+function labelIndexes(pkg: LoadedPackage, slice: readonly HeldOutAnswer[]): Int32Array {
+  const index = new Map(pkg.manifest.labels.map((label, i) => [label, i]));
+  return Int32Array.from(slice, (e) => index.get(e.label) ?? -1);
 }
 
-async function scoreOnSlice(pkg: LoadedPackage, slice: readonly Example[]): Promise<SliceScores> {
+/**
+ * A package's calibrated probabilities on the slice, with its own routing rule. With `answersIn`, the
+ * labels the teacher's answers are indexed in: a live student with other labels, or the same ones in
+ * another order, is then scored by label name (an answer outside them disagrees).
+ */
+async function studentOnSlice(
+  pkg: LoadedPackage,
+  slice: readonly HeldOutAnswer[],
+  answersIn?: readonly string[],
+): Promise<GateStudent> {
   const { manifest } = pkg;
   const bags = slice.map((e) => featurize(e.text, manifest.featurizer));
   const logits = await onnxLogits(pkg.student, manifest.onnx, bags);
-  const probs = new Float64Array(manifest.labels.length);
-  const scores = logits.map((z) => {
-    softmax(z, probs, manifest.calibration.temperature);
-    return routingScore(manifest.routing, probs);
+  const probs = logits.map((z) => {
+    const p = new Float64Array(manifest.labels.length);
+    softmax(z, p, manifest.calibration.temperature);
+    return p;
   });
-  // By label name: a live student with another label set is still scored fairly.
-  const agrees = logits.map((z, i) => manifest.labels[argmax(z)] === slice[i]!.label);
-  return { scores, agrees };
+  const student: GateStudent = { version: manifest.version, rule: manifest.routing, probs };
+  const sameLabels =
+    !answersIn ||
+    (answersIn.length === manifest.labels.length &&
+      answersIn.every((label, i) => manifest.labels[i] === label));
+  if (sameLabels) return student;
+  const agrees = Uint8Array.from(probs, (p, i) => (manifest.labels[argmax(p)] === slice[i]!.label ? 1 : 0));
+  return { ...student, agrees };
 }
 
-/** Cascade agreement when the `escalated` least confident answers go to the teacher. */
-function figuresAt(pkg: LoadedPackage, s: SliceScores, escalated: number): GateFigures {
-  const order = s.scores.map((_, i) => i).sort((a, b) => s.scores[a]! - s.scores[b]! || a - b);
-  let agree = escalated;
-  for (const i of order.slice(escalated)) if (s.agrees[i]) agree++;
-  const n = s.scores.length;
-  return {
-    version: pkg.manifest.version,
-    split: HELD_OUT,
-    n,
-    accuracy: n === 0 ? 0 : agree / n,
-    teacherRate: n === 0 ? 0 : escalated / n,
-  };
+/**
+ * Weighted teacher rate and agreement of the candidate at its shipped threshold; an escalated answer is
+ * the teacher's, so it agrees.
+ */
+function atShippedThreshold(
+  pkg: LoadedPackage,
+  student: GateStudent,
+  teacherLabel: Int32Array,
+  weight: Float64Array,
+): { rate: number; agreement: number } {
+  let total = 0;
+  let escalated = 0;
+  let agree = 0;
+  student.probs.forEach((p, i) => {
+    const w = weight[i]!;
+    total += w;
+    if (routingScore(student.rule, p) < pkg.manifest.routing.threshold) {
+      escalated += w;
+      agree += w;
+    } else if (argmax(p) === teacherLabel[i]) agree += w;
+  });
+  return total > 0 ? { rate: escalated / total, agreement: agree / total } : { rate: 0, agreement: 0 };
 }
 
 /**

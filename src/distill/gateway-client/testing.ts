@@ -19,6 +19,8 @@ export function record(
     /** null: a record of a model with no student yet. */
     student?: null;
     protocol?: string;
+    /** P(logged): below 1 for an audit record, sampled at the audit rate. */
+    loggedP?: number;
   } = {},
 ): HardExampleRecord {
   const model = options.model ?? "m";
@@ -44,6 +46,7 @@ export function record(
     route: options.route ?? "teacher",
     reason: "low_margin",
     request_id: "req",
+    ...(options.loggedP !== undefined ? { logged_p: options.loggedP } : {}),
   };
 }
 
@@ -164,7 +167,9 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
         ...(s.live ? [version(s.live.version, s.live.sha256)] : []),
         ...s.versions.map((v) => version(v, undefined)),
       ],
-      definition: s.registryLabels ? { labels: s.registryLabels, outOfScopeLabel: null, teacher: null } : null,
+      definition: s.registryLabels
+        ? { labels: s.registryLabels, outOfScopeLabel: null, teacher: null }
+        : null,
       warnings: [],
     });
   }

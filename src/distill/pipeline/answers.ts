@@ -39,11 +39,16 @@ export interface AnswerStats extends MergeStats {
   labelledHeldOut: number;
 }
 
+export interface HeldOutAnswer extends Example {
+  id: string;
+  weight: number;
+}
+
 export interface AnswerSet {
   /** Logged records trained on, with the teacher's answer as target. */
   train: LoggedExample[];
-  /** The held-out slice: each text with the teacher's label. */
-  heldOut: (Example & { id: string })[];
+  /** The held-out slice: each text with the teacher's label and its weight 1 / P(logged). */
+  heldOut: HeldOutAnswer[];
   /** Labelled examples trained on (gold). */
   labelled: Example[];
   stats: AnswerStats;
@@ -80,7 +85,12 @@ export function answerSet(records: readonly HardExampleRecord[], options: Answer
   }
   stats.trained = train.length;
   stats.trainedSoft = train.filter((e) => e.soft).length;
-  const heldOut = slice.map((e) => ({ id: e.id, text: e.text, label: options.labels[e.label]! }));
+  const heldOut = slice.map((e) => ({
+    id: e.id,
+    text: e.text,
+    label: options.labels[e.label]!,
+    weight: e.trafficWeight,
+  }));
   return { train, heldOut, labelled, stats };
 }
 

@@ -1,3 +1,4 @@
+import type { RoutingGoal } from "../calibrate/agreement-fit.ts";
 import type { Dataset } from "../data/index.ts";
 import type { AnswerSet } from "./answers.ts";
 import type { DistillOptions } from "./config.ts";
@@ -11,6 +12,8 @@ export interface FromAnswersInputs {
   labels: readonly string[];
   outOfScopeLabel: string | null;
   options: DistillOptions;
+  /** The operator's routing target, fitted on the held-out slice against the teacher's answers. */
+  goal: RoutingGoal;
   version: string;
   /** manifest.training fields: `teacher` (what the remote teacher was), where the answers came from. */
   training: { teacher: Record<string, unknown> } & Record<string, unknown>;
@@ -60,6 +63,15 @@ export async function distillFromAnswers(
         dataset,
         student,
         teacher: null,
+        remote: {
+          goal: inputs.goal,
+          heldOutWeight: Float64Array.from(answers.heldOut, (e) => e.weight),
+          train: logged.map((e) => ({
+            text: e.text,
+            label: inputs.labels[e.label]!,
+            weight: e.trafficWeight,
+          })),
+        },
         options,
         version: inputs.version,
         training: { logged: logged.length, heldOut: heldOut.length, ...inputs.training },

@@ -1,5 +1,5 @@
 import { type FeaturizerConfig, normalizeText } from "../../core/featurizer.ts";
-import type { HardExampleRecord, HardExampleRoute } from "../../core/hard-example.ts";
+import { type HardExampleRecord, type HardExampleRoute, weightOf } from "../../core/hard-example.ts";
 import type { Dataset } from "../data/index.ts";
 
 /** A logged hard example turned into a training example: the teacher's answer is its target. */
@@ -15,6 +15,8 @@ export interface LoggedExample {
   soft: boolean;
   /** Loss weight. Every route weighs 1: audit records are a random sample, the others the hard cases. */
   weight: number;
+  /** How much of the traffic it speaks for, 1 / P(logged) (core/hard-example.ts weightOf): for estimates. */
+  trafficWeight: number;
 }
 
 export interface MergeStats {
@@ -107,7 +109,16 @@ export function mergeHardExamples(
     }
     stats.used++;
     stats.byRoute[record.route]++;
-    examples.push({ id: record.id, text: record.text, route: record.route, label, target, soft, weight: 1 });
+    examples.push({
+      id: record.id,
+      text: record.text,
+      route: record.route,
+      label,
+      target,
+      soft,
+      weight: 1,
+      trafficWeight: weightOf(record),
+    });
   }
   // Record order from the gateway is arbitrary; sorting by id makes training independent of it.
   examples.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -2,9 +2,10 @@ import type { FeaturizerConfig } from "../../core/featurizer.ts";
 import type { ModelManifest, OnnxSpec, RoutingSpec } from "../../core/manifest.ts";
 import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../core/model.ts";
 import { readEnsembleWeights } from "../../core/onnx-weights.ts";
+import type { RoutingFit, RoutingGoal } from "../calibrate/agreement-fit.ts";
 import { chooseRouting } from "../calibrate/routing.ts";
 import { fitTemperature } from "../calibrate/temperature.ts";
-import type { Dataset } from "../data/index.ts";
+import type { Dataset, Example } from "../data/index.ts";
 import { evaluatePackage } from "../eval/package-eval.ts";
 import type { EvalDetails, EvalSummary } from "../eval/types.ts";
 import { DEFAULT_INPUT_NAMES, DEFAULT_OUTPUT_NAME, exportOnnx } from "../onnx/export.ts";
@@ -15,6 +16,7 @@ import {
   sha256,
   writePackage,
 } from "../package/files.ts";
+import { compactRoutingFit, routingFitSection } from "../report/agreement.ts";
 import { writeReport } from "../report/write.ts";
 import type { DistillOptions, ModelRecipe } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
@@ -27,6 +29,17 @@ export interface DistillResult {
   summary: EvalSummary;
   details: EvalDetails;
   seconds: number;
+  /** Fitted on a remote teacher's answers: every score kind side by side on the held-out slice. */
+  routingFit?: RoutingFit;
+}
+
+/** What routing on a remote teacher's answers needs beyond the held-out slice (dataset.val). */
+export interface RemoteTeacherFit {
+  goal: RoutingGoal;
+  /** 1 / P(logged) of each held-out record, in dataset.val order. */
+  heldOutWeight: Float64Array;
+  /** Logged records trained on, with the teacher's label and weight: the learned deferral learns here. */
+  train: readonly (Example & { weight: number })[];
 }
 
 export interface ShipInputs {
@@ -38,6 +51,8 @@ export interface ShipInputs {
    * held-out slice), which calibration, routing and evaluation score against.
    */
   teacher: LocalTeacher | null;
+  /** Required when `teacher` is null. */
+  remote?: RemoteTeacherFit;
   options: DistillOptions;
   version: string;
   /** What manifest.training records beyond the common fields: the teacher's origin, data, logged examples. */
@@ -60,18 +75,24 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
   // Calibrate and route with the weights as shipped (float16 rounding included), not the trained ones.
   const split = teacher ? { fit: "val", test: "test" } : { fit: HELD_OUT, test: HELD_OUT };
   progress.stage(`calibrate: temperature and routing threshold on ${split.fit}`);
-  const valLogits = (onnx: Uint8Array, featurizer: FeaturizerConfig) => {
+  const logitsOn = (examples: readonly Example[], onnx: Uint8Array, featurizer: FeaturizerConfig) => {
     const members: Ensemble = readEnsembleWeights(onnx);
-    const bags = encodeSplit(dataset.val, dataset.labels, featurizer);
+    const bags = encodeSplit(examples, dataset.labels, featurizer);
     return {
       bags,
       logits: logitsOf(bags, (ids, out) => ensembleLogits(members, ids, out), dataset.labels.length),
     };
   };
-  const studentVal = valLogits(studentOnnx, student.featurizer);
-  const { temperature, routing } = teacher
-    ? calibrateAgainst(studentVal, valLogits(teacher.onnx, teacher.manifest.featurizer).logits, options)
-    : fitOnTeacherAnswers(studentVal.logits, studentVal.bags.labels, options.target);
+  const studentVal = logitsOn(dataset.val, studentOnnx, student.featurizer);
+  const { temperature, routing, fit } = teacher
+    ? calibrateAgainst(
+        studentVal,
+        logitsOn(dataset.val, teacher.onnx, teacher.manifest.featurizer).logits,
+        options,
+      )
+    : fitOnRemote(remoteOf(inputs), studentVal, (examples) =>
+        logitsOn(examples, studentOnnx, student.featurizer),
+      );
 
   const draft: ModelManifest = {
     name: options.name,
@@ -97,6 +118,7 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
       student: { recipe: options.student },
       createdAt: new Date().toISOString(),
       ...inputs.training,
+      ...(fit ? { routingFit: compactRoutingFit(fit) } : {}),
     },
   };
   const pkg: LoadedPackage = {
@@ -110,8 +132,38 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
   const { summary, details } = await evaluatePackage(pkg, dataset);
   pkg.manifest = { ...draft, evaluation: evaluationOf(summary, split.test) };
   await writePackage(pkg);
-  await writeReport(options.out, summary, details);
-  return { pkg, summary, details, seconds: (performance.now() - inputs.started) / 1000 };
+  await writeReport(options.out, summary, details, fit ? [routingFitSection(fit)] : []);
+  const seconds = (performance.now() - inputs.started) / 1000;
+  return { pkg, summary, details, seconds, ...(fit ? { routingFit: fit } : {}) };
+}
+
+function remoteOf(inputs: ShipInputs): RemoteTeacherFit {
+  if (!inputs.remote)
+    throw new Error("shipStudent: a remote teacher needs its routing goal and logged records");
+  return inputs.remote;
+}
+
+type LogitsOn = (examples: readonly Example[]) => { bags: { labels: Int32Array }; logits: Float32Array[] };
+
+/**
+ * Weighted fit on the held-out slice; the learned deferral sees the candidate's own outputs on the
+ * logged records it was trained on, outside the slice.
+ */
+function fitOnRemote(
+  remote: RemoteTeacherFit,
+  heldOut: { bags: { labels: Int32Array }; logits: Float32Array[] },
+  logitsOn: LogitsOn,
+) {
+  const train = logitsOn(remote.train);
+  return fitOnTeacherAnswers(
+    { logits: heldOut.logits, teacherLabel: heldOut.bags.labels, weight: remote.heldOutWeight },
+    {
+      logits: train.logits,
+      teacherLabel: train.bags.labels,
+      weight: Float64Array.from(remote.train, (e) => e.weight),
+    },
+    remote.goal,
+  );
 }
 
 export function onnxSpec(file: string, bytes: Uint8Array, recipe: ModelRecipe, classes: number): OnnxSpec {
@@ -140,7 +192,7 @@ function calibrateAgainst(
   studentVal: { bags: { labels: Int32Array }; logits: Float32Array[] },
   teacherVal: readonly Float32Array[],
   options: DistillOptions,
-): { temperature: number; routing: RoutingSpec } {
+): { temperature: number; routing: RoutingSpec; fit?: undefined } {
   const gold = studentVal.bags.labels;
   const temperature = fitTemperature(studentVal.logits, gold);
   const routing = chooseRouting(studentVal.logits, teacherVal, gold, temperature, options.target);

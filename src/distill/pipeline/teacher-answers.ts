@@ -1,12 +1,14 @@
-import type { RoutingSpec } from "../../core/manifest.ts";
-import { chooseRouting } from "../calibrate/routing.ts";
+import type { RoutingSpec, RoutingTarget } from "../../core/manifest.ts";
+import { softmax } from "../../core/softmax.ts";
+import { fitRoutingToTeacher, type RoutingFit, type RoutingGoal } from "../calibrate/agreement-fit.ts";
+import { trainDeferral } from "../calibrate/deferral.ts";
+import type { LoggedOutputs } from "../calibrate/logged-outputs.ts";
 import { fitTemperature } from "../calibrate/temperature.ts";
-import type { RoutingTarget } from "../calibrate/threshold.ts";
 
 /**
  * Calibration and routing against a remote teacher known only by its logged answers: the held-out
  * slice's labels are what the teacher said, so "accuracy" is agreement with the teacher and the teacher
- * itself is always right.
+ * itself is always right. Every record weighs 1 / P(logged), so the fit speaks for the traffic.
  */
 
 /** Logits whose argmax is `label`: the teacher as its answer alone, wherever logits are expected. */
@@ -16,18 +18,56 @@ export function answerLogits(label: number, classes: number): Float32Array {
   return z;
 }
 
+/** The student's logits on logged records, with the teacher's label index and the record's weight. */
+export interface LoggedLogits {
+  logits: readonly Float32Array[];
+  teacherLabel: Int32Array;
+  weight: Float64Array;
+}
+
+export interface TeacherAnswerFit {
+  temperature: number;
+  routing: RoutingSpec;
+  /** Every score kind side by side on the slice (the table the CLI and report.md show). */
+  fit: RoutingFit;
+}
+
 /**
- * Temperature and routing rule fitted on the held-out slice against the teacher's answers. The one
- * place the fit is made, so an inverse-probability-weighted fit can replace it.
+ * Temperature (weighted NLL) and routing rule fitted on the held-out slice against the teacher's
+ * answers. The learned deferral is trained on `train`, logged records outside the slice, so the slice
+ * judges it fairly; the best kind on the slice is shipped.
  */
 export function fitOnTeacherAnswers(
-  studentLogits: readonly Float32Array[],
-  teacherLabels: Int32Array,
-  target: RoutingTarget,
-): { temperature: number; routing: RoutingSpec } {
-  const classes = studentLogits[0]?.length ?? 0;
-  const temperature = fitTemperature(studentLogits, teacherLabels);
-  const teacherLogits = Array.from(teacherLabels, (label) => answerLogits(label, classes));
-  const routing = chooseRouting(studentLogits, teacherLogits, teacherLabels, temperature, target);
-  return { temperature, routing };
+  heldOut: LoggedLogits,
+  train: LoggedLogits,
+  goal: RoutingGoal,
+): TeacherAnswerFit {
+  const temperature = fitTemperature(heldOut.logits, heldOut.teacherLabel, undefined, 60, heldOut.weight);
+  const calibrated = (set: LoggedLogits): LoggedOutputs => ({
+    probs: set.logits.map((z) => {
+      const p = new Float64Array(z.length);
+      softmax(z, p, temperature);
+      return p;
+    }),
+    teacherLabel: set.teacherLabel,
+    weight: set.weight,
+  });
+  const deferral = train.logits.length > 0 ? trainDeferral(calibrated(train)) : null;
+  const fit = fitRoutingToTeacher(calibrated(heldOut), goal, deferral);
+  if (fit.rule === null || fit.best === null)
+    throw new Error("no held-out teacher answers to fit the routing threshold on");
+  const agreement = fit.best.agreement.value;
+  const routing: RoutingSpec = {
+    ...fit.rule,
+    target: targetOf(goal),
+    validation: { teacher_rate: fit.best.teacherRate.value, accuracy: agreement, retention: agreement },
+  };
+  return { temperature, routing, fit };
+}
+
+/** The manifest's record of the goal: agreement when one was asked for, else the teacher budget. */
+export function targetOf(goal: RoutingGoal): RoutingTarget {
+  return goal.keepAgreement !== undefined
+    ? { kind: "agreement", value: goal.keepAgreement }
+    : { kind: "teacher_rate", value: goal.maxTeacherRate ?? 1 };
 }

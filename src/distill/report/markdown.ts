@@ -72,7 +72,11 @@ function worstTable(details: EvalDetails): string {
   ]);
 }
 
-export function renderReport(summary: EvalSummary, details: EvalDetails): RenderedReport {
+export function renderReport(
+  summary: EvalSummary,
+  details: EvalDetails,
+  sections: readonly string[] = [],
+): RenderedReport {
   const chosen = chosenPoint(summary, details);
   const files: Record<string, string> = {
     [REPORT_FILES.cascade]: cascadeCurveSvg(
@@ -121,6 +125,7 @@ export function renderReport(summary: EvalSummary, details: EvalDetails): Render
     "",
     worstTable(details),
     "",
+    ...sections,
   ].join("\n");
   return { markdown, files };
 }

@@ -8,14 +8,15 @@ export const REPORT_MARKDOWN = "report.md";
 
 /**
  * Writes `report.md` and its charts under `dir` (a model folder such as models/<name>) and returns the
- * paths written. Chart paths are checked to stay inside `dir`, as they are joined onto it.
+ * paths written. `sections` are markdown appended after the standard ones. Chart paths are checked to stay inside `dir`, as they are joined onto it.
  */
 export async function writeReport(
   dir: string,
   summary: EvalSummary,
   details: EvalDetails,
+  sections: readonly string[] = [],
 ): Promise<string[]> {
-  const { markdown, files } = renderReport(summary, details);
+  const { markdown, files } = renderReport(summary, details, sections);
   const entries: [string, string][] = [[REPORT_MARKDOWN, markdown], ...Object.entries(files)];
   const written: string[] = [];
   for (const [relative, content] of entries) {

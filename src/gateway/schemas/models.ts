@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ModelManifest } from "../../core/manifest.ts";
+import { type ModelManifest, RoutingTarget } from "../../core/manifest.ts";
 import { RoutingScoreKind } from "../../core/routing-score.ts";
 import { NO_STUDENT_VERSION } from "../registry/model-definition.ts";
 
@@ -15,7 +15,7 @@ export const ModelSummary = z.strictObject({
     .strictObject({
       score: RoutingScoreKind,
       threshold: z.number(),
-      target: z.strictObject({ kind: z.enum(["teacher_rate", "retention"]), value: z.number() }),
+      target: RoutingTarget,
     })
     .nullable()
     .meta({ description: "null while the model has no student (its teacher answers everything)" }),
