@@ -69,7 +69,9 @@ export async function distillFromTeacherAnswers(
 ): Promise<FromAnswersResult> {
   const name = options.distill.name;
   const client = new GatewayClient(options.url, options.token);
-  const live = await client.modelDetail(name);
+  const served = await client.modelDetail(name);
+  // A model defined from a label set is served (by its teacher) before it has a student: no live student.
+  const live = served?.evaluation ? served : null;
   const registry = await client.adminModel(name);
   const version = chooseVersion(name, live?.version ?? null, registry, options);
   const records = await pullRecords(client, name, options.since, log);
@@ -77,7 +79,7 @@ export async function distillFromTeacherAnswers(
     throw new Error(
       `the gateway holds no hard-example records for "${name}"${options.since ? ` since ${options.since}` : ""}: there are no teacher answers to learn from`,
     );
-  const labelSet = resolveLabels(name, { file: options.labels, live, registry, records });
+  const labelSet = resolveLabels(name, { file: options.labels, live: served, registry, records });
   const known = new Set(labelSet.labels);
   const foreign = [...new Set(options.labelled.map((e) => e.label))].filter((l) => !known.has(l));
   if (foreign.length > 0)

@@ -122,6 +122,23 @@ function modelSummary(s: FakeGatewayState, live: NonNullable<FakeGatewayState["l
   };
 }
 
+/** GET /v1/models/m of a model with a label set and no student yet, as the gateway's ModelDetail says. */
+function definedModel(labels: string[]) {
+  return {
+    name: "m",
+    version: "none",
+    task: "text-classification",
+    default: true,
+    classes: labels.length,
+    out_of_scope_label: null,
+    routing: null,
+    calibration: null,
+    evaluation: null,
+    loaded: false,
+    labels,
+  };
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
@@ -132,6 +149,8 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
   if (url.pathname === "/v1/models")
     return send(res, 200, { default_model: "m", models: s.live ? [modelSummary(s, s.live)] : [] });
   if (url.pathname === "/v1/models/m") {
+    // A model defined from a label set is served by its teacher before it has a student (version "none").
+    if (!s.live && s.registryLabels) return send(res, 200, definedModel(s.registryLabels));
     if (!s.live) return send(res, 404, { error: { code: "model_not_found", message: "no model m" } });
     return send(res, 200, { ...modelSummary(s, s.live), labels: s.labels });
   }
