@@ -327,6 +327,33 @@ describe("PUT /admin/models/{name}/versions/{version}", () => {
     ]);
   });
 
+  it("gives an uploaded version's files back exactly as stored (what the toolkit's gate runs)", async () => {
+    const { manifest, onnx } = bundled("sms-spam");
+    const version = "1.0.2-down";
+    expect((await upload("sms-spam", version, form({ ...manifest, version }, onnx))).status).toBe(201);
+    const files = `/admin/models/sms-spam/versions/${version}`;
+    const graph = await get(`${files}/student.onnx`);
+    expect(graph.status).toBe(200);
+    expect(graph.headers.get("content-type")).toBe("application/octet-stream");
+    expect(new Uint8Array(await graph.arrayBuffer())).toEqual(new Uint8Array(onnx));
+    const stored = await get(`${files}/manifest.json`);
+    expect(stored.status).toBe(200);
+    expect(await stored.json()).toEqual({ ...manifest, version });
+    await expectError(
+      await get("/admin/models/sms-spam/versions/1.0.0/student.onnx"),
+      404,
+      "version_not_found",
+    );
+    await expectError(
+      await get("/admin/models/sms-spam/versions/9.9.9/student.onnx"),
+      404,
+      "version_not_found",
+    );
+    await expectError(await get(`${files}/report.md`), 400, "invalid_request");
+    const anonymous = await app.request(`${files}/student.onnx`, {}, adminEnv());
+    expect(anonymous.status).toBe(401);
+  });
+
   it("stores a version's manifest only if none is there (the race of two uploads)", async () => {
     const { manifest, onnx } = bundled("sms-spam");
     const m = ModelManifest.parse({ ...manifest, version: "1.0.2-race" });

@@ -47,7 +47,7 @@ holds out a slice of the records, never trained on, where the temperature, the r
                        1 / P(logged); max-prob, margin, entropy and a learned deferral are fitted on the
                        slice, shown side by side, and the best one is shipped
   --live-package DIR   the live student's package (default runs/<name>/<live version>, models/<name>);
-                       the gateway has no route to download it, and with no copy the gate refuses
+                       else downloaded from the gateway's registry; with neither the gate refuses
   --admin-token T      admin bearer token (default: env ADMIN_TOKEN; at least 32 characters)
   --since ISO          only records logged at or after this time
   --publish            upload the package (PUT /admin/models/<name>/versions/<version>) and promote it

@@ -156,6 +156,17 @@ export class GatewayClient {
     return this.json("PUT", path, Uploaded, { admin: true, body: form });
   }
 
+  /** A stored version's file as uploaded (GET /admin/models/{name}/versions/{version}/{file}). */
+  async versionFile(
+    name: string,
+    version: string,
+    file: "manifest.json" | "student.onnx",
+  ): Promise<Uint8Array> {
+    const path = `/admin/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/${file}`;
+    const res = await this.request("GET", path, { admin: true });
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
   /** Makes a version live, or a canary taking `canaryPercent` of the traffic. */
   async promote(name: string, version: string, canaryPercent?: number): Promise<Record<string, unknown>> {
     const body = JSON.stringify(

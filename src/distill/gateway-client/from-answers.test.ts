@@ -332,6 +332,39 @@ describe("distillFromTeacherAnswers: a student from a remote teacher's logged an
     expect(second.gate.live!.accuracy).toBeCloseTo(reordered.result.routingFit!.best!.agreement.value, 1);
   }, 60_000);
 
+  it("downloads the live student from the registry when no copy is on this machine", async () => {
+    gateway = await startFakeGateway({
+      live: null,
+      registryLabels: ["a", "b", "c"],
+      exportBody: body(answered),
+    });
+    const livePkg = (await run()).result.pkg;
+    await gateway.close();
+    gateway = await startFakeGateway({
+      live: {
+        version: "1.0.0",
+        n: 10,
+        accuracy: 0.9,
+        teacherRate: 0.2,
+        sha256: livePkg.manifest.onnx.sha256,
+      },
+      stored: {
+        version: "1.0.0",
+        manifest: JSON.stringify(livePkg.manifest),
+        onnx: await readFile(join(livePkg.dir, livePkg.manifest.onnx.file)),
+      },
+      exportBody: body(answered),
+    });
+    const out = join(dir, "downloaded", "1.0.1");
+    const second = await run({ out, gateTolerance: 0.5 });
+    expect(second.gate.live).not.toBeNull();
+    expect(second.gate.live!.version).toBe("1.0.0");
+    const copy = join(dir, "downloaded", "1.0.0", livePkg.manifest.onnx.file);
+    expect(new Uint8Array(await readFile(copy))).toEqual(
+      new Uint8Array(await readFile(join(livePkg.dir, livePkg.manifest.onnx.file))),
+    );
+  }, 60_000);
+
   it("refuses when the live student's graph is not on this machine, unless forced", async () => {
     gateway = await startFakeGateway({
       live: { version: "7.0.0", n: 10, accuracy: 0.9, teacherRate: 0.2 },

@@ -1,7 +1,8 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { HardExampleRecord } from "../../core/hard-example.ts";
 import type { RoutingGoal } from "../calibrate/agreement-fit.ts";
 import type { Example } from "../data/index.ts";
+import type { LoadedPackage } from "../package/files.ts";
 import { type AnswerStats, answerSet, describeAnswers } from "../pipeline/answers.ts";
 import { type DistillOptions, featurizerFor } from "../pipeline/config.ts";
 import { distillFromAnswers } from "../pipeline/from-answers.ts";
@@ -9,11 +10,12 @@ import type { Progress } from "../pipeline/progress.ts";
 import type { DistillResult } from "../pipeline/ship.ts";
 import { equalRateTable, routingFitTable } from "../report/agreement.ts";
 import { GatewayClient } from "./client.ts";
+import { GatewayError } from "./errors.ts";
 import { candidateFigures, chooseVersion, GateRefused, publish, pullRecords } from "./from-gateway.ts";
 import type { GateFigures, GateVerdict } from "./gate.ts";
 import { type LabelSource, resolveLabels } from "./label-set.ts";
-import type { ModelDetail, Uploaded } from "./schemas.ts";
-import { findLiveStudent, gateOnSlice } from "./slice-gate.ts";
+import type { AdminModel, ModelDetail, Uploaded } from "./schemas.ts";
+import { fetchLiveStudent, findLiveStudent, gateOnSlice } from "./slice-gate.ts";
 
 export interface FromAnswersOptions {
   url: string;
@@ -101,12 +103,13 @@ export async function distillFromTeacherAnswers(
       `none of the ${records.length} records has a teacher answer in the label set (${answers.stats.noTeacher} without an answer, ${answers.stats.unknownLabel} with an unknown label)`,
     );
 
+  const out = options.out ?? join("runs", name, version);
   const result = await distillFromAnswers(
     {
       answers,
       labels: labelSet.labels,
       outOfScopeLabel: labelSet.outOfScopeLabel,
-      options: { ...options.distill, out: options.out ?? join("runs", name, version) },
+      options: { ...options.distill, out },
       goal: options.goal ?? DEFAULT_ROUTING_GOAL,
       version,
       training: {
@@ -130,7 +133,17 @@ export async function distillFromTeacherAnswers(
     log(routingFitTable(result.routingFit));
   }
   const liveSha = registry?.versions.find((v) => v.version === live?.version)?.sha256;
-  const liveStudent = live && (await findLiveStudent(name, live.version, liveSha, options.livePackage));
+  const liveStudent =
+    live &&
+    ((await findLiveStudent(name, live.version, liveSha, options.livePackage)) ??
+      (await downloadLiveStudent(
+        client,
+        name,
+        live.version,
+        registry,
+        join(dirname(out), live.version),
+        log,
+      )));
   const gate =
     live && !liveStudent
       ? missingLiveStudent(live.version, options.force)
@@ -162,9 +175,32 @@ function remoteTeacher(records: readonly HardExampleRecord[]): Record<string, un
 
 /** The live student's graph is not on this machine: nothing to compare with, so the gate refuses. */
 function missingLiveStudent(version: string, force: boolean) {
-  const reason = `the live student ${version} is not on this machine (the gateway has no route to download a version's graph): give --live-package DIR`;
+  const reason = `the live student ${version} is neither on this machine nor in the gateway's registry (a bundled version ships in models/): give --live-package DIR`;
   const verdict: GateVerdict = force
     ? { pass: true, forced: true, reason: `${reason} (overridden by --force)` }
     : { pass: false, forced: false, reason };
   return { verdict, candidate: null, live: null };
+}
+
+/** The live student from the registry, when the gateway stores it (a bundled one ships in models/). */
+async function downloadLiveStudent(
+  client: GatewayClient,
+  name: string,
+  version: string,
+  registry: AdminModel | null,
+  dir: string,
+  log: (line: string) => void,
+): Promise<LoadedPackage | null> {
+  if (registry?.versions.find((v) => v.version === version)?.source !== "registry") return null;
+  // Beside the new package: where findLiveStudent looks first for the default runs/<name>/<version>.
+  let pkg: LoadedPackage;
+  try {
+    pkg = await fetchLiveStudent(client, name, version, dir);
+  } catch (error) {
+    // Listed but not stored (a registry fault): the gate then refuses without it, as for a missing copy.
+    if (error instanceof GatewayError && error.status === 404) return null;
+    throw error;
+  }
+  log(`live student ${name} ${version}: downloaded from the registry to ${pkg.dir}`);
+  return pkg;
 }

@@ -1,11 +1,14 @@
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { featurize } from "../../core/featurizer.ts";
+import { ModelManifest } from "../../core/manifest.ts";
 import { routingScore } from "../../core/routing-score.ts";
 import { argmax, softmax } from "../../core/softmax.ts";
-import { fileExists, type LoadedPackage, loadStudent } from "../package/files.ts";
+import { fileExists, type LoadedPackage, loadStudent, readJson } from "../package/files.ts";
 import { onnxLogits } from "../package/onnx-node.ts";
 import type { HeldOutAnswer } from "../pipeline/answers.ts";
 import { HELD_OUT } from "../pipeline/ship.ts";
+import type { GatewayClient } from "./client.ts";
 import { type EqualRateVerdict, equalRateGate, type GateStudent } from "./equal-rate-gate.ts";
 import type { GateFigures, GateOptions } from "./gate.ts";
 
@@ -101,11 +104,31 @@ function atShippedThreshold(
 }
 
 /**
- * The live student's package on disk: the gateway has no route to download a version's graph, so the
- * toolkit reads the copy it wrote (runs/<name>/<version>, or models/<name> for the bundled one), or
- * `dir` when given. Only a copy whose manifest is that version (and, when the registry says, whose
+ * The live student's package on disk: the copy the toolkit wrote or downloaded (runs/<name>/<version>,
+ * or models/<name> for the bundled one), or `dir` when given. Only a copy whose manifest is that version (and, when the registry says, whose
  * graph has that SHA-256) is taken.
  */
+/**
+ * The live student from the gateway's registry, written as a package to `dir`; its graph is checked
+ * against its manifest when it is read back.
+ */
+export async function fetchLiveStudent(
+  client: GatewayClient,
+  name: string,
+  version: string,
+  dir: string,
+): Promise<LoadedPackage> {
+  const [manifest, onnx] = await Promise.all([
+    client.versionFile(name, version, "manifest.json"),
+    client.versionFile(name, version, "student.onnx"),
+  ]);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "manifest.json"), manifest);
+  const { onnx: spec } = await readJson(join(dir, "manifest.json"), ModelManifest);
+  await writeFile(join(dir, spec.file), onnx);
+  return loadStudent(dir);
+}
+
 export async function findLiveStudent(
   name: string,
   version: string,

@@ -61,6 +61,8 @@ export interface FakeGatewayState {
   /** The raw export body (NDJSON). */
   exportBody: string;
   uploads: { path: string; manifest: string; onnx: Uint8Array }[];
+  /** A version stored in the registry, served by GET /admin/models/m/versions/{version}/{file}. */
+  stored: { version: string; manifest: string; onnx: Uint8Array } | null;
   promotions: unknown[];
   exportQueries: URLSearchParams[];
 }
@@ -79,6 +81,7 @@ export async function startFakeGateway(state: Partial<FakeGatewayState> = {}): P
     versions: [],
     exportBody: "",
     uploads: [],
+    stored: null,
     promotions: [],
     exportQueries: [],
     ...state,
@@ -210,6 +213,14 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
     s.versions.push(version);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     return send(res, 201, { name: "m", version, bytes: bytes.length, sha256 });
+  }
+  const file = /^\/admin\/models\/m\/versions\/([^/]+)\/(manifest\.json|student\.onnx)$/.exec(url.pathname);
+  if (file && req.method === "GET") {
+    const stored = s.stored?.version === decodeURIComponent(file[1]!) ? s.stored : null;
+    if (!stored) return send(res, 404, { error: { code: "version_not_found", message: url.pathname } });
+    if (file[2] === "manifest.json") return send(res, 200, JSON.parse(stored.manifest));
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    return void res.end(stored.onnx);
   }
   if (url.pathname === "/admin/models/m/promote" && req.method === "POST") {
     const chunks: Buffer[] = [];

@@ -123,6 +123,38 @@ const uploadRoute = adminRoute(
   415,
 );
 
+/** The files of a stored version, as the toolkit's package layout names them. */
+const VERSION_FILES = ["manifest.json", "student.onnx"] as const;
+
+const downloadRoute = adminRoute(
+  createRoute({
+    method: "get",
+    path: "/admin/models/{name}/versions/{version}/{file}",
+    operationId: "downloadModelVersionFile",
+    summary: "Download an uploaded version's manifest or graph",
+    description:
+      "The bytes stored in MODELS_BUCKET, as uploaded: what the toolkit's evaluation gate runs the live student from. Bundled versions ship in the repository's models/ folder and are not served here.",
+    request: {
+      params: z.object({
+        name: NameParam,
+        version: Version.meta({ description: "Version, as in the manifest" }),
+        file: z.enum(VERSION_FILES).meta({ description: "Which file of the version" }),
+      }),
+    },
+    responses: {
+      200: {
+        description: "The file (manifest.json as JSON, student.onnx as bytes)",
+        content: {
+          "application/json": { schema: z.unknown() },
+          "application/octet-stream": { schema: z.string().meta({ format: "binary" }) },
+        },
+      },
+    },
+  }),
+  400,
+  404,
+);
+
 const promoteRoute = adminRoute(
   createRoute({
     method: "post",
@@ -171,6 +203,25 @@ export function modelAdminRoutes(catalog: ModelCatalog): DocumentedApp {
     const version = param(c, "version");
     const uploaded = await uploadVersion(c, stores(c), name, version);
     return c.json(uploaded, 201, { location: `/admin/models/${name}` });
+  });
+  mount(app, downloadRoute, async (c) => {
+    const name = param(c, "name");
+    const version = param(c, "version");
+    const file = parseRequest(z.enum(VERSION_FILES), c.req.param("file") ?? "", "file");
+    const s = stores(c);
+    await requireModel(s, name);
+    if (version === s.catalog.bundledVersion(name))
+      throw new ApiError(
+        404,
+        "version_not_found",
+        `${name} ${version} is bundled: it ships in models/${name}`,
+      );
+    await requireServable(s, name, version);
+    if (!s.versions) throw new ApiError(404, "version_not_found", `${name} ${version} is not stored`);
+    if (file === "manifest.json") return c.json(await s.versions.manifest(name, version));
+    const bytes = await s.versions.onnx(name, version);
+    if (bytes === null) throw new ApiError(404, "version_not_found", `${name} ${version} has no graph`);
+    return c.body(bytes, 200, { "content-type": "application/octet-stream" });
   });
   mount(app, promoteRoute, jsonBody<AppEnv>({ maxBytes: () => MAX_PROMOTE_BODY }), async (c) => {
     const name = param(c, "name");
