@@ -6,12 +6,11 @@ import type { RoutingGoal } from "../calibrate/agreement-fit.ts";
 import { type LoadOptions, loadDataset } from "../data/index.ts";
 import { LoadOptionsSchema } from "../data/options.ts";
 import { DEFAULT_ROUTING_GOAL, distillFromTeacherAnswers } from "../gateway-client/from-answers.ts";
-import { distillFromGateway, GateRefused } from "../gateway-client/from-gateway.ts";
+import { distillFromGateway, GateRefused, type GatewayRunOptions } from "../gateway-client/from-gateway.ts";
 import { DEFAULT_GATE_TOLERANCE } from "../gateway-client/gate.ts";
 import { parseLabelFile } from "../gateway-client/label-set.ts";
 import { fileExists, readJson, TEACHER_DIR } from "../package/files.ts";
 import { readTeacherPackage } from "../package/teacher.ts";
-import type { DistillOptions } from "../pipeline/config.ts";
 import type { DistillResult } from "../pipeline/ship.ts";
 import { formatSummaryTable } from "../report/table.ts";
 import { dataOptions, numberFlag, stringFlag, UsageError } from "./args.ts";
@@ -44,18 +43,7 @@ const ANSWERS_FLAGS = ["labels", "holdout", "keep-agreement", "max-teacher-rate"
 export const EXIT_GATE_REFUSED = 3;
 
 /** What both paths share: the gateway, the token, the version and publishing flags. */
-interface CommonOptions {
-  url: string;
-  token: string;
-  distill: Omit<DistillOptions, "out">;
-  out?: string;
-  since?: string;
-  version?: string;
-  publish: boolean;
-  canaryPercent?: number;
-  force: boolean;
-  gateTolerance: number;
-}
+type CommonOptions = GatewayRunOptions;
 
 /**
  * `npm run distill -- --from-gateway URL ...`: see the usage text in distill.ts. With a local teacher

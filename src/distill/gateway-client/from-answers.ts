@@ -4,24 +4,27 @@ import type { RoutingGoal } from "../calibrate/agreement-fit.ts";
 import type { Example } from "../data/index.ts";
 import type { LoadedPackage } from "../package/files.ts";
 import { type AnswerStats, answerSet, describeAnswers } from "../pipeline/answers.ts";
-import { type DistillOptions, featurizerFor } from "../pipeline/config.ts";
+import { featurizerFor } from "../pipeline/config.ts";
 import { distillFromAnswers } from "../pipeline/from-answers.ts";
 import type { Progress } from "../pipeline/progress.ts";
 import type { DistillResult } from "../pipeline/ship.ts";
 import { equalRateTable, routingFitTable } from "../report/agreement.ts";
 import { GatewayClient } from "./client.ts";
 import { GatewayError } from "./errors.ts";
-import { candidateFigures, chooseVersion, GateRefused, publish, pullRecords } from "./from-gateway.ts";
+import {
+  candidateFigures,
+  chooseVersion,
+  GateRefused,
+  type GatewayRunOptions,
+  publish,
+  pullRecords,
+} from "./from-gateway.ts";
 import type { GateFigures, GateVerdict } from "./gate.ts";
 import { type LabelSource, resolveLabels } from "./label-set.ts";
 import type { AdminModel, ModelDetail, Uploaded } from "./schemas.ts";
 import { fetchLiveStudent, findLiveStudent, gateOnSlice } from "./slice-gate.ts";
 
-export interface FromAnswersOptions {
-  url: string;
-  token: string;
-  /** distill.name is the gateway model. */
-  distill: Omit<DistillOptions, "out">;
+export interface FromAnswersOptions extends GatewayRunOptions {
   /** Share of the records held out for calibration, routing and the gate. */
   holdout: number;
   /** The operator's routing target against the teacher's answers (default DEFAULT_ROUTING_GOAL). */
@@ -32,13 +35,6 @@ export interface FromAnswersOptions {
   labelled: readonly Example[];
   /** Where the live student's package is, when not in runs/<name>/<version> or models/<name>. */
   livePackage?: string;
-  out?: string;
-  since?: string;
-  version?: string;
-  publish: boolean;
-  canaryPercent?: number;
-  force: boolean;
-  gateTolerance: number;
   /** Extra manifest.training fields (e.g. the data options). */
   provenance: Record<string, unknown>;
 }

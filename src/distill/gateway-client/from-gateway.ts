@@ -12,12 +12,10 @@ import { evaluationGate, type GateFigures, type GateVerdict } from "./gate.ts";
 import type { AdminModel, LiveModel, Uploaded } from "./schemas.ts";
 import { nextVersion } from "./version.ts";
 
-export interface FromGatewayOptions {
+/** What every re-distillation from a gateway takes: the gateway, the recipe, the version and publishing. */
+export interface GatewayRunOptions {
   url: string;
   token: string;
-  teacher: TeacherPackage;
-  /** The base training data; its val and test splits are the calibration and gate data. */
-  dataset: Dataset;
   /** distill.name is the gateway model. */
   distill: Omit<DistillOptions, "out">;
   /** Where the package is written; default runs/<name>/<version> (never the shipped models/<name>). */
@@ -28,6 +26,12 @@ export interface FromGatewayOptions {
   canaryPercent?: number;
   force: boolean;
   gateTolerance: number;
+}
+
+export interface FromGatewayOptions extends GatewayRunOptions {
+  teacher: TeacherPackage;
+  /** The base training data; its val and test splits are the calibration and gate data. */
+  dataset: Dataset;
   /** Extra manifest.training fields (e.g. the data options). */
   provenance: Record<string, unknown>;
 }
