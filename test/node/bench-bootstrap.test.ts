@@ -1,5 +1,9 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bootstrapPlotSvg } from "../../bench/bootstrap/plot.ts";
+import { type BootstrapResults, writeBootstrapReport } from "../../bench/bootstrap/report.ts";
 import { answerLookup, shuffledStream } from "../../bench/bootstrap/stream.ts";
 import {
   type Outcome,
@@ -10,40 +14,23 @@ import {
 } from "../../bench/bootstrap/windows.ts";
 import { xmlErrors } from "../../src/distill/report/xml-check.ts";
 
-/** `n` outcomes of which the first `calls` went to the teacher, `right` were served right, and so on. */
-function outcomes(n: number, counts: { calls: number; right: number; teacherRight: number; agree: number }) {
-  return Array.from(
+/**
+ * A window of `n` texts of one gold label: the first rate·n went to the teacher, the first acc·n were
+ * served right and the teacher was right on the first teacherAcc·n, so the served answer agrees with the
+ * teacher's on min(acc, teacherAcc)·n of them.
+ */
+function window(n: number, version: string, rate: number, acc: number, teacherAcc: number) {
+  const outcomes = Array.from(
     { length: n },
     (_, i): Outcome => ({
       gold: "g",
-      served: i < counts.right ? "g" : i < counts.agree ? "t" : "x",
-      teacher: i < counts.teacherRight ? "g" : "t",
-      teacherCall: i < counts.calls,
+      served: i < Math.round(acc * n) ? "g" : "x",
+      teacher: i < Math.round(teacherAcc * n) ? "g" : "t",
+      teacherCall: i < Math.round(rate * n),
     }),
   );
-}
-
-function window(
-  n: number,
-  version: string,
-  rate: number,
-  acc: number,
-  teacherAcc: number,
-  agreement: number,
-) {
   return (before: { teacherCalls: number; texts: number }, index: number) =>
-    windowFigures(
-      index,
-      0,
-      version,
-      outcomes(n, {
-        calls: Math.round(rate * n),
-        right: Math.round(acc * n),
-        teacherRight: Math.round(teacherAcc * n),
-        agree: Math.round(agreement * n),
-      }),
-      before,
-    );
+    windowFigures(index, 0, version, outcomes, before);
 }
 
 describe("bench:bootstrap window figures", () => {
@@ -80,8 +67,8 @@ describe("bench:bootstrap window figures", () => {
   });
 
   it("pools windows weighted by their texts, retention against the teacher-only accuracy", () => {
-    const a = window(1000, "none", 1, 0.96, 0.96, 1)({ teacherCalls: 0, texts: 0 }, 1);
-    const b = window(500, "1.0.0", 0.4, 0.9, 0.96, 0.94)({ teacherCalls: 1000, texts: 1000 }, 2);
+    const a = window(1000, "none", 1, 0.96, 0.96)({ teacherCalls: 0, texts: 0 }, 1);
+    const b = window(500, "1.0.0", 0.4, 0.9, 0.96)({ teacherCalls: 1000, texts: 1000 }, 2);
     const span = pooled([a, b]);
     expect(span.texts).toBe(1500);
     expect(span.teacherRate).toBeCloseTo(1200 / 1500, 10);
@@ -172,10 +159,53 @@ describe("bench:bootstrap stream", () => {
   });
 
   it("plots teacher rate and accuracies as well-formed SVG", () => {
-    const w = window(1000, "none", 1, 0.97, 0.97, 1)({ teacherCalls: 0, texts: 0 }, 1);
+    const w = window(1000, "none", 1, 0.97, 0.97)({ teacherCalls: 0, texts: 0 }, 1);
     const svg = bootstrapPlotSvg([w, { ...w, window: 2, teacherRate: 0.4 }]);
     expect(xmlErrors(svg)).toEqual([]);
     expect(svg).toContain("teacher-only accuracy");
     expect(svg).toContain("the last sent 40.0% to the teacher");
+  });
+});
+
+describe("bench:bootstrap report", () => {
+  it("writes the JSON, the plot and its own section of BENCHMARKS.md, with the table and each target's verdict", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "apprentice-bootstrap-report-"));
+    try {
+      const first = window(1000, "none", 1, 0.97, 0.97)({ teacherCalls: 0, texts: 0 }, 1);
+      const second = window(1000, "1.0.0", 0.4, 0.96, 0.97)({ teacherCalls: 1000, texts: 1000 }, 2);
+      const results: BootstrapResults = {
+        command: "npm run bench:bootstrap -- --max-minutes 5",
+        date: "2026-12-03",
+        machine: { nproc: 2, cpu: "test cpu", node: "v22", packages: { zod: "4" }, commit: null },
+        config: {
+          data: "clinc150",
+          teacherAccuracy: 0.97,
+          every: 1000,
+          latencyMs: 300,
+          keepAgreement: 0.98,
+          batch: 16,
+          inFlight: 4,
+          seed: 42,
+          streamTexts: 23700,
+          sentTexts: 2000,
+        },
+        windows: [first, second],
+        redistillations: [],
+        targets: targets([first, second], 0.98),
+        wallSeconds: 60,
+      };
+      const paths = { markdown: join(dir, "B.md"), json: join(dir, "r/b.json"), svg: join(dir, "r/b.svg") };
+      await writeBootstrapReport(results, paths);
+      const md = await readFile(paths.markdown, "utf8");
+      expect(md).toContain("<!-- bench:bootstrap:start -->");
+      expect(md).toContain("stopped by --max-minutes after 2000");
+      expect(md).toContain("| 2 | `1.0.0` | 40.0% | 96.0% | 97.0% | 96.0% | 1400 / 2000 (70.0%) |");
+      expect(md).toContain("teacher calls 70.0% of teacher-only (target ≤ 50.0%: **missed**)");
+      expect(md).toContain("[r/b.json](r/b.json)");
+      expect(JSON.parse(await readFile(paths.json, "utf8"))).toEqual(results);
+      expect(xmlErrors(await readFile(paths.svg, "utf8"))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
