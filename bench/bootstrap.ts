@@ -1,0 +1,111 @@
+/**
+ * `npm run bench:bootstrap`: a model that starts from its label set and a remote teacher alone, fed a
+ * shuffled data set once, re-distilled from its logged teacher answers every N records (the streaming
+ * protocol of Online Cascade Learning and Cache & Distil). Reports per window of the stream.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { GatewayClient } from "../src/distill/gateway-client/client.ts";
+import type { RedistilContext } from "./bootstrap/redistil.ts";
+import { writeBootstrapReport } from "./bootstrap/report.ts";
+import { runStream } from "./bootstrap/run.ts";
+import { defineTeacherOnlyModel, recordAnswers } from "./bootstrap/setup.ts";
+import { answerLookup, shuffledStream } from "./bootstrap/stream.ts";
+import { targets } from "./bootstrap/windows.ts";
+import { progressLog } from "./common/log.ts";
+import { provenance } from "./common/machine.ts";
+import { exitAfter, scratch } from "./common/scratch.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    data: { type: "string", default: "clinc150" },
+    accuracy: { type: "string", default: "0.97" },
+    every: { type: "string", default: "1000" },
+    "latency-ms": { type: "string", default: "300" },
+    "keep-agreement": { type: "string", default: "0.98" },
+    batch: { type: "string", default: "16" },
+    "in-flight": { type: "string", default: "4" },
+    seed: { type: "string", default: "42" },
+    "max-minutes": { type: "string", default: "40" },
+    markdown: { type: "string", default: "BENCHMARKS.md" },
+    json: { type: "string", default: "bench/results/bootstrap.json" },
+    svg: { type: "string", default: "bench/results/bootstrap.svg" },
+  },
+});
+const num = (name: keyof typeof flags): number => {
+  const value = Number(flags[name]);
+  if (!Number.isFinite(value)) throw new Error(`--${name} must be a number`);
+  return value;
+};
+const data = flags.data;
+if (data !== "clinc150" && data !== "sms-spam") throw new Error("--data must be clinc150 or sms-spam");
+
+const began = Date.now();
+const deadline = began + num("max-minutes") * 60_000;
+const { log, seconds } = progressLog();
+const space = await scratch("bootstrap");
+const model = `${data}-bootstrap`;
+const every = num("every");
+const keepAgreement = num("keep-agreement");
+
+await exitAfter(space, log, async () => {
+  const answersFile = join(space.dir, "answers.jsonl");
+  const recorded = await recordAnswers(data, num("accuracy"), answersFile);
+  log(`${recorded.examples.length} texts, recorded teacher ${(100 * recorded.accuracy).toFixed(2)}% right`);
+  const stack = await space.startStack({
+    // Registry pointers re-read every second (default 10 s) so each promotion is live before traffic resumes.
+    vars: { REGISTRY_TTL_MS: "1000" },
+    teacher: { latencyMs: num("latency-ms"), answers: [{ model: data, file: answersFile }] },
+  });
+  const client = new GatewayClient(stack.gatewayUrl, stack.adminToken);
+  await defineTeacherOnlyModel(client, model, recorded.labels, { url: stack.teacher.url, model: data });
+  const stream = shuffledStream(recorded.examples, num("seed"));
+  const teacherAnswer = answerLookup(recorded.lines);
+  const sending = { batch: num("batch"), inFlight: num("in-flight") };
+  const context: RedistilContext = {
+    url: stack.gatewayUrl,
+    token: stack.adminToken,
+    client,
+    model,
+    workDir: space.dir,
+    keepAgreement,
+    seed: 7,
+    log,
+  };
+
+  const { windows, redistillations } = await runStream(context, stream, teacherAnswer, {
+    every,
+    sending,
+    deadline,
+  });
+  const sentTexts = windows.reduce((n, w) => n + w.texts, 0);
+  await writeBootstrapReport(
+    {
+      ...provenance("bench:bootstrap", process.argv.slice(2), [
+        "onnxruntime-node",
+        "onnxruntime-web",
+        "wrangler",
+        "hono",
+        "zod",
+      ]),
+      config: {
+        data,
+        teacherAccuracy: recorded.accuracy,
+        every,
+        latencyMs: num("latency-ms"),
+        keepAgreement,
+        ...sending,
+        seed: num("seed"),
+        streamTexts: stream.length,
+        sentTexts,
+      },
+      windows,
+      redistillations,
+      targets: targets(windows, keepAgreement),
+      wallSeconds: seconds(),
+    },
+    { markdown: flags.markdown, json: flags.json, svg: flags.svg },
+  );
+  log(`wrote ${flags.markdown}, ${flags.json} and ${flags.svg}`);
+  return true;
+});
