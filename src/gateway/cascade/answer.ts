@@ -55,15 +55,22 @@ export function combine(student: StudentVerdict, slot: TeacherSlot): ClassifyRes
         reason: slot.reason,
         student: studentPart,
       };
-    case "answer": {
-      const { label, confidence } = slot.answer;
-      return {
-        label,
-        confidence,
-        source: slot.cached ? "cache" : "teacher",
-        student: studentPart,
-        teacher: { label, confidence, latency_ms: slot.latencyMs },
-      };
-    }
+    case "answer":
+      return teacherResult(slot, studentPart);
   }
+}
+
+/** A text the teacher answered: its label, beside the student's when there is a student. */
+export function teacherResult(
+  slot: Extract<TeacherSlot, { kind: "answer" }>,
+  student: ClassifyResult["student"],
+): ClassifyResult {
+  const { label, confidence } = slot.answer;
+  return {
+    label,
+    confidence,
+    source: slot.cached ? "cache" : "teacher",
+    student,
+    teacher: { label, confidence, latency_ms: slot.latencyMs },
+  };
 }

@@ -1,7 +1,7 @@
 import { ApiError } from "../errors.ts";
 import type { ClassifyResult } from "../schemas/classify.ts";
 import type { TeacherFailureKind } from "../teacher-client/types.ts";
-import type { TeacherSlot } from "./answer.ts";
+import { type TeacherSlot, teacherResult } from "./answer.ts";
 import type { ModelTeacher } from "./model-teacher.ts";
 
 /**
@@ -40,14 +40,7 @@ export async function answerFromTeacher(
         { "retry-after": String(retryAfterSeconds(reason, teacher.breakerCooldownMs)) },
       );
     }
-    const { label, confidence } = slot.answer;
-    return {
-      label,
-      confidence,
-      source: slot.cached ? "cache" : "teacher",
-      student: null,
-      teacher: { label, confidence, latency_ms: slot.latencyMs },
-    };
+    return teacherResult(slot, null);
   });
   return { slots, results, teacherMs };
 }
