@@ -4,7 +4,7 @@ import type { GatewayClient } from "../../src/distill/gateway-client/client.ts";
 import { distillFromTeacherAnswers } from "../../src/distill/gateway-client/from-answers.ts";
 import { GateRefused } from "../../src/distill/gateway-client/from-gateway.ts";
 import { DEFAULT_GATE_TOLERANCE } from "../../src/distill/gateway-client/gate.ts";
-import { STUDENT_RECIPE, TEACHER_RECIPE } from "../../src/distill/pipeline/config.ts";
+import { DISTILL_DEFAULTS } from "../../src/distill/pipeline/config.ts";
 import { SILENT } from "../../src/distill/pipeline/progress.ts";
 import { waitForVersion } from "../loop/stream.ts";
 
@@ -53,12 +53,7 @@ export async function redistil(
         distill: {
           name: context.model,
           seed: context.seed,
-          teacher: TEACHER_RECIPE,
-          student: STUDENT_RECIPE,
-          kd: { temperature: 2, alpha: 0.3 },
-          augment: 2,
-          oosMaxInScopeDrop: 0.003,
-          target: { kind: "teacher_rate", value: 0.25 },
+          ...DISTILL_DEFAULTS,
           quiet: true,
         },
         holdout: DEFAULT_HOLDOUT_FRACTION,

@@ -1,5 +1,11 @@
 import { join } from "node:path";
-import { type DistillOptions, type ModelRecipe, STUDENT_RECIPE, TEACHER_RECIPE } from "../pipeline/config.ts";
+import {
+  DISTILL_DEFAULTS,
+  type DistillOptions,
+  type ModelRecipe,
+  STUDENT_RECIPE,
+  TEACHER_RECIPE,
+} from "../pipeline/config.ts";
 import { numberFlag, stringFlag, UsageError } from "./args.ts";
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -59,7 +65,7 @@ export function distillOptions(flags: Flags, seed: number): DistillOptions {
   const target =
     retention !== undefined
       ? { kind: "retention" as const, value: retention }
-      : { kind: "teacher_rate" as const, value: rate ?? 0.25 };
+      : { kind: "teacher_rate" as const, value: rate ?? DISTILL_DEFAULTS.target.value };
   if (!(target.value > 0 && target.value <= 1)) throw new UsageError("routing targets are shares in (0, 1]");
   return {
     name,
@@ -67,12 +73,12 @@ export function distillOptions(flags: Flags, seed: number): DistillOptions {
     seed,
     teacher: recipe(flags, "teacher", TEACHER_RECIPE),
     student: recipe(flags, "student", STUDENT_RECIPE),
-    augment: numberFlag(flags, "augment") ?? 2,
+    augment: numberFlag(flags, "augment") ?? DISTILL_DEFAULTS.augment,
     kd: {
-      temperature: numberFlag(flags, "kd-temperature") ?? 2,
-      alpha: numberFlag(flags, "kd-alpha") ?? 0.3,
+      temperature: numberFlag(flags, "kd-temperature") ?? DISTILL_DEFAULTS.kd.temperature,
+      alpha: numberFlag(flags, "kd-alpha") ?? DISTILL_DEFAULTS.kd.alpha,
     },
-    oosMaxInScopeDrop: numberFlag(flags, "oos-max-in-scope-drop") ?? 0.003,
+    oosMaxInScopeDrop: numberFlag(flags, "oos-max-in-scope-drop") ?? DISTILL_DEFAULTS.oosMaxInScopeDrop,
     target,
     quiet: flags.quiet === true,
   };

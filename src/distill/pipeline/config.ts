@@ -68,6 +68,16 @@ export interface DistillOptions {
   quiet: boolean;
 }
 
+/** The recipe `npm run distill` uses when no flag says otherwise. */
+export const DISTILL_DEFAULTS = {
+  teacher: TEACHER_RECIPE,
+  student: STUDENT_RECIPE,
+  kd: { temperature: 2, alpha: 0.3 },
+  augment: 2,
+  oosMaxInScopeDrop: 0.003,
+  target: { kind: "teacher_rate", value: 0.25 },
+} as const satisfies Partial<DistillOptions>;
+
 export function featurizerFor(recipe: ModelRecipe, seed: number): FeaturizerConfig {
   return {
     kind: "hashed-ngrams",
