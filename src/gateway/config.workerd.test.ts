@@ -38,6 +38,8 @@ describe("gateway configuration", () => {
     [{ THRESHOLD_MIN: "Infinity" }, "THRESHOLD_MIN"],
     [{ THRESHOLD_MIN: "0.8", THRESHOLD_MAX: "0.2" }, "THRESHOLD_MIN"],
     [{ TEACHER_PROTOCOL: "carrier-pigeon" }, "TEACHER_PROTOCOL"],
+    // docs/configuration.md: a promotion reaches every isolate within 30 s, so the TTL is capped there.
+    [{ REGISTRY_TTL_MS: "30001" }, "REGISTRY_TTL_MS"],
   ])("rejects %j as config_invalid naming %s", (env, name) => {
     try {
       parseConfig(env);
@@ -48,6 +50,12 @@ describe("gateway configuration", () => {
       expect((error as ApiError).code).toBe("config_invalid");
       expect((error as ApiError).message).toContain(name);
     }
+  });
+
+  it("trusts registry pointers 10 s by default and at most 30 s", () => {
+    expect(parseConfig({}).registry.ttlMs).toBe(10_000);
+    expect(parseConfig({ REGISTRY_TTL_MS: "30000" }).registry.ttlMs).toBe(30_000);
+    expect(parseConfig({ REGISTRY_TTL_MS: "0" }).registry.ttlMs).toBe(0);
   });
 
   it("parses once per env object", () => {

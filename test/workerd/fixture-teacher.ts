@@ -20,6 +20,8 @@ import type { AddressInfo, Socket } from "node:net";
  * - `malformed`: 200 with a body that is not JSON.  `truncated`: a 200 whose body stops half-way and
  *   whose connection is cut.  `bad-shape`: valid JSON that fits no protocol.
  * - `unknown-label`: a well-formed answer naming "not-a-label", in the protocol the path implies.
+ * - `auth`: 401 unless the request carries its own key as a bearer token (`Authorization: Bearer {key}`),
+ *   then as `ok`.
  */
 export interface FixtureServer {
   url: string;
@@ -110,10 +112,17 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
   }
 
   async function behave(req: IncomingMessage, res: ServerResponse, mode: string, count: number, url: URL) {
+    const key = url.pathname.split("/")[2];
     const rest = `/${url.pathname.split("/").slice(3).join("/")}`;
     const body = await readBody(req);
     if (mode === "slow") {
       await new Promise((resolve) => setTimeout(resolve, 400));
+      mode = "ok";
+    }
+    if (mode === "auth") {
+      if (req.headers.authorization !== `Bearer ${key}`) {
+        return send(res, 401, { error: "missing or wrong bearer token" });
+      }
       mode = "ok";
     }
     if (mode === "fail1") {

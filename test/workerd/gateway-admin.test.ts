@@ -10,7 +10,7 @@ import type { Env } from "../../src/gateway/bindings.ts";
 import { indexStatement } from "../../src/gateway/hard-example-log/storage.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
 import { canaryBucket } from "../../src/gateway/registry/canary.ts";
-import { MAX_PREVIOUS, promote, rollback } from "../../src/gateway/registry/pointer.ts";
+import { promote, rollback } from "../../src/gateway/registry/pointer.ts";
 import { VersionStore } from "../../src/gateway/registry/versions.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { ModelList } from "../../src/gateway/schemas/models.ts";
@@ -528,10 +528,12 @@ describe("promote, canary, rollback", () => {
     const t = new Date(0);
     let p = promote({ live: "a", previous: [], canary: null }, "b", 10, t);
     expect(promote(p, "a", undefined, t)).toMatchObject({ live: "a", previous: [], canary: null });
-    for (let i = 0; i < MAX_PREVIOUS + 5; i++) p = promote(p, `v${i}`, undefined, t);
-    expect(p.previous).toHaveLength(MAX_PREVIOUS);
-    expect(p.previous.at(-1)).toBe(`v${MAX_PREVIOUS + 3}`);
-    expect(rollback(p, t).live).toBe(`v${MAX_PREVIOUS + 3}`);
+    // docs/admin-api.md promises the last 20 previous versions.
+    for (let i = 0; i < 25; i++) p = promote(p, `v${i}`, undefined, t);
+    expect(p.previous).toHaveLength(20);
+    expect(p.previous[0]).toBe("v4");
+    expect(p.previous.at(-1)).toBe("v23");
+    expect(rollback(p, t).live).toBe("v23");
     expect(() => rollback({ live: "a", previous: [], canary: null }, t)).toThrow(/no previous/);
   });
 });

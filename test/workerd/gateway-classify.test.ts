@@ -256,13 +256,24 @@ describe("POST /v1/classify: explanations", () => {
   );
 
   it("explains every text of a batch, and a teacher's answer by its own label", async () => {
-    const body = await classify(app, {
-      texts: [SURE[0], UNSURE[0]],
-      options: { explain: true, teacher: "always" },
-    });
-    for (const r of body.results) {
+    const texts = [SURE[0]!, ...UNSURE];
+    const body = await classify(app, { texts, options: { explain: true, teacher: "always" } });
+    const manifest = registry.manifest("clinc150");
+    const members = registry.weights("clinc150");
+    for (const [i, r] of body.results.entries()) {
       expect(r.source).toBe("teacher");
-      expect(Array.isArray(r.explanation)).toBe(true);
+      const c = manifest.labels.indexOf(r.label);
+      const named = featurizeNamed(texts[i]!, manifest.featurizer);
+      expect(r.explanation).toEqual(topFeatures(explain(members, named, c)));
+    }
+    // At least one text where the teacher overrules the student, so the label explained matters.
+    const overruled = body.results.filter((r) => r.student!.label !== r.label);
+    expect(overruled.length).toBeGreaterThan(0);
+    for (const r of overruled) {
+      const i = body.results.indexOf(r);
+      const named = featurizeNamed(texts[i]!, manifest.featurizer);
+      const byStudent = topFeatures(explain(members, named, manifest.labels.indexOf(r.student!.label)));
+      expect(r.explanation).not.toEqual(byStudent);
     }
   });
 });

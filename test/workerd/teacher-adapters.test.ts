@@ -265,3 +265,30 @@ describe("workers-ai adapter, stand-in binding over the local teacher", () => {
     expect(createAdapter({ ...config, TEACHER_MODEL: MODEL }, {})).toMatchObject({ kind: "not_configured" });
   });
 });
+
+describe("the teacher's secret, every HTTP protocol", () => {
+  // The fixture's `auth` mode answers 401 unless it gets its own key as `Authorization: Bearer {key}`.
+  const cases = [
+    ["kserve-v2", ""],
+    ["openai", ""],
+    ["http-json", "/sms-spam"],
+  ] as const;
+
+  it.each(cases)("%s sends TEACHER_API_KEY as a bearer token", async (protocol, rest) => {
+    const key = fixtureKey("auth");
+    const teacher = client({
+      TEACHER_URL: fixtureUrl(key, rest),
+      TEACHER_PROTOCOL: protocol,
+      TEACHER_API_KEY: key,
+    });
+    const got = answers(await teacher.ask(sms([SPAM])));
+    expect(got[0]!.label).toBe("spam");
+  });
+
+  it.each(cases)("%s without the key is refused by the teacher (http_4xx)", async (protocol, rest) => {
+    const key = fixtureKey("auth");
+    const teacher = client({ TEACHER_URL: fixtureUrl(key, rest), TEACHER_PROTOCOL: protocol });
+    expect(await teacher.ask(sms([SPAM]))).toMatchObject({ ok: false, kind: "http_4xx" });
+    expect(await fixtureCount(key)).toBeGreaterThan(0);
+  });
+});

@@ -3,9 +3,11 @@ import { describe, expect, it } from "vitest";
 import {
   accessEnv,
   admin,
+  bindings,
   classifyBody,
   createKey,
   gatewayApp,
+  inOneWindow,
 } from "../../../../test/workerd/access-helpers.ts";
 import { expectError, post } from "../../../../test/workerd/gateway-helpers.ts";
 
@@ -95,6 +97,26 @@ describe("CORS", () => {
     );
     expect(acao(wrong)).toBe(ALLOWED);
     await expectError(wrong, 403, "forbidden");
+  });
+
+  it("lets a browser read a 429 and its Retry-After", async () => {
+    // TEST_RATE_LIMITER allows 3 requests per 10 s (vitest.config.ts).
+    const env = corsEnv(undefined, {
+      CLIENT_RATE_LIMITER: bindings.TEST_RATE_LIMITER,
+      RATE_LIMIT_PERIOD_S: "10",
+    });
+    const { key } = await createKey(app, env);
+    const limited = await inOneWindow(10, async () => {
+      let res: Response | undefined;
+      for (let i = 0; i < 4; i++) {
+        res = await app.request("/v1/models", { headers: { origin: ALLOWED, "x-api-key": key } }, env);
+      }
+      return res!;
+    });
+    expect(acao(limited)).toBe(ALLOWED);
+    expect(limited.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("retry-after");
+    expect(limited.headers.get("retry-after")).toBe("10");
+    await expectError(limited, 429, "rate_limited");
   });
 
   it("never sends CORS headers from the admin routes, /healthz or /openapi.json", async () => {

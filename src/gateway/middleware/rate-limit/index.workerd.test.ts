@@ -71,6 +71,18 @@ describe("per-key rate limit", () => {
       expect((await app.request("/v1/models", { headers: bearer(key) }, env)).status).toBe(200);
   });
 
+  it("fails open: a rate-limiting binding that throws serves the request", async () => {
+    // A platform fault (the binding's own failure), not our code: the limit protects capacity only.
+    const broken: RateLimit = {
+      limit: () => Promise.reject(new Error("rate limiter unavailable")),
+    };
+    const env = accessEnv({ CLIENT_RATE_LIMITER: broken });
+    const { key } = await createKey(app, env);
+    for (let i = 0; i <= LIMIT; i++) {
+      expect((await app.request("/v1/classify", post(classifyBody, bearer(key)), env)).status).toBe(200);
+    }
+  });
+
   it("rejects a RATE_LIMIT_PERIOD_S the binding cannot have", async () => {
     const res = await app.request("/v1/models", {}, accessEnv({ RATE_LIMIT_PERIOD_S: "30" }));
     await expectError(res.clone(), 500, "config_invalid");
