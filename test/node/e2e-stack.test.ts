@@ -51,12 +51,16 @@ describe("end to end: gateway + local teacher", () => {
 
   it("degrades without a 5xx while the teacher is down, and recovers after the cooldown", async () => {
     await stack.stopTeacher();
+    const reasons: (string | undefined)[] = [];
     for (let i = 0; i < 6; i++) {
       const r = await classify(`what is my credit score ${i}`);
       expect(r.status).toBe(200);
       expect(r.body.results[0]).toMatchObject({ source: "student", degraded: true });
-      expect(r.body.results[0]!.reason).toBeTruthy();
+      reasons.push(r.body.results[0]!.reason);
     }
+    // Refused connections until BREAKER_FAILURES (2) of them open the breaker; then it answers at once.
+    expect(reasons[0]).toBe("network");
+    expect(reasons.slice(2)).toEqual(["breaker_open", "breaker_open", "breaker_open", "breaker_open"]);
     await stack.restartTeacher();
     // Open breaker: answered at once, degraded, until the cooldown lets a probe through.
     await new Promise((r) => setTimeout(r, COOLDOWN_MS + 200));
