@@ -75,7 +75,7 @@ function schemaFormat(schema: Record<string, unknown> | undefined, model: ModelL
     throw unanswerable(`its type is ${JSON.stringify(schema.type)}, not "object"`);
   const properties = isRecord(schema.properties) ? Object.entries(schema.properties) : [];
   const required = Array.isArray(schema.required) ? schema.required : [];
-  // Any object will do: the usual answer is one.
+  // A schema of any object: the usual answer is one.
   if (properties.length === 0 && required.length === 0 && schema.additionalProperties !== false)
     return LABEL_JSON;
   if (properties.length !== 1) throw unanswerable(`it has ${properties.length} properties`);
