@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { wranglerModules } from "./test/helpers/wrangler-modules.ts";
 
 /**
  * Two projects, split by file name:
@@ -13,6 +14,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        plugins: [wranglerModules()],
         test: {
           name: "node",
           include: ["src/**/*.test.ts", "test/node/**/*.test.ts"],

@@ -5,9 +5,9 @@ import { z } from "zod";
  * answers it, the gateway's openai teacher client sends and reads it (any OpenAI-compatible LLM can
  * stand in for the server). https://platform.openai.com/docs/api-reference/chat
  *
- * The request: the subset of OpenAI's the teacher understands. Unknown fields (temperature,
- * max_tokens, seed, user, ...) are accepted and ignored, as other OpenAI-compatible servers do, so stock
- * clients work; fields whose meaning the teacher cannot honour (stream, n > 1) are rejected.
+ * The request: the subset of OpenAI's the teacher understands (stream, n, response_format and logprobs
+ * are honoured). Unknown fields (temperature, max_tokens, seed, user, ...) are accepted and ignored, as
+ * other OpenAI-compatible servers do, so stock clients work.
  */
 const ContentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 
@@ -38,12 +38,18 @@ export const ChatRequest = z
     logprobs: z.boolean().nullable().optional(),
     top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
     response_format: ResponseFormat.optional(),
-    n: z.literal(1, { error: "only n = 1 is supported" }).nullable().optional(),
-    stream: z.literal(false, { error: "streaming is not supported" }).nullable().optional(),
+    // OpenAI's own bounds.
+    n: z.number().int().min(1).max(128).nullable().optional(),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.looseObject({ include_usage: z.boolean().nullable().optional() }).nullable().optional(),
   })
   .refine((r) => r.top_logprobs == null || r.logprobs === true, {
     message: "top_logprobs requires logprobs: true",
     path: ["top_logprobs"],
+  })
+  .refine((r) => r.stream_options == null || r.stream === true, {
+    message: "stream_options is only allowed when stream is true",
+    path: ["stream_options"],
   });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
@@ -81,18 +87,45 @@ export const CompletionAnswer = z.looseObject({
     .min(1),
 });
 
-/** A completion as the teacher server sends it. */
-export interface ChatCompletion {
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+type Logprobs = { content: TokenLogprob[]; refusal: null } | null;
+
+/** What a completion and each of its chunks say about where they come from. */
+interface CompletionHeader {
   id: string;
-  object: "chat.completion";
   created: number;
   model: string;
   system_fingerprint: string;
+}
+
+/** A completion as the teacher server sends it. */
+export interface ChatCompletion extends CompletionHeader {
+  object: "chat.completion";
   choices: {
     index: number;
     message: { role: "assistant"; content: string; refusal: null };
-    logprobs: { content: TokenLogprob[]; refusal: null } | null;
+    logprobs: Logprobs;
     finish_reason: "stop";
   }[];
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: Usage;
+}
+
+/**
+ * One server-sent event of a streamed completion (`stream: true`), as the teacher server sends it:
+ * `usage` is present (null until the last chunk) only with `stream_options.include_usage`.
+ */
+export interface ChatCompletionChunk extends CompletionHeader {
+  object: "chat.completion.chunk";
+  choices: {
+    index: number;
+    delta: { role?: "assistant"; content?: string; refusal?: null };
+    logprobs: Logprobs;
+    finish_reason: "stop" | null;
+  }[];
+  usage?: Usage | null;
 }

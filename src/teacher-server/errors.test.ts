@@ -124,8 +124,14 @@ describe("OpenAI errors", () => {
       chatRequest("tiny", "hi", { logprobs: true, top_logprobs: 21 }),
       "top_logprobs",
     ],
-    ["stream", chatRequest("tiny", "hi", { stream: true }), "stream"],
-    ["n > 1", chatRequest("tiny", "hi", { n: 2 }), "n"],
+    ["n = 0", chatRequest("tiny", "hi", { n: 0 }), "n"],
+    ["n over OpenAI's 128", chatRequest("tiny", "hi", { n: 129 }), "n"],
+    ["stream not a boolean", chatRequest("tiny", "hi", { stream: "yes" }), "stream"],
+    [
+      "stream_options without stream",
+      chatRequest("tiny", "hi", { stream_options: { include_usage: true } }),
+      "stream_options",
+    ],
     [
       "unknown response_format",
       chatRequest("tiny", "hi", { response_format: { type: "xml" } }),
@@ -138,6 +144,36 @@ describe("OpenAI errors", () => {
     ],
   ])("400 for %s", async (_, body, param) => {
     expectOpenAIError(await postJson(chat(), body), 400, param);
+  });
+
+  const schema = (schema: Record<string, unknown>) => ({
+    response_format: { type: "json_schema", json_schema: { name: "answer", schema } },
+  });
+  const property = (p: Record<string, unknown>) => schema({ type: "object", properties: { category: p } });
+  it.each([
+    ["an array schema", schema({ type: "array", items: { type: "string" } }), /type is "array"/],
+    [
+      "two properties",
+      schema({ type: "object", properties: { a: { type: "string" }, b: { type: "string" } } }),
+      /2 properties/,
+    ],
+    [
+      "an object that allows no property",
+      schema({ type: "object", properties: {}, additionalProperties: false }),
+      /0 properties/,
+    ],
+    [
+      "a required field that is not the property",
+      schema({ type: "object", properties: { a: { type: "string" } }, required: ["a", "b"] }),
+      /requires "b"/,
+    ],
+    ["a number property", property({ type: "number" }), /"category" has type "number"/],
+    ["an untyped property", property({}), /neither type "string" nor an enum/],
+    ["an enum with no label of the model", property({ enum: ["cat", "dog"] }), /no value of the enum/],
+  ])("400 naming why for a json_schema it cannot answer: %s", async (_, format, why) => {
+    const res = await postJson(chat(), chatRequest("tiny", "hi", format));
+    expectOpenAIError(res, 400, "response_format.json_schema.schema", "unsupported_schema");
+    expect((res.body as { error: { message: string } }).error.message).toMatch(why);
   });
 
   it("400 for bad JSON, 404 for an unknown model", async () => {

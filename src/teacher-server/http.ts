@@ -34,6 +34,21 @@ export function sendJson(
   res.end(text);
 }
 
+/** Server-sent events as OpenAI streams them: `data: <json>` per event, then `data: [DONE]`. */
+export function sendEvents(
+  res: ServerResponse,
+  events: readonly unknown[],
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    ...headers,
+  });
+  for (const event of events) res.write(`data: ${JSON.stringify(event)}\n\n`);
+  res.end("data: [DONE]\n\n");
+}
+
 /** application/json, with or without parameters such as charset. */
 export function isJsonContentType(header: string | undefined): boolean {
   if (!header) return false;

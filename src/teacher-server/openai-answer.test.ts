@@ -4,11 +4,13 @@ import {
   ANSWER_PREFIX,
   ANSWER_SUFFIX,
   answerContent,
+  answerIndex,
   answerLogprobs,
   MIN_LOGPROB,
   messageText,
   textToClassify,
 } from "./openai-answer.ts";
+import { answerFormat } from "./openai-format.ts";
 
 function prediction(labels: string[], probs: number[]): Prediction {
   const index = probs.indexOf(Math.max(...probs));
@@ -80,5 +82,41 @@ describe("answer logprobs", () => {
     const top = answerLogprobs(p, labels, 3)[1]!.top_logprobs;
     expect(top.map((t) => t.logprob)).toEqual([0, MIN_LOGPROB, MIN_LOGPROB]);
     expect(JSON.parse(JSON.stringify(top))).toEqual(top);
+  });
+});
+
+describe("answer formats (response_format)", () => {
+  const labels = ["ham", "spam", 'say "hi"'];
+  const model = { name: "m", labels };
+  const schemaFormat = (schema: Record<string, unknown>) =>
+    answerFormat(
+      {
+        model: "m",
+        messages: [],
+        response_format: { type: "json_schema", json_schema: { name: "x", schema } },
+      },
+      model,
+    );
+
+  it("text: the bare label, unescaped, as one token", () => {
+    const format = answerFormat({ model: "m", messages: [], response_format: { type: "text" } }, model);
+    const p = prediction(labels, [0.1, 0.1, 0.8]);
+    expect(answerContent(p.label, format)).toBe('say "hi"');
+    expect(answerLogprobs(p, labels, 1, format).map((t) => t.token)).toEqual(['say "hi"']);
+  });
+
+  it("json_schema: the one property, and among an enum's labels the most probable", () => {
+    const format = schemaFormat({
+      type: "object",
+      properties: { kind: { type: "string", enum: ["ham", 'say "hi"', "other"] } },
+    });
+    const p = prediction(labels, [0.3, 0.6, 0.1]);
+    const index = answerIndex(p, labels, format);
+    expect(labels[index]).toBe("ham");
+    expect(JSON.parse(answerContent(labels[index]!, format))).toEqual({ kind: "ham" });
+    const tokens = answerLogprobs(p, labels, 5, format);
+    expect(tokens.map((t) => t.token).join("")).toBe(answerContent("ham", format));
+    expect(tokens[1]!.logprob).toBe(Math.log(0.3));
+    expect(tokens[1]!.top_logprobs.map((t) => t.token)).toEqual(["ham", 'say \\"hi\\"']);
   });
 });

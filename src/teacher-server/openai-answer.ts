@@ -1,5 +1,6 @@
 import type { ChatMessage, TokenLogprob, TopLogprob } from "../core/openai-chat.ts";
 import type { Prediction } from "./model.ts";
+import { type AnswerFormat, LABEL_JSON } from "./openai-format.ts";
 
 /**
  * The conventions that let a classifier speak chat completions (the gateway's `openai` adapter reads
@@ -10,21 +11,24 @@ import type { Prediction } from "./model.ts";
  * so put instructions first and the `Text:` line last; a multi-line text may follow the marker.
  * Without such a line the whole message is the text.
  *
- * Answer: the assistant content is exactly `{"label":"<label>"}` (JSON.stringify of {label}).
+ * Answer: the assistant content is exactly `{"label":"<label>"}` (JSON.stringify of {label}), unless
+ * `response_format` asks for another shape (openai-format.ts: a bare label, or the one property of a
+ * JSON schema, possibly limited to an enum of labels).
  *
- * Logprobs: the content is split into three tokens that concatenate to it exactly:
- *   `{"label":"`   logprob 0
+ * Logprobs: the content is split into (up to) three tokens that concatenate to it exactly:
+ *   `{"label":"`   logprob 0 (the format's prefix; none for a bare label)
  *   `<label>`       logprob = log p(label), the label as escaped inside the JSON string (for plain
  *                   labels, the label itself); its top_logprobs list the `top_logprobs` most probable
- *                   labels in descending order (the answered label first), each with its log p
- *   `"}`           logprob 0
- * So a reader finds the token whose text is the answered label (the second one) and takes exp(logprob);
- * the alternatives give the rest of the distribution. Log-probs are floored at -9999, as OpenAI does,
- * so that a probability that underflows to 0 still serialises as a number.
+ *                   labels the format allows, in descending order (the answered label first), each with
+ *                   its log p
+ *   `"}`           logprob 0 (the format's suffix)
+ * So a reader finds the token whose text is the answered label and takes exp(logprob); the alternatives
+ * give the rest of the distribution. Log-probs are floored at -9999, as OpenAI does, so that a
+ * probability that underflows to 0 still serialises as a number.
  */
 export const MIN_LOGPROB = -9999;
-export const ANSWER_PREFIX = '{"label":"';
-export const ANSWER_SUFFIX = '"}';
+export const ANSWER_PREFIX = LABEL_JSON.prefix;
+export const ANSWER_SUFFIX = LABEL_JSON.suffix;
 
 const TEXT_MARKER = /^[ \t]*text:/im;
 const encoder = new TextEncoder();
@@ -47,13 +51,20 @@ export function textToClassify(content: string): string {
   return text.trim();
 }
 
-export function answerContent(label: string): string {
-  return JSON.stringify({ label });
+export function answerContent(label: string, format: AnswerFormat = LABEL_JSON): string {
+  return format.prefix + format.spell(label) + format.suffix;
 }
 
-/** The label as it appears between the quotes of the JSON answer. */
-function labelToken(label: string): string {
-  return JSON.stringify(label).slice(1, -1);
+/** The model's label, or, when the format allows only some labels, the most probable of those. */
+export function answerIndex(prediction: Prediction, labels: readonly string[], format: AnswerFormat): number {
+  const { allowed } = format;
+  if (!allowed || allowed.has(prediction.label)) return prediction.index;
+  let best = -1;
+  for (const [index, label] of labels.entries()) {
+    if (allowed.has(label) && (best < 0 || prediction.logprobs[index]! > prediction.logprobs[best]!))
+      best = index;
+  }
+  return best;
 }
 
 function clamp(logprob: number): number {
@@ -69,20 +80,24 @@ export function answerLogprobs(
   prediction: Prediction,
   labels: readonly string[],
   topN: number | null,
+  format: AnswerFormat = LABEL_JSON,
 ): TokenLogprob[] {
   const n = topN ?? 0;
-  const fixed = (token: string): TokenLogprob => {
+  const fixed = (token: string): TokenLogprob[] => {
+    if (token === "") return [];
     const t = top(token, 0);
-    return { ...t, top_logprobs: n > 0 ? [t] : [] };
+    return [{ ...t, top_logprobs: n > 0 ? [t] : [] }];
   };
   const ranked = labels
     .map((label, index) => ({ label, index, logprob: prediction.logprobs[index]! }))
+    .filter((r) => !format.allowed || format.allowed.has(r.label))
     .sort((a, b) => b.logprob - a.logprob || a.index - b.index);
-  const chosen = top(labelToken(prediction.label), prediction.logprobs[prediction.index]!);
+  const index = answerIndex(prediction, labels, format);
+  const chosen = top(format.spell(labels[index]!), prediction.logprobs[index]!);
   return [
-    fixed(ANSWER_PREFIX),
-    { ...chosen, top_logprobs: ranked.slice(0, n).map((r) => top(labelToken(r.label), r.logprob)) },
-    fixed(ANSWER_SUFFIX),
+    ...fixed(format.prefix),
+    { ...chosen, top_logprobs: ranked.slice(0, n).map((r) => top(format.spell(r.label), r.logprob)) },
+    ...fixed(format.suffix),
   ];
 }
 

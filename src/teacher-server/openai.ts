@@ -5,17 +5,22 @@ import { HttpError } from "./http.ts";
 import type { TeacherModel } from "./model.ts";
 import {
   answerContent,
+  answerIndex,
   answerLogprobs,
   estimateTokens,
   messageText,
   textToClassify,
 } from "./openai-answer.ts";
+import { answerFormat } from "./openai-format.ts";
+import { completionChunks } from "./openai-stream.ts";
 import type { Reply, Route, RouteRequest } from "./router.ts";
 
 /**
  * OpenAI-compatible routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /v1/models/{id}`.
- * The prompt and logprobs conventions are documented in openai-answer.ts. Errors have OpenAI's shape
- * `{"error": {"message", "type", "param", "code"}}` (see router.ts).
+ * The prompt, answer and logprobs conventions are documented in openai-answer.ts, `response_format` in
+ * openai-format.ts, `stream` in openai-stream.ts. `n` choices are all the same answer: the teacher is
+ * deterministic. Errors have OpenAI's shape `{"error": {"message", "type", "param", "code"}}` (see
+ * router.ts).
  */
 function modelFor(ctx: TeacherContext, name: string): TeacherModel {
   const model = ctx.models.get(name);
@@ -30,6 +35,7 @@ function modelObject(model: TeacherModel, created: number) {
 async function chatCompletion(ctx: TeacherContext, { body }: RouteRequest): Promise<Reply> {
   const request = parseRequest(ChatRequest, body);
   const model = modelFor(ctx, request.model);
+  const format = answerFormat(request, model);
   const lastUser = request.messages.findLast((m) => m.role === "user");
   if (!lastUser)
     throw new HttpError(400, "messages: no user message to classify", "invalid_request", "messages");
@@ -37,7 +43,9 @@ async function chatCompletion(ctx: TeacherContext, { body }: RouteRequest): Prom
 
   await ctx.chaos.beforeInference();
   const [prediction] = await model.predict([text]);
-  const tokens = answerLogprobs(prediction!, model.labels, request.top_logprobs ?? null);
+  const label = model.labels[answerIndex(prediction!, model.labels, format)]!;
+  const tokens = answerLogprobs(prediction!, model.labels, request.top_logprobs ?? null, format);
+  const n = request.n ?? 1;
   const promptTokens = estimateTokens(request.messages.map(messageText));
   const completion: ChatCompletion = {
     id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
@@ -45,21 +53,21 @@ async function chatCompletion(ctx: TeacherContext, { body }: RouteRequest): Prom
     created: Math.floor(Date.now() / 1000),
     model: model.name,
     system_fingerprint: `${model.name}@${model.version}`,
-    choices: [
-      {
-        index: 0,
-        message: { role: "assistant", content: answerContent(prediction!.label), refusal: null },
-        logprobs: request.logprobs ? { content: tokens, refusal: null } : null,
-        finish_reason: "stop",
-      },
-    ],
+    choices: Array.from({ length: n }, (_, index) => ({
+      index,
+      message: { role: "assistant", content: answerContent(label, format), refusal: null },
+      logprobs: request.logprobs ? { content: tokens, refusal: null } : null,
+      finish_reason: "stop",
+    })),
     usage: {
       prompt_tokens: promptTokens,
-      completion_tokens: tokens.length,
-      total_tokens: promptTokens + tokens.length,
+      completion_tokens: n * tokens.length,
+      total_tokens: promptTokens + n * tokens.length,
     },
   };
-  return { body: completion };
+  if (!request.stream) return { body: completion };
+  const includeUsage = request.stream_options?.include_usage === true;
+  return { events: completionChunks(completion, Array(n).fill(tokens), includeUsage) };
 }
 
 export function openaiRoutes(ctx: TeacherContext): Route[] {

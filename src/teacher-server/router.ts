@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { discardBody, HttpError, isJsonContentType, readJson, sendJson } from "./http.ts";
+import { discardBody, HttpError, isJsonContentType, readJson, sendEvents, sendJson } from "./http.ts";
 
 /**
  * A tiny table router over node:http: the server has a dozen fixed routes, so a framework would add a
@@ -15,10 +16,8 @@ export interface RouteRequest {
   body: unknown;
 }
 
-export interface Reply {
-  status?: number;
-  body: unknown;
-}
+/** A JSON answer, or a stream of server-sent events (each a JSON object, then `[DONE]`). */
+export type Reply = { status?: number; body: unknown } | { events: readonly unknown[] };
 
 export interface Route {
   method: "GET" | "POST";
@@ -103,16 +102,28 @@ async function dispatch(
   throw new HttpError(404, `no route for ${req.method} ${path}`, "not_found");
 }
 
+// A caller's own id is echoed when it is a plain token, so both sides' logs name the same request.
+const CALLER_ID = /^[\w.:-]{1,128}$/;
+
+/** The answer's x-request-id: the caller's, or a new one in OpenAI's `req_…` form. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  if (typeof given === "string" && CALLER_ID.test(given)) return given;
+  return `req_${randomUUID().replaceAll("-", "")}`;
+}
+
 export function createRouter(routes: readonly Route[], options: RouterOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const surface = surfaceOf((req.url ?? "/").split("?")[0]!);
     // Without this, a keep-alive connection that finishes its request after close() began would stay
     // open until the client drops it, and close() would wait for it.
     const connection = (): Record<string, string> => (options.closing() ? { connection: "close" } : {});
+    const headers = () => ({ "x-request-id": requestIdOf(req), ...connection() });
     try {
       const reply = await dispatch(routes, options, req);
       discardBody(req);
-      sendJson(res, reply.status ?? 200, reply.body, connection());
+      if ("events" in reply) sendEvents(res, reply.events, headers());
+      else sendJson(res, reply.status ?? 200, reply.body, headers());
     } catch (caught) {
       discardBody(req);
       let error: HttpError;
@@ -123,7 +134,7 @@ export function createRouter(routes: readonly Route[], options: RouterOptions) {
       }
       // The client may already have gone (e.g. the socket was cut after an oversized upload).
       if (res.headersSent || res.destroyed) return;
-      sendJson(res, error.status, errorBody(surface, error), { ...error.headers, ...connection() });
+      sendJson(res, error.status, errorBody(surface, error), { ...error.headers, ...headers() });
     }
   };
 }

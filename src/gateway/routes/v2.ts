@@ -15,8 +15,9 @@ import {
   noStudentResponses,
 } from "../openapi.ts";
 import {
-  InferRequest,
+  INFER_REQUEST_REF,
   InferResponse,
+  inferRequestFor,
   Live,
   ModelMetadata,
   ModelReady,
@@ -97,7 +98,7 @@ function probabilityRows(outcome: ClassifyOutcome): number[][] {
 async function infer(c: AppContext) {
   const services = c.var.services;
   const model = modelFor(c);
-  const request = parseRequest(InferRequest, c.var.jsonBody);
+  const request = parseRequest(inferRequestFor(services.config), c.var.jsonBody);
   const texts = textsOf(request, services.config.limits);
   const wanted = outputsOf(request);
   // The protocol wants the full probability tensor: the student's for every text, else the teacher's.
@@ -152,7 +153,7 @@ const inferRoute = (path: string, operationId: string): DeclaredRoute =>
     path,
     operationId,
     summary: "Classify texts with the student (Open Inference Protocol)",
-    request: { params: paramsOf(path), body: jsonRequest(InferRequest) },
+    request: { params: paramsOf(path), body: jsonRequest(INFER_REQUEST_REF) },
     responses: {
       200: jsonContent(InferResponse, "OK"),
       ...errorResponses(400, 404, 413, 415, 500),

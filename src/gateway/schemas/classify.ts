@@ -3,6 +3,7 @@ import { textSchema, textsSchema } from "../../core/text.ts";
 import { TEACHER_MODES, type TeacherMode } from "../cascade/decide.ts";
 import type { GatewayConfig, Limits, ThresholdBounds } from "../config.ts";
 import { badRequest, parseRequest } from "../errors.ts";
+import { perConfig } from "./per-config.ts";
 
 /**
  * POST /v1/classify (docs/api.md "POST /v1/classify"). The request schemas are built from the configured limits, so
@@ -47,17 +48,10 @@ export type ClassifyRequestSchemas = ReturnType<typeof classifyRequestSchemas>;
  */
 export const CLASSIFY_REQUEST_REF = { $ref: "#/components/schemas/ClassifyRequest" };
 
-const built = new WeakMap<GatewayConfig, ClassifyRequestSchemas>();
-
 /** The request schemas for a configuration, built once per configuration object. */
-export function requestSchemasFor(config: GatewayConfig): ClassifyRequestSchemas {
-  let schemas = built.get(config);
-  if (!schemas) {
-    schemas = classifyRequestSchemas(config.limits, config.threshold);
-    built.set(config, schemas);
-  }
-  return schemas;
-}
+export const requestSchemasFor = perConfig(
+  (config: GatewayConfig): ClassifyRequestSchemas => classifyRequestSchemas(config.limits, config.threshold),
+);
 
 export interface ClassifyInput {
   model: string | undefined;

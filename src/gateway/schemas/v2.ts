@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { textSchema } from "../../core/text.ts";
 import * as v2 from "../../core/v2.ts";
-import type { Limits } from "../config.ts";
+import type { GatewayConfig, Limits } from "../config.ts";
 import { badRequest, parseRequest } from "../errors.ts";
+import { perConfig } from "./per-config.ts";
 
 /**
  * The gateway's view of the Open Inference Protocol (KServe V2) shapes of core/v2.ts. Errors keep the
@@ -12,7 +13,6 @@ import { badRequest, parseRequest } from "../errors.ts";
 export { INPUT_NAME, OUTPUT_NAMES, type OutputName } from "../../core/v2.ts";
 
 // The core shapes under the component names the OpenAPI document gives them (meta returns a copy).
-export const InferRequest = v2.InferRequest.meta({ id: "InferRequest" });
 export type InferRequest = v2.InferRequest;
 export const InferResponse = v2.InferResponse.meta({ id: "InferResponse" });
 export const ServerMetadata = v2.ServerMetadata.meta({ id: "ServerMetadata" });
@@ -33,6 +33,60 @@ export const ModelMetadata = v2
   )
   .meta({ id: "ModelMetadata" });
 export type ModelMetadata = z.infer<typeof ModelMetadata>;
+
+/**
+ * A tuple of exactly these items. The OpenAPI generator (zod-to-openapi) writes only `prefixItems` for a
+ * tuple, which lets longer and shorter arrays through; the bounds say what zod checks.
+ */
+function exactTuple<const T extends [z.ZodType, ...z.ZodType[]]>(items: T) {
+  return z.tuple(items).meta({ minItems: items.length, maxItems: items.length, items: false });
+}
+
+/**
+ * The infer request this gateway accepts, under its limits: one BYTES input "text" of shape [n] with n
+ * texts, or [n, 1] with the texts flat or each in a one-element array (Triton-style), n ≤ MAX_BATCH; the
+ * outputs by name. The route validates with it and /openapi.json publishes it (routes/openapi.ts), so
+ * the document refuses what the gateway refuses. One rule is beyond JSON Schema and checked by textsOf
+ * alone: data holds exactly shape[0] texts.
+ */
+export function inferRequestSchema(limits: Limits) {
+  const Text = textSchema(limits.maxTextChars);
+  const rows = z.number().int().min(1).max(limits.maxBatch);
+  const data = (element: z.ZodType) => z.array(element).min(1).max(limits.maxBatch);
+  const parameters = v2.InferRequest.shape.parameters;
+  const tensor = z.union(
+    [
+      z.object({ shape: exactTuple([rows]), data: data(Text) }),
+      z.object({ shape: exactTuple([rows, z.literal(1)]), data: data(z.union([Text, exactTuple([Text])])) }),
+    ],
+    {
+      error: `input "${v2.INPUT_NAME}" must have shape [n] with n texts as data, or [n, 1] with the texts flat or each in a one-element array, 1 ≤ n ≤ ${limits.maxBatch}`,
+    },
+  );
+  const input = z
+    .object({
+      name: z.literal(v2.INPUT_NAME, { error: `the model takes one input "${v2.INPUT_NAME}"` }),
+      datatype: z.literal("BYTES", { error: `input "${v2.INPUT_NAME}" must have datatype BYTES` }),
+      parameters,
+    })
+    .and(tensor);
+  return v2.InferRequest.extend({
+    inputs: z
+      .array(input)
+      .min(1, { error: `expected exactly one input "${v2.INPUT_NAME}"` })
+      .max(1, { error: `expected exactly one input "${v2.INPUT_NAME}"` }),
+    outputs: z.array(z.object({ name: z.enum(v2.OUTPUT_NAMES), parameters })).optional(),
+  }).meta({ id: "InferRequest", description: "data holds exactly shape[0] texts" });
+}
+
+/** This deployment's infer request schema, built once per configuration object. */
+export const inferRequestFor = perConfig((config: GatewayConfig) => inferRequestSchema(config.limits));
+
+/**
+ * Where the infer routes declare their body: the schema depends on the deployment's limits, so
+ * /openapi.json (routes/openapi.ts) adds this deployment's InferRequest under this name.
+ */
+export const INFER_REQUEST_REF = { $ref: "#/components/schemas/InferRequest" };
 
 const invalid = (message: string) => badRequest(message);
 

@@ -86,11 +86,12 @@ const CLIENT_PATH = /^\/v[12](\/|$)/;
 
 /** The document with the key requirement added to the client operations, when keys are required. */
 export function withClientKeys(clientAuth: "off" | "api-key", doc: OpenApiDocument): OpenApiDocument {
+  // Without keys the schemes would be components nothing uses.
+  if (clientAuth === "off") return doc;
   const components = {
     ...doc.components,
     securitySchemes: { ...doc.components?.securitySchemes, ...CLIENT_KEY_SCHEMES },
   };
-  if (clientAuth === "off") return { ...doc, components };
   const paths = Object.fromEntries(
     Object.entries(doc.paths ?? {}).map(([path, item]) => {
       if (!CLIENT_PATH.test(path)) return [path, item];
