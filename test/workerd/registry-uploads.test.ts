@@ -186,6 +186,34 @@ describe("upload validation", () => {
     }
   });
 
+  it("lets serving requests through while it covers every feature id", async () => {
+    const name = named("guard-interleave");
+    const big = { buckets: 2 ** 18, dim: 1 };
+    const pkg = await describePackage(
+      name,
+      "1.0.0",
+      exportOnnx(student(8, big), { embeddingDtype: "float32" }),
+      big,
+    );
+    const finished: string[] = [];
+    const uploading = Promise.resolve(upload(pkg)).then((res) => {
+      finished.push("upload");
+      return res;
+    });
+    // Once the upload's coverage runs have started (64 of them), a request to another model is answered
+    // between two of them rather than after the last.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const served = await app.request(
+      "/v1/classify",
+      post({ model: "sms-spam", text: "free prize", options: { teacher: "never" } }),
+      env(),
+    );
+    finished.push("classify");
+    expect(served.status).toBe(200);
+    expect((await uploading).status).toBe(201);
+    expect(finished).toEqual(["classify", "upload"]);
+  });
+
   it("serves a graph of another shape, and answers explain on it with a 400 instead of a 500", async () => {
     const name = named("guard-foreign");
     const pkg = await describePackage(
