@@ -1,5 +1,6 @@
 import { float16BitsToFloat32 } from "./float16.ts";
 import type { EmbeddingBagWeights } from "./model.ts";
+import { Reader, WIRE_BYTES, WIRE_VARINT } from "./protobuf.ts";
 import { dequantizeRows } from "./quantize.ts";
 
 /**
@@ -45,64 +46,6 @@ const TENSOR_INT32_DATA = 5;
 const TENSOR_NAME = 8;
 const TENSOR_RAW_DATA = 9;
 const TENSOR_DATA_LOCATION = 14;
-
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_BYTES = 2;
-const WIRE_FIXED32 = 5;
-
-/** A cursor over protobuf wire format. Numbers stay below 2^53, which is all an ONNX file of ours needs. */
-class Reader {
-  pos: number;
-  constructor(
-    readonly buf: Uint8Array,
-    start = 0,
-    readonly end = buf.length,
-  ) {
-    this.pos = start;
-  }
-
-  varint(): number {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new Error("onnx: truncated varint");
-      const b = this.buf[this.pos++]!;
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
-      scale *= 128;
-    }
-    throw new Error("onnx: malformed varint");
-  }
-
-  /** The bounds of a length-delimited field's payload, advancing past it. */
-  bytes(): [number, number] {
-    const len = this.varint();
-    const start = this.pos;
-    if (start + len > this.end) throw new Error("onnx: truncated field");
-    this.pos = start + len;
-    return [start, start + len];
-  }
-
-  skip(wire: number): void {
-    if (wire === WIRE_VARINT) this.varint();
-    else if (wire === WIRE_FIXED64) this.pos += 8;
-    else if (wire === WIRE_BYTES) this.bytes();
-    else if (wire === WIRE_FIXED32) this.pos += 4;
-    else throw new Error(`onnx: unsupported wire type ${wire}`);
-    if (this.pos > this.end) throw new Error("onnx: truncated field");
-  }
-
-  /** Calls `onField` for each field; the callback must consume the field or return false to skip it. */
-  fields(onField: (field: number, wire: number) => boolean): void {
-    while (this.pos < this.end) {
-      const key = this.varint();
-      const field = Math.floor(key / 8);
-      const wire = key & 7;
-      if (!onField(field, wire)) this.skip(wire);
-    }
-  }
-}
 
 /** Little-endian float32s from a byte range (copied: raw_data need not be 4-byte aligned). */
 function float32sLE(buf: Uint8Array, start: number, end: number): Float32Array {

@@ -317,7 +317,7 @@ describe("PUT /admin/models/{name}/versions/{version}", () => {
       sha256: manifest.onnx.sha256,
     });
     expect(await models.head("models/sms-spam/1.0.1-up/manifest.json")).not.toBeNull();
-    const stored = await models.get("models/sms-spam/1.0.1-up/student.onnx");
+    const stored = await models.get(`models/sms-spam/1.0.1-up/student-${manifest.onnx.sha256}.onnx`);
     expect((await stored!.arrayBuffer()).byteLength).toBe(onnx.byteLength);
     const s = await state(await get("/admin/models/sms-spam"));
     expect(s.live).toBe("1.0.0");
@@ -360,7 +360,7 @@ describe("PUT /admin/models/{name}/versions/{version}", () => {
     const store = new VersionStore(models);
     expect(await store.put(m, JSON.stringify(m), onnx)).toBe(true);
     expect(await store.put(m, JSON.stringify(m), onnx)).toBe(false);
-    expect(await store.onnxChecksum("sms-spam", "1.0.2-race")).toBe(m.onnx.sha256);
+    expect(await store.onnxChecksum(m)).toBe(m.onnx.sha256);
   });
 
   it("409 for a version that exists, in R2 or bundled", async () => {
@@ -373,7 +373,7 @@ describe("PUT /admin/models/{name}/versions/{version}", () => {
     await expectError(await upload("sms-spam", "1.0.0", form(manifest, onnx)), 409, "version_exists");
   });
 
-  it("400 invalid_model for a package that does not hold together", async () => {
+  it("400/422 invalid_model for a package that does not hold together or cannot serve", async () => {
     const { manifest, onnx } = bundled("sms-spam");
     const v = "2.0.0";
     const m = { ...manifest, version: v };
@@ -390,23 +390,30 @@ describe("PUT /admin/models/{name}/versions/{version}", () => {
       ...m,
       onnx: { ...manifest.onnx, bytes: clinc.onnx.byteLength, sha256: clinc.manifest.onnx.sha256 },
     };
-    const cases: [string, FormData, RegExp][] = [
-      ["manifest not JSON", form("{nope", onnx), /not valid JSON/],
-      ["manifest fails the schema", form({ ...m, labels: ["only-one"] }, onnx), /labels/],
-      ["name differs from the path", form({ ...m, name: "other-model" }, onnx), /manifest\.name/],
-      ["version differs from the path", form({ ...manifest, version: "2.0.1" }, onnx), /manifest\.version/],
-      ["byte length differs", form(m, onnx.slice(0, -1)), /bytes/],
-      ["SHA-256 differs", form(m, flipped), /SHA-256/],
-      ["not an ONNX graph", form(garbageManifest, garbage), /cannot load/],
+    // A package that does not hold together is a 400; one whose graph cannot serve, a 422.
+    const cases: [string, FormData, RegExp, 400 | 422][] = [
+      ["manifest not JSON", form("{nope", onnx), /not valid JSON/, 400],
+      ["manifest fails the schema", form({ ...m, labels: ["only-one"] }, onnx), /labels/, 400],
+      ["name differs from the path", form({ ...m, name: "other-model" }, onnx), /manifest\.name/, 400],
+      [
+        "version differs from the path",
+        form({ ...manifest, version: "2.0.1" }, onnx),
+        /manifest\.version/,
+        400,
+      ],
+      ["byte length differs", form(m, onnx.slice(0, -1)), /bytes/, 400],
+      ["SHA-256 differs", form(m, flipped), /SHA-256/, 400],
+      ["not an ONNX graph", form(garbageManifest, garbage), /cannot load/, 422],
       [
         "a graph with the wrong output shape",
         form(wrongGraph, clinc.onnx),
         /shape \[1, 151\], expected \[1, 2\]/,
+        422,
       ],
     ];
-    for (const [what, body, message] of cases) {
+    for (const [what, body, message, status] of cases) {
       const res = await upload("sms-spam", v, body);
-      await expectError(res.clone(), 400, "invalid_model");
+      await expectError(res.clone(), status, "invalid_model");
       expect(((await res.json()) as { error: { message: string } }).error.message, what).toMatch(message);
     }
     expect(await models.head(`models/sms-spam/${v}/manifest.json`)).toBeNull();

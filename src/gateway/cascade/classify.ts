@@ -131,6 +131,8 @@ export async function classifyTexts(
 
   const loaded = await deps.registry.load(modelName);
   const { manifest } = loaded;
+  // Before the student runs and the teacher is asked: a graph that cannot explain is refused (400).
+  const members = options.explain ? deps.registry.weights(modelName) : null;
   const model = servedModel(manifest);
   // Explanations need the n-gram behind each id; featurizeNamed yields the very same ids.
   const named: NamedFeatures[] | null = options.explain
@@ -166,8 +168,7 @@ export async function classifyTexts(
   }
 
   const results = verdicts.map((v, i) => combine(v, slots[i]!));
-  if (named) {
-    const members = deps.registry.weights(modelName);
+  if (named && members) {
     results.forEach((result, i) => {
       const classIndex = manifest.labels.indexOf(result.label);
       result.explanation = topFeatures(explain(members, named[i]!, classIndex));

@@ -108,11 +108,11 @@ export class ModelCatalog {
         }
         entry.found = true;
         const onnx = async () => {
-          const bytes = await store.onnx(name, version);
+          const bytes = await store.onnx(manifest);
           if (bytes === null) throw new Error(`${key}: student.onnx is missing from MODELS_BUCKET`);
           return bytes;
         };
-        return { manifest, onnx };
+        return { manifest, onnx, graphStored: () => store.hasGraph(manifest) };
       },
       (error: unknown) => {
         console.error(`registry: ${key} cannot be read`, error);

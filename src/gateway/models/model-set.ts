@@ -3,7 +3,7 @@ import type { EmbeddingBagWeights } from "../../core/model.ts";
 import { ApiError } from "../errors.ts";
 import { type ModelDefinition, NO_STUDENT_VERSION } from "../registry/model-definition.ts";
 import type { ModelPackage } from "./package.ts";
-import { isOpen, openModel, weightsOf } from "./sessions.ts";
+import { isOpen, NoWeights, openModel, weightsOf } from "./sessions.ts";
 
 /**
  * The models one request sees: a fixed package per model name. The bundled set is one such registry;
@@ -109,6 +109,17 @@ export class ModelSet {
     }
   }
 
+  /**
+   * True when the model's graph is at hand without creating a session: loaded, bundled, or stored in R2
+   * (a metadata read). Throws like `manifest` for a package that cannot serve.
+   */
+  async graphStored(name: string): Promise<boolean> {
+    const manifest = this.manifest(name);
+    const pkg = this.package(name);
+    if (isOpen(manifest) || typeof pkg.onnx !== "function") return true;
+    return (await pkg.graphStored?.()) ?? true;
+  }
+
   /** The model with its session, created on first call and cached; a failed load is retried next time. */
   async load(name: string): Promise<LoadedModel> {
     const manifest = this.manifest(name);
@@ -121,9 +132,21 @@ export class ModelSet {
     }
   }
 
-  /** The student's weights as float32 (int8/float16 dequantised exactly as the graph does), cached. */
+  /**
+   * The student's weights as float32 (int8/float16 dequantised exactly as the graph does), cached; for
+   * explanations, which need a graph written by our exporter: any other is a 400 saying so.
+   */
   weights(name: string): readonly EmbeddingBagWeights[] {
     const manifest = this.manifest(name);
-    return weightsOf(`${name}@${manifest.version}`, manifest, this.package(name));
+    try {
+      return weightsOf(`${name}@${manifest.version}`, manifest, this.package(name));
+    } catch (error) {
+      if (!(error instanceof NoWeights)) throw error;
+      throw new ApiError(
+        400,
+        "invalid_request",
+        `model "${name}" version ${manifest.version} cannot explain: its graph was not written by the toolkit's exporter (${error.message})`,
+      );
+    }
   }
 }

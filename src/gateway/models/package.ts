@@ -6,6 +6,8 @@
 export interface ModelPackage {
   manifest: unknown;
   onnx: ArrayBuffer | (() => Promise<ArrayBuffer>);
+  /** For a graph fetched on first use: whether it is stored, without fetching it (readiness). */
+  graphStored?: () => Promise<boolean>;
   /** Set when the registry names a version it cannot serve: every request for the model is a 500 saying why. */
   unavailable?: string;
 }

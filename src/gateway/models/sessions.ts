@@ -23,7 +23,26 @@ interface Entry {
   session: InferenceSession;
   serial: Serial;
   released: boolean;
-  weights?: readonly EmbeddingBagWeights[];
+  weights?: readonly EmbeddingBagWeights[] | NoWeights;
+}
+
+/**
+ * A graph whose weights cannot be read as our exporter writes them (another tool's graph, which may
+ * serve but cannot be explained). Kept like weights, so each request does not parse the graph again.
+ */
+export class NoWeights extends Error {}
+
+function ensembleWeights(bytes: ArrayBuffer): readonly EmbeddingBagWeights[] | NoWeights {
+  try {
+    return readEnsembleWeights(bytes);
+  } catch (error) {
+    return new NoWeights(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function orThrow(weights: readonly EmbeddingBagWeights[] | NoWeights): readonly EmbeddingBagWeights[] {
+  if (weights instanceof NoWeights) throw weights;
+  return weights;
 }
 
 /** In least-recently-used order: a Map iterates in insertion order, and a use re-inserts. */
@@ -98,12 +117,12 @@ export function isOpen(manifest: ModelManifest): boolean {
   return ready.has(manifest.onnx.sha256);
 }
 
-const bundledWeights = new WeakMap<ArrayBuffer, readonly EmbeddingBagWeights[]>();
+const bundledWeights = new WeakMap<ArrayBuffer, readonly EmbeddingBagWeights[] | NoWeights>();
 
 /**
  * The student's weights as float32 (int8/float16 dequantised exactly as the graph does), for
  * explanations. Bundled bytes are always at hand; a graph from R2 must have been opened first (the cascade
- * runs the model before it explains it).
+ * runs the model before it explains it). Throws NoWeights for a graph not written by our exporter.
  */
 export function weightsOf(
   label: string,
@@ -113,13 +132,13 @@ export function weightsOf(
   if (typeof pkg.onnx !== "function") {
     let members = bundledWeights.get(pkg.onnx);
     if (!members) {
-      members = readEnsembleWeights(pkg.onnx);
+      members = ensembleWeights(pkg.onnx);
       bundledWeights.set(pkg.onnx, members);
     }
-    return members;
+    return orThrow(members);
   }
   const entry = ready.get(manifest.onnx.sha256);
   if (!entry) throw new Error(`model ${label}: weights asked for before the model was loaded`);
-  entry.weights ??= readEnsembleWeights(entry.bytes);
-  return entry.weights;
+  entry.weights ??= ensembleWeights(entry.bytes);
+  return orThrow(entry.weights);
 }

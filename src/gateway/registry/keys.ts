@@ -14,7 +14,14 @@ export const MODELS_PREFIX = "models/";
 export const versionPrefix = (name: string): string => `${MODELS_PREFIX}${name}/`;
 export const manifestKey = (name: string, version: string): string =>
   `${versionPrefix(name)}${version}/manifest.json`;
-export const onnxKey = (name: string, version: string): string =>
+/**
+ * A version's graph, named by its SHA-256 (the manifest's onnx.sha256): racing uploads of one version
+ * write different keys, and the manifest, written last and only once, picks the one that is served.
+ */
+export const graphKey = (name: string, version: string, sha256: string): string =>
+  `${versionPrefix(name)}${version}/student-${sha256}.onnx`;
+/** Where versions uploaded before graphs were keyed by hash keep theirs (read only). */
+export const legacyOnnxKey = (name: string, version: string): string =>
   `${versionPrefix(name)}${version}/student.onnx`;
 
 /** KV (REGISTRY): one pointer per model. */

@@ -1,13 +1,24 @@
 import { ModelManifest } from "../../core/manifest.ts";
 import { describeIssues } from "../errors.ts";
-import { MODELS_PREFIX, manifestKey, onnxKey, versionOfManifestKey, versionPrefix } from "./keys.ts";
+import {
+  graphKey,
+  legacyOnnxKey,
+  MODELS_PREFIX,
+  manifestKey,
+  versionOfManifestKey,
+  versionPrefix,
+} from "./keys.ts";
 
 /**
- * Uploaded versions in R2 (MODELS_BUCKET). A version exists when its manifest.json exists: the upload
- * writes student.onnx first and the manifest last, so a manifest never names a graph that is not there.
- * Versions are immutable (a second upload of a version is refused), which is what lets every isolate
- * cache a version's manifest and session for good.
+ * Uploaded versions in R2 (MODELS_BUCKET). A version exists when its manifest.json exists. The upload
+ * writes the graph under its SHA-256 first (student-{sha256}.onnx) and the manifest last, only if none is
+ * there: the manifest names its graph by hash, so racing uploads of one version cannot mix, and a
+ * manifest never names a graph that is not there. Versions are immutable (a second upload of a version
+ * is refused), which is what lets every isolate cache a version's manifest and session for good.
  */
+/** What locates a version's graph: the manifest's name, version and graph hash. */
+export type StoredManifest = Pick<ModelManifest, "name" | "version" | "onnx">;
+
 export interface StoredVersion {
   version: string;
   bytes: number;
@@ -65,26 +76,44 @@ export class VersionStore {
     return parsed.data;
   }
 
-  async onnx(name: string, version: string): Promise<ArrayBuffer | null> {
-    const object = await this.bucket.get(onnxKey(name, version));
+  /** The graph the manifest names (by hash; before that, student.onnx), or null if it is missing. */
+  async onnx(manifest: StoredManifest): Promise<ArrayBuffer | null> {
+    const { name, version } = manifest;
+    const object =
+      (await this.bucket.get(graphKey(name, version, manifest.onnx.sha256))) ??
+      (await this.bucket.get(legacyOnnxKey(name, version)));
     return object === null ? null : object.arrayBuffer();
   }
 
-  /** The SHA-256 R2 verified when the graph was stored (hex), or null if the object is missing. */
-  async onnxChecksum(name: string, version: string): Promise<string | null> {
-    const object = await this.bucket.head(onnxKey(name, version));
+  /** The SHA-256 R2 verified when the manifest's graph was stored (hex), or null if it is missing. */
+  async onnxChecksum(manifest: StoredManifest): Promise<string | null> {
+    const object = await this.graphHead(manifest);
     if (object === null) return null;
     const sha = object.checksums.sha256;
     return sha ? toHex(sha) : "";
   }
 
+  /** True when the manifest's graph is stored (a metadata read: the bytes are not fetched). */
+  async hasGraph(manifest: StoredManifest): Promise<boolean> {
+    return (await this.graphHead(manifest)) !== null;
+  }
+
+  private async graphHead({ name, version, onnx }: StoredManifest): Promise<R2Object | null> {
+    return (
+      (await this.bucket.head(graphKey(name, version, onnx.sha256))) ??
+      (await this.bucket.head(legacyOnnxKey(name, version)))
+    );
+  }
+
   /**
-   * Stores a validated version: the graph (R2 checks its SHA-256 on arrival), then the manifest, only if
-   * no manifest is there yet. Returns false when another upload got the version first.
+   * Stores a validated version: the graph under its hash (R2 checks its SHA-256 on arrival), then the
+   * manifest, only if no manifest is there yet. Returns false when another upload got the version first;
+   * its graph is then deleted unless it is the winner's too.
    */
   async put(manifest: ModelManifest, manifestText: string, onnx: ArrayBuffer): Promise<boolean> {
     const { name, version } = manifest;
-    await this.bucket.put(onnxKey(name, version), onnx, {
+    const key = graphKey(name, version, manifest.onnx.sha256);
+    await this.bucket.put(key, onnx, {
       sha256: manifest.onnx.sha256,
       httpMetadata: { contentType: "application/octet-stream" },
     });
@@ -97,7 +126,10 @@ export class VersionStore {
       httpMetadata: { contentType: "application/json" },
       customMetadata: { ...metadata },
     });
-    return stored !== null;
+    if (stored !== null) return true;
+    const winner = await this.manifest(name, version).catch(() => null);
+    if (winner !== null && winner.onnx.sha256 !== manifest.onnx.sha256) await this.bucket.delete(key);
+    return false;
   }
 
   private async *pages(options: R2ListOptions): AsyncGenerator<R2Objects> {

@@ -5,6 +5,7 @@ import { type ClassifyOutcome, classifyTexts } from "../cascade/classify.ts";
 import { type AppContext, type AppEnv, waitUntilOf } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
+import { requireReady } from "../models/readiness.ts";
 import {
   type DeclaredRoute,
   documentedApp,
@@ -170,16 +171,9 @@ mount(v2Routes, getRoute("/v2/health/live", "getServerLive", "Server liveness", 
 );
 mount(
   v2Routes,
-  getRoute("/v2/health/ready", "getServerReady", "Server readiness (loads every model)", Ready),
+  getRoute("/v2/health/ready", "getServerReady", "Server readiness (creates no session)", Ready),
   async (c) => {
-    // Ready means every model can answer now: loading them here also warms a cold isolate.
-    const { registry } = c.var.services;
-    await Promise.all(
-      registry
-        .names()
-        .filter((name) => registry.hasStudent(name))
-        .map((name) => registry.load(name)),
-    );
+    await requireReady(c.var.services.registry);
     return c.json({ ready: true });
   },
 );

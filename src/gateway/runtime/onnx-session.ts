@@ -23,12 +23,20 @@ function configureOrt(): void {
   configured = true;
 }
 
+let created = 0;
+
+/** Sessions this isolate has asked onnxruntime-web for: what readiness and validation must not spend. */
+export function sessionsCreated(): number {
+  return created;
+}
+
 /** A session over a model's bytes (an ArrayBuffer from the Data rule or R2, or a Uint8Array). */
 export async function createSession(
   modelBytes: ArrayBuffer | Uint8Array,
   options: ort.InferenceSession.SessionOptions = {},
 ): Promise<InferenceSession> {
   configureOrt();
+  created++;
   const bytes = modelBytes instanceof Uint8Array ? modelBytes : new Uint8Array(modelBytes);
   return ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], ...options });
 }

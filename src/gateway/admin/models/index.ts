@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import type { ModelManifest } from "../../../core/manifest.ts";
 import type { AppContext, AppEnv } from "../../context.ts";
 import { ApiError, parseRequest } from "../../errors.ts";
 import { jsonBody } from "../../middleware/json-body/index.ts";
@@ -36,9 +37,12 @@ function param(c: AppContext, key: "name" | "version"): string {
   return parseRequest(key === "name" ? ModelName : Version, value, key);
 }
 
-/** 404 unless the version can be served: bundled, or in R2 with its manifest and a matching graph. */
-async function requireServable(stores: Stores, name: string, version: string): Promise<void> {
-  if (version === stores.catalog.bundledVersion(name)) return;
+/**
+ * 404 unless the version can be served: bundled (null), or in R2 with its manifest (returned) and the
+ * graph it names.
+ */
+async function requireServable(stores: Stores, name: string, version: string): Promise<ModelManifest | null> {
+  if (version === stores.catalog.bundledVersion(name)) return null;
   const missing = (why: string) =>
     new ApiError(404, "version_not_found", `${name} has no servable version "${version}": ${why}`);
   if (!stores.versions) throw missing("it is not the bundled version, and MODELS_BUCKET is not bound");
@@ -50,9 +54,10 @@ async function requireServable(stores: Stores, name: string, version: string): P
   }
   if (manifest === null) throw missing("it was never uploaded");
   await requireDefinedLabels(stores, name, manifest.labels);
-  const checksum = await stores.versions.onnxChecksum(name, version);
+  const checksum = await stores.versions.onnxChecksum(manifest);
   if (checksum !== manifest.onnx.sha256)
     throw missing("its student.onnx is missing or does not match its manifest");
+  return manifest;
 }
 
 const NameParam = ModelName.meta({ description: "Model name" });
@@ -107,7 +112,7 @@ const uploadRoute = adminRoute(
     operationId: "uploadModelVersion",
     summary: "Upload a version (validated, immutable)",
     description:
-      "multipart/form-data, at most MAX_UPLOAD_BYTES bytes (this deployment's figure is in the document's description). The manifest must validate, name this model and version, and match the graph's byte length and SHA-256; the graph must load in onnxruntime-web and give [1, classes] logits on a probe.",
+      "multipart/form-data, at most MAX_UPLOAD_BYTES bytes (this deployment's figure is in the document's description). The manifest must validate, name this model and version, and match the graph's byte length and SHA-256 (else 400). The graph must fit the budget (nodes, operators, parameters, finite weights) before it is loaded, then give finite [batch, classes] logits in onnxruntime-web for probe texts at batch sizes 1, 2 and 7 and for every feature id the featuriser can emit (else 422).",
     request: {
       params: z.object({
         name: NameParam,
@@ -121,6 +126,7 @@ const uploadRoute = adminRoute(
   409,
   413,
   415,
+  422,
 );
 
 /** The files of a stored version, as the toolkit's package layout names them. */
@@ -216,10 +222,11 @@ export function modelAdminRoutes(catalog: ModelCatalog): DocumentedApp {
         "version_not_found",
         `${name} ${version} is bundled: it ships in models/${name}`,
       );
-    await requireServable(s, name, version);
-    if (!s.versions) throw new ApiError(404, "version_not_found", `${name} ${version} is not stored`);
-    if (file === "manifest.json") return c.json(await s.versions.manifest(name, version));
-    const bytes = await s.versions.onnx(name, version);
+    const manifest = await requireServable(s, name, version);
+    if (!s.versions || manifest === null)
+      throw new ApiError(404, "version_not_found", `${name} ${version} is not stored`);
+    if (file === "manifest.json") return c.json(manifest);
+    const bytes = await s.versions.onnx(manifest);
     if (bytes === null) throw new ApiError(404, "version_not_found", `${name} ${version} has no graph`);
     return c.body(bytes, 200, { "content-type": "application/octet-stream" });
   });

@@ -6,7 +6,7 @@ import { ModelManifest } from "../../../core/manifest.ts";
 import type { AppContext, AppEnv } from "../../context.ts";
 import { ApiError, describeIssues } from "../../errors.ts";
 import { NO_STUDENT_VERSION } from "../../registry/model-definition.ts";
-import { probeOnnx } from "../../registry/probe.ts";
+import { GraphRefused, probeOnnx } from "../../registry/probe.ts";
 import { requireDefinedLabels } from "./definition.ts";
 import type { Uploaded } from "./schemas.ts";
 import type { Stores } from "./state.ts";
@@ -16,7 +16,8 @@ import { requireVersions } from "./state.ts";
  * PUT /admin/models/{name}/versions/{version}: multipart/form-data with a `manifest` part (JSON, as text
  * or a file) and an `onnx` part (the student.onnx bytes). Everything a server can check before serving
  * is checked before anything is stored; the cheap checks come first, and the version's existence (409)
- * before the costly load of the graph.
+ * before the costly validation of the graph (registry/probe.ts). A manifest that does not hold together
+ * with its bytes is a 400; a graph that cannot serve within the budget, a 422.
  */
 const PARTS = new Set(["manifest", "onnx"]);
 
@@ -114,7 +115,9 @@ export async function uploadVersion(
   try {
     await probeOnnx(manifest, onnx);
   } catch (error) {
-    throw invalidModel(`onnx: ${error instanceof Error ? error.message : String(error)}`);
+    // The package holds together but its graph cannot serve: 422, naming the fault.
+    if (error instanceof GraphRefused) throw new ApiError(422, "invalid_model", `onnx: ${error.message}`);
+    throw error;
   }
   // Conditional on the manifest being absent: of two racing uploads of one version, one gets a 409.
   if (!(await store.put(manifest, manifestText, onnx))) throw exists();
