@@ -3,8 +3,9 @@ import { discardBody, HttpError, isJsonContentType, readJson, sendJson } from ".
 
 /**
  * A tiny table router over node:http: the server has a dozen fixed routes, so a framework would add a
- * dependency without removing any code. It owns the cross-cutting rules: 404/405, 415 for non-JSON
- * POSTs, the body cap (413), bad JSON (400), and rendering every error in its surface's shape.
+ * dependency without removing any code. It owns the cross-cutting rules: 404/405 (with Allow), OPTIONS
+ * (204 with Allow), HEAD as GET, 415 for non-JSON POSTs (V2: a missing Content-Type is JSON), gzip
+ * bodies, the body cap (413), bad JSON (400), and rendering every error in its surface's shape.
  */
 export type Surface = "v2" | "openai";
 
@@ -75,32 +76,60 @@ export function errorBody(surface: Surface, error: HttpError): unknown {
   };
 }
 
+/** The methods a path takes, in the Allow header's order; HEAD wherever GET, OPTIONS wherever any. */
+function allowHeader(methods: readonly string[]): string {
+  const found = new Set(methods);
+  if (found.has("GET")) found.add("HEAD");
+  found.add("OPTIONS");
+  return ["GET", "HEAD", "POST", "OPTIONS"].filter((m) => found.has(m)).join(", ");
+}
+
+/**
+ * A route's JSON body. The V2 surface reads a body sent with no Content-Type as JSON, as Triton and KServe
+ * do (tritonclient and KServe's REST client send none); a gzip body is decoded (http.ts).
+ */
+function readRouteJson(route: Route, req: IncomingMessage, maxBodyBytes: number): Promise<unknown> {
+  const type = req.headers["content-type"];
+  const untyped = route.surface === "v2" && (type === undefined || type.trim() === "");
+  if (!untyped && !isJsonContentType(type)) {
+    throw new HttpError(415, "content-type must be application/json", "unsupported_media_type");
+  }
+  return readJson(req, maxBodyBytes);
+}
+
 async function dispatch(
   routes: readonly Route[],
   options: RouterOptions,
   req: IncomingMessage,
-): Promise<Reply> {
+): Promise<Reply | null> {
   const path = (req.url ?? "/").split("?")[0]!;
+  // HEAD is GET without a body: node:http leaves the body out of an answer to HEAD by itself.
+  const method = req.method === "HEAD" ? "GET" : req.method;
   const allowed: string[] = [];
   for (const route of routes) {
     const params = matchPath(route.path, path);
     if (!params) continue;
-    if (route.method !== req.method) {
+    if (route.method !== method) {
       allowed.push(route.method);
       continue;
     }
-    if (route.json && !isJsonContentType(req.headers["content-type"])) {
-      throw new HttpError(415, "content-type must be application/json", "unsupported_media_type");
-    }
-    const body = route.json ? await readJson(req, options.maxBodyBytes) : undefined;
+    const body = route.json ? await readRouteJson(route, req, options.maxBodyBytes) : undefined;
     return route.handle({ req, params, body });
   }
   if (allowed.length > 0) {
-    const allow = [...new Set(allowed)].join(", ");
+    const allow = allowHeader(allowed);
+    // OPTIONS asks what the path takes: the answer is Allow, with no body.
+    if (req.method === "OPTIONS") return null;
     const message = `method ${req.method} is not allowed on ${path} (allowed: ${allow})`;
     throw new HttpError(405, message, "method_not_allowed", null, { allow });
   }
   throw new HttpError(404, `no route for ${req.method} ${path}`, "not_found");
+}
+
+/** The Allow header of a path, for an OPTIONS answer. */
+function allowOf(routes: readonly Route[], req: IncomingMessage): string {
+  const path = (req.url ?? "/").split("?")[0]!;
+  return allowHeader(routes.filter((r) => matchPath(r.path, path)).map((r) => r.method));
 }
 
 export function createRouter(routes: readonly Route[], options: RouterOptions) {
@@ -112,6 +141,11 @@ export function createRouter(routes: readonly Route[], options: RouterOptions) {
     try {
       const reply = await dispatch(routes, options, req);
       discardBody(req);
+      if (reply === null) {
+        res.writeHead(204, { allow: allowOf(routes, req), ...connection() });
+        res.end();
+        return;
+      }
       sendJson(res, reply.status ?? 200, reply.body, connection());
     } catch (caught) {
       discardBody(req);
