@@ -37,6 +37,9 @@ export function contentCodings(header: string | null | undefined): "gzip"[] {
   );
 }
 
+const tooLarge = (maxBytes: number) =>
+  new BodyError("too_large", `the body is larger than ${maxBytes} bytes`);
+
 /** The stream, failing with BodyError "too_large" as soon as more than `maxBytes` have passed. */
 export function capped(stream: ReadableStream<Uint8Array>, maxBytes: number): ReadableStream<Uint8Array> {
   let size = 0;
@@ -45,7 +48,7 @@ export function capped(stream: ReadableStream<Uint8Array>, maxBytes: number): Re
       transform(chunk, controller) {
         size += chunk.byteLength;
         if (size > maxBytes) {
-          controller.error(new BodyError("too_large", `the body is larger than ${maxBytes} bytes`));
+          controller.error(tooLarge(maxBytes));
           return;
         }
         controller.enqueue(chunk);
@@ -64,10 +67,15 @@ export function decoded(
 }
 
 /**
- * All of a stream's bytes. An abort of `signal` cancels the read and rethrows the signal's reason, so a
- * deadline covers the body, not just the headers.
+ * A stream's bytes, failing with BodyError "too_large" as soon as more than `maxBytes` have arrived. An
+ * abort of `signal` cancels the read and rethrows the signal's reason, so a deadline covers the body, not
+ * just the headers. Reads the stream itself (no pipe), so a source that fails leaves no stray promise.
  */
-export async function readAll(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): Promise<Uint8Array> {
+export async function readAll(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
   const reader = stream.getReader();
   const stop = () => void reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener("abort", stop, { once: true });
@@ -80,8 +88,9 @@ export async function readAll(stream: ReadableStream<Uint8Array>, signal?: Abort
       // A cancel at the abort ends the stream early: that is the deadline, not the end of the body.
       signal?.throwIfAborted();
       if (done) break;
-      chunks.push(value);
       size += value.byteLength;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(value);
     }
   } catch (error) {
     void reader.cancel(error).catch(() => {});
@@ -111,10 +120,9 @@ export async function readBody(
 ): Promise<Uint8Array> {
   const codings = contentCodings(contentEncoding);
   if (body === null) return new Uint8Array(0);
-  const wire = capped(body, maxBytes);
-  if (codings.length === 0) return readAll(wire, signal);
+  if (codings.length === 0) return readAll(body, maxBytes, signal);
   try {
-    return await readAll(capped(decoded(wire, codings), maxBytes), signal);
+    return await readAll(decoded(capped(body, maxBytes), codings), maxBytes, signal);
   } catch (error) {
     if (error instanceof BodyError || signal?.aborted) throw error;
     const message = error instanceof Error ? error.message : String(error);

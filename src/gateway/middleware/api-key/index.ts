@@ -14,14 +14,17 @@ import { isWellFormedKey, keyStoreFor } from "./store.ts";
  * - CLIENT_AUTH=api-key without the API_KEYS binding: 503 for every request, never open by accident.
  * - The Open Inference Protocol's probes and server metadata (GET /v2, /v2/health/live, /v2/health/ready)
  *   need no key: Kubernetes probes and `is_server_live()` send none. They reveal no model and run nothing.
+ *   Nor does OPTIONS, which only lists a path's methods.
  */
 const CLIENT_REALM = 'Bearer realm="apprentice"';
 
 /** The client paths open without a key, for GET (and so HEAD), as the OpenAPI document names them. */
 export const KEYLESS_PATHS: readonly string[] = ["/v2", "/v2/health/live", "/v2/health/ready"];
 
+/** The probes, and OPTIONS anywhere: it says only which methods a path takes. */
 const keyless = (method: string, path: string): boolean =>
-  (method === "GET" || method === "HEAD") && KEYLESS_PATHS.includes(path.replace(/(.)\/$/, "$1"));
+  method === "OPTIONS" ||
+  ((method === "GET" || method === "HEAD") && KEYLESS_PATHS.includes(path.replace(/(.)\/$/, "$1")));
 
 /** The key a request presents, undefined when none; 400 when its two headers disagree. */
 function presentedKey(c: Context): string | undefined {
