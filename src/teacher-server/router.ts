@@ -18,7 +18,9 @@ export interface RouteRequest {
 
 export interface Reply {
   status?: number;
+  /** Sent as JSON; a 204 has none. */
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface Route {
@@ -101,7 +103,7 @@ async function dispatch(
   routes: readonly Route[],
   options: RouterOptions,
   req: IncomingMessage,
-): Promise<Reply | null> {
+): Promise<Reply> {
   const path = (req.url ?? "/").split("?")[0]!;
   // HEAD is GET without a body: node:http leaves the body out of an answer to HEAD by itself.
   const method = req.method === "HEAD" ? "GET" : req.method;
@@ -119,17 +121,11 @@ async function dispatch(
   if (allowed.length > 0) {
     const allow = allowHeader(allowed);
     // OPTIONS asks what the path takes: the answer is Allow, with no body.
-    if (req.method === "OPTIONS") return null;
+    if (req.method === "OPTIONS") return { status: 204, body: null, headers: { allow } };
     const message = `method ${req.method} is not allowed on ${path} (allowed: ${allow})`;
     throw new HttpError(405, message, "method_not_allowed", null, { allow });
   }
   throw new HttpError(404, `no route for ${req.method} ${path}`, "not_found");
-}
-
-/** The Allow header of a path, for an OPTIONS answer. */
-function allowOf(routes: readonly Route[], req: IncomingMessage): string {
-  const path = (req.url ?? "/").split("?")[0]!;
-  return allowHeader(routes.filter((r) => matchPath(r.path, path)).map((r) => r.method));
 }
 
 export function createRouter(routes: readonly Route[], options: RouterOptions) {
@@ -141,12 +137,13 @@ export function createRouter(routes: readonly Route[], options: RouterOptions) {
     try {
       const reply = await dispatch(routes, options, req);
       discardBody(req);
-      if (reply === null) {
-        res.writeHead(204, { allow: allowOf(routes, req), ...connection() });
+      const headers = { ...reply.headers, ...connection() };
+      if (reply.status === 204) {
+        res.writeHead(204, headers);
         res.end();
         return;
       }
-      sendJson(res, reply.status ?? 200, reply.body, connection());
+      sendJson(res, reply.status ?? 200, reply.body, headers);
     } catch (caught) {
       discardBody(req);
       let error: HttpError;

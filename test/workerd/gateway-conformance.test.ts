@@ -3,6 +3,7 @@ import { createApp } from "../../src/gateway/app.ts";
 import { ERROR_CODE_HEADER } from "../../src/gateway/errors.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { InferResponse, ModelMetadata, ServerMetadata } from "../../src/gateway/schemas/v2.ts";
+import { componentValidator } from "../helpers/openapi.ts";
 import { envWith, expectError, expectV2Error, kserveTeacher, post } from "./gateway-helpers.ts";
 
 /**
@@ -122,6 +123,18 @@ describe("Open Inference Protocol conformance", () => {
     const unknown = await call("/v2/nothing/here");
     await expectV2Error(unknown, 404, "not_found");
     await expectError(await call("/v1/classify", post({ text: "" })), 400, "invalid_request");
+  });
+
+  it("/openapi.json states the /v2 error body as V2Error, and the answers fit it", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const notFound = JSON.stringify(doc.paths["/v2/models/{name}/infer"]!.post!.responses["404"]);
+    expect(notFound).toContain("#/components/schemas/V2Error");
+    const v2 = componentValidator(doc, "V2Error");
+    expect(v2.validate(await (await call("/v2/models/nope")).json()).valid).toBe(true);
+    expect(v2.validate(await (await call(INFER, post("{"))).json()).valid).toBe(true);
+    expect(v2.validate({ error: { code: "x", message: "y" } }).valid).toBe(false);
   });
 
   it("answers /v2/ (the spec's path, trailing slash) as /v2", async () => {
