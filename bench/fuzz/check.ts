@@ -1,12 +1,15 @@
-import { ErrorResponse } from "../../src/gateway/schemas/error.ts";
+import { ErrorResponse, V2ErrorResponse } from "../../src/gateway/schemas/error.ts";
 
 /**
  * What the fuzz holds every answer to: never a 5xx; every non-2xx is `application/json` with exactly the
- * error body `{"error": {"code", "message"}}` (a HEAD answer has no body, so only its type is checked);
+ * error body `{"error": {"code", "message"}}`, under /v2 the protocol's `{"error": "<message>"}` (a HEAD
+ * answer has no body, so only its type is checked);
  * every answer carries x-request-id; and the gateway answers at all (a dropped connection is a failure).
  */
 export interface Observed {
   method: string;
+  /** The request's path (with any query): /v2 errors have the protocol's body. */
+  path: string;
   /** null when no answer arrived. */
   status: number | null;
   contentType: string | null;
@@ -44,19 +47,21 @@ export function problemsOf(o: Observed): Problem[] {
         kind: "error_not_json",
         detail: `HTTP ${o.status} with content-type ${o.contentType ?? "(none)"}: ${snippet}`,
       });
-    if (o.method !== "HEAD" && !isErrorBody(o.body))
+    if (o.method !== "HEAD" && !isErrorBody(o.body, o.path))
       problems.push({
         kind: "error_body",
-        detail: `HTTP ${o.status} body is not {"error":{"code","message"}}: ${snippet}`,
+        detail: `HTTP ${o.status} body is not the error body of ${o.path}: ${snippet}`,
       });
   }
   if (!o.requestId) problems.push({ kind: "no_request_id", detail: `HTTP ${o.status} without x-request-id` });
   return problems;
 }
 
-function isErrorBody(body: string): boolean {
+const V2_PATH = /^\/v2([/?]|$)/;
+
+function isErrorBody(body: string, path: string): boolean {
   try {
-    return ErrorResponse.safeParse(JSON.parse(body)).success;
+    return (V2_PATH.test(path) ? V2ErrorResponse : ErrorResponse).safeParse(JSON.parse(body)).success;
   } catch {
     return false;
   }

@@ -23,10 +23,11 @@ export type Exec = (c: FuzzCase) => Promise<Observed>;
 
 export const DEV_PROXY_RESTART = "Your worker restarted mid-request.";
 
-const noAnswer = (method: string, error: unknown): Observed => {
+const noAnswer = ({ method, path }: FuzzCase, error: unknown): Observed => {
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
   return {
     method,
+    path,
     status: null,
     contentType: null,
     requestId: null,
@@ -41,13 +42,14 @@ async function viaFetch(c: FuzzCase, baseUrl: string, token: string, timeoutMs: 
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     return {
       method: c.method,
+      path: c.path,
       status: res.status,
       contentType: res.headers.get("content-type"),
       requestId: res.headers.get("x-request-id"),
       body: await res.text(),
     };
   } catch (error) {
-    return noAnswer(c.method, error);
+    return noAnswer(c, error);
   }
 }
 
@@ -76,6 +78,7 @@ export function viaNodeHttp(
       const done = () =>
         settle({
           method: c.method,
+          path: c.path,
           status: res.statusCode ?? null,
           contentType: res.headers["content-type"] ?? null,
           requestId: (res.headers["x-request-id"] as string | undefined) ?? null,
@@ -86,7 +89,7 @@ export function viaNodeHttp(
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     // After an answer, a failed write is the server closing a connection it answered on: not a failure.
-    req.on("error", (error) => settle(noAnswer(c.method, error)));
+    req.on("error", (error) => settle(noAnswer(c, error)));
     const bytes = c.body === null ? new Uint8Array() : bodyBytes(c.body);
     const step = Math.max(1, Math.ceil(bytes.length / 4));
     for (let at = 0; at < bytes.length; at += step) req.write(bytes.slice(at, at + step));

@@ -12,6 +12,7 @@ import { ApiError } from "./errors.ts";
 import { hardExampleLog } from "./hard-example-log/producer.ts";
 import { metricsRoutes } from "./metrics/route.ts";
 import { INFERENCE_PATHS, IsolateTelemetry } from "./metrics/telemetry.ts";
+import { methodAwareNotFound } from "./middleware/allowed-methods/index.ts";
 import { apiKeyAuth } from "./middleware/api-key/index.ts";
 import { clientCors } from "./middleware/cors/index.ts";
 import { jsonErrors, notFound, onError } from "./middleware/json-errors/index.ts";
@@ -114,7 +115,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/", v2Routes);
   // Last: the document covers every route declared above.
   serveOpenApi(app);
-  app.notFound(notFound);
+  // A known path with another method: 405 (OPTIONS: 204), with Allow; an unknown path: 404.
+  app.notFound(methodAwareNotFound(app, notFound));
   app.onError(onError);
   return app;
 }

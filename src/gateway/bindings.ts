@@ -29,6 +29,7 @@ export interface Env
   TEACHER_MODEL?: string;
   TEACHER_API_KEY?: string;
   TEACHER_TIMEOUT_MS?: string | number;
+  TEACHER_MAX_BODY_BYTES?: string | number;
   TEACHER_RETRIES?: string | number;
   TEACHER_MAX_CONCURRENCY?: string | number;
   BREAKER_FAILURES?: string | number;

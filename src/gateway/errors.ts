@@ -2,8 +2,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 
 /**
- * Every error the gateway answers with (docs/api.md "Errors": `{"error": {"code", "message"}}`, never
- * HTML or a stack). Handlers throw ApiError; the json-errors middleware renders it, and turns anything else
+ * Every error the gateway answers with (docs/api.md "Errors": `{"error": {"code", "message"}}`, or under
+ * /v2 `{"error": "<message>"}` with the code in x-error-code; never HTML or a stack). Handlers throw ApiError; the json-errors middleware renders it, and turns anything else
  * into a generic 500 whose details only reach the log.
  *
  * ERROR_CODES is the one list of codes a client can receive: ApiError accepts nothing else, and
@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   "invalid_json",
   "invalid_request",
   "not_found",
+  "method_not_allowed",
   "model_not_found",
   "payload_too_large",
   "unsupported_media_type",
@@ -37,6 +38,9 @@ export const ERROR_CODES = [
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Where a /v2 error, whose body is the protocol's `{"error": "<message>"}`, carries its code. */
+export const ERROR_CODE_HEADER = "x-error-code";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };

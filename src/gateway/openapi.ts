@@ -2,7 +2,7 @@ import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { H } from "hono/types";
 import { z } from "zod";
 import type { AppEnv } from "./context.ts";
-import { ErrorResponse } from "./schemas/error.ts";
+import { ErrorResponse, V2ErrorResponse } from "./schemas/error.ts";
 
 /**
  * Every route is declared with its OpenAPI operation (createRoute from @hono/zod-openapi) beside its
@@ -46,20 +46,29 @@ export const jsonRequest = (schema: Schema) => ({
   content: { "application/json": { schema } },
 });
 
+const errorsIn =
+  (body: z.ZodType) =>
+  (...statuses: number[]) =>
+    Object.fromEntries(statuses.map((status) => [String(status), jsonContent(body, "Error")]));
+
 /** The error answers an operation may give, each with the gateway's one error body. */
-export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [String(status), jsonContent(ErrorResponse, "Error")]));
+export const errorResponses = errorsIn(ErrorResponse);
+
+/** The same for a /v2 operation, whose errors have the protocol's body `{"error": "<message>"}`. */
+export const v2ErrorResponses = errorsIn(V2ErrorResponse);
 
 /**
  * The inference routes' answers for a model with no student yet: 409 no_student when the request needs a
  * student, 503 teacher_unavailable (with Retry-After) when its teacher failed and nothing else can answer.
  */
-export const noStudentResponses = {
-  409: jsonContent(ErrorResponse, "no_student: the model has no student yet and the request needs one"),
+const noStudentIn = (body: z.ZodType) => ({
+  409: jsonContent(body, "no_student: the model has no student yet and the request needs one"),
   503: {
-    ...jsonContent(ErrorResponse, "teacher_unavailable: the model has no student yet and its teacher failed"),
+    ...jsonContent(body, "teacher_unavailable: the model has no student yet and its teacher failed"),
     headers: z.object({
       "retry-after": z.string().meta({ description: "Seconds to wait before retrying" }),
     }),
   },
-};
+});
+export const noStudentResponses = noStudentIn(ErrorResponse);
+export const v2NoStudentResponses = noStudentIn(V2ErrorResponse);

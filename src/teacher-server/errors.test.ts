@@ -83,10 +83,10 @@ describe("KServe V2 errors", () => {
     expectV2Error(await getJson(`${url}/`), 404, /no route/);
     const wrong = await getJson(infer());
     expectV2Error(wrong, 405, /GET is not allowed/);
-    expect(wrong.headers.get("allow")).toBe("POST");
+    expect(wrong.headers.get("allow")).toBe("POST, OPTIONS");
     const del = await getJson(`${url}/v2/health/live`, { method: "DELETE" });
     expectV2Error(del, 405, /DELETE/);
-    expect(del.headers.get("allow")).toBe("GET");
+    expect(del.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
   });
 
   it("415 for a body that is not declared as JSON", async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ACCEPTED_ENCODINGS, BodyError, contentCodings, readBody as decodeBody } from "../core/body.ts";
 
 /**
  * Plain node:http helpers. Every failure is an HttpError; the router renders it in the error shape of
@@ -60,15 +61,17 @@ export function isJsonContentType(header: string | undefined): boolean {
 // it lets the client finish sending and see the 413, instead of a reset mid-upload.
 const DRAIN_SLACK = 8 * 1024 * 1024;
 
-/** Reads the whole body as UTF-8, or fails with 413 once it passes `maxBytes`. */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+const tooLargeError = (maxBytes: number) =>
+  new HttpError(413, `request body is larger than ${maxBytes} bytes`, "payload_too_large");
+
+/** The body's bytes as sent, or fails with 413 once it passes `maxBytes`. */
+function readRaw(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = Number.isFinite(declared) && declared > maxBytes;
-    const fail = () =>
-      reject(new HttpError(413, `request body is larger than ${maxBytes} bytes`, "payload_too_large"));
+    const fail = () => reject(tooLargeError(maxBytes));
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) tooLarge = true;
@@ -78,9 +81,41 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
         fail();
       }
     });
-    req.on("end", () => (tooLarge ? fail() : resolve(Buffer.concat(chunks).toString("utf8"))));
+    req.on("end", () => (tooLarge ? fail() : resolve(Buffer.concat(chunks))));
     req.on("error", reject);
   });
+}
+
+/** A body error of core/body.ts as the HTTP answer it calls for. */
+function httpErrorOf(error: BodyError, maxBytes: number): HttpError {
+  switch (error.kind) {
+    case "too_large":
+      return tooLargeError(maxBytes);
+    case "unsupported_encoding":
+      return new HttpError(415, error.message, "unsupported_media_type", null, {
+        "accept-encoding": ACCEPTED_ENCODINGS,
+      });
+    case "corrupt":
+      return new HttpError(400, error.message, "invalid_encoding");
+  }
+}
+
+/**
+ * Reads the whole body as UTF-8, or fails with 413 once it passes `maxBytes`. A gzip body
+ * (`Content-Encoding: gzip`) is decoded under the same cap for its decoded size, so a zip bomb is a 413;
+ * any other coding is a 415 with `Accept-Encoding: gzip`, before anything is read.
+ */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const encoding = req.headers["content-encoding"];
+  try {
+    const codings = contentCodings(encoding);
+    const raw = await readRaw(req, maxBytes);
+    if (codings.length === 0) return raw.toString("utf8");
+    const decoded = await decodeBody(new Blob([raw]).stream(), encoding, maxBytes);
+    return Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength).toString("utf8");
+  } catch (error) {
+    throw error instanceof BodyError ? httpErrorOf(error, maxBytes) : error;
+  }
 }
 
 /** Lets an unread request body flow away so the connection can be reused after an early answer. */

@@ -4,8 +4,9 @@ import { discardBody, HttpError, isJsonContentType, readJson, sendEvents, sendJs
 
 /**
  * A tiny table router over node:http: the server has a dozen fixed routes, so a framework would add a
- * dependency without removing any code. It owns the cross-cutting rules: 404/405, 415 for non-JSON
- * POSTs, the body cap (413), bad JSON (400), and rendering every error in its surface's shape.
+ * dependency without removing any code. It owns the cross-cutting rules: 404/405 (with Allow), OPTIONS
+ * (204 with Allow), HEAD as GET, 415 for non-JSON POSTs (V2: a missing Content-Type is JSON), gzip
+ * bodies, the body cap (413), bad JSON (400), and rendering every error in its surface's shape.
  */
 export type Surface = "v2" | "openai";
 
@@ -16,8 +17,10 @@ export interface RouteRequest {
   body: unknown;
 }
 
-/** A JSON answer, or a stream of server-sent events (each a JSON object, then `[DONE]`). */
-export type Reply = { status?: number; body: unknown } | { events: readonly unknown[] };
+/** A JSON answer (a 204 has no body), or a stream of server-sent events (each a JSON object, then `[DONE]`). */
+export type Reply =
+  | { status?: number; body: unknown; headers?: Record<string, string> }
+  | { events: readonly unknown[] };
 
 export interface Route {
   method: "GET" | "POST";
@@ -74,28 +77,50 @@ export function errorBody(surface: Surface, error: HttpError): unknown {
   };
 }
 
+/** The methods a path takes, in the Allow header's order; HEAD wherever GET, OPTIONS wherever any. */
+function allowHeader(methods: readonly string[]): string {
+  const found = new Set(methods);
+  if (found.has("GET")) found.add("HEAD");
+  found.add("OPTIONS");
+  return ["GET", "HEAD", "POST", "OPTIONS"].filter((m) => found.has(m)).join(", ");
+}
+
+/**
+ * A route's JSON body. The V2 surface reads a body sent with no Content-Type as JSON, as Triton and KServe
+ * do (tritonclient and KServe's REST client send none); a gzip body is decoded (http.ts).
+ */
+function readRouteJson(route: Route, req: IncomingMessage, maxBodyBytes: number): Promise<unknown> {
+  const type = req.headers["content-type"];
+  const untyped = route.surface === "v2" && (type === undefined || type.trim() === "");
+  if (!untyped && !isJsonContentType(type)) {
+    throw new HttpError(415, "content-type must be application/json", "unsupported_media_type");
+  }
+  return readJson(req, maxBodyBytes);
+}
+
 async function dispatch(
   routes: readonly Route[],
   options: RouterOptions,
   req: IncomingMessage,
 ): Promise<Reply> {
   const path = (req.url ?? "/").split("?")[0]!;
+  // HEAD is GET without a body: node:http leaves the body out of an answer to HEAD by itself.
+  const method = req.method === "HEAD" ? "GET" : req.method;
   const allowed: string[] = [];
   for (const route of routes) {
     const params = matchPath(route.path, path);
     if (!params) continue;
-    if (route.method !== req.method) {
+    if (route.method !== method) {
       allowed.push(route.method);
       continue;
     }
-    if (route.json && !isJsonContentType(req.headers["content-type"])) {
-      throw new HttpError(415, "content-type must be application/json", "unsupported_media_type");
-    }
-    const body = route.json ? await readJson(req, options.maxBodyBytes) : undefined;
+    const body = route.json ? await readRouteJson(route, req, options.maxBodyBytes) : undefined;
     return route.handle({ req, params, body });
   }
   if (allowed.length > 0) {
-    const allow = [...new Set(allowed)].join(", ");
+    const allow = allowHeader(allowed);
+    // OPTIONS asks what the path takes: the answer is Allow, with no body.
+    if (req.method === "OPTIONS") return { status: 204, body: null, headers: { allow } };
     const message = `method ${req.method} is not allowed on ${path} (allowed: ${allow})`;
     throw new HttpError(405, message, "method_not_allowed", null, { allow });
   }
@@ -122,8 +147,17 @@ export function createRouter(routes: readonly Route[], options: RouterOptions) {
     try {
       const reply = await dispatch(routes, options, req);
       discardBody(req);
-      if ("events" in reply) sendEvents(res, reply.events, headers());
-      else sendJson(res, reply.status ?? 200, reply.body, headers());
+      if ("events" in reply) {
+        sendEvents(res, reply.events, headers());
+        return;
+      }
+      const sent = { ...reply.headers, ...headers() };
+      if (reply.status === 204) {
+        res.writeHead(204, sent);
+        res.end();
+        return;
+      }
+      sendJson(res, reply.status ?? 200, reply.body, sent);
     } catch (caught) {
       discardBody(req);
       let error: HttpError;

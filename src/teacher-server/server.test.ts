@@ -77,7 +77,7 @@ describe("KServe V2 health and metadata", () => {
     const expected = {
       name: "ens",
       versions: ["2.1.0"],
-      platform: "onnxruntime",
+      platform: "onnx_onnxv1",
       inputs: [{ name: "text", datatype: "BYTES", shape: [-1] }],
       outputs: [
         { name: "probabilities", datatype: "FP32", shape: [-1, 3] },

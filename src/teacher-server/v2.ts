@@ -23,7 +23,8 @@ function modelMetadata(model: TeacherModel): z.infer<typeof TeacherModelMetadata
   return {
     name: model.name,
     versions: [model.version],
-    platform: "onnxruntime",
+    // The Open Inference Protocol's name for an ONNX model run by ONNX Runtime.
+    platform: "onnx_onnxv1",
     ...v2.classifierTensors(model.labels.length),
     parameters: { task: model.manifest.task, labels: [...model.labels] },
   };

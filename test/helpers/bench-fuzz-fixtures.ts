@@ -7,6 +7,7 @@ import type { TargetContext } from "../../bench/fuzz/targets.ts";
 /** An answer as the fuzz observes it: a proper JSON 400 unless overridden. */
 export const observed = (over: Partial<Observed>): Observed => ({
   method: "POST",
+  path: "/v1/classify",
   status: 400,
   contentType: "application/json; charset=UTF-8",
   requestId: "r",

@@ -20,16 +20,21 @@ import { baseCase, observed, targetContext } from "../helpers/bench-fuzz-fixture
 
 describe("runner", () => {
   const arbitrary = fc.oneof(...publicTargets(targetContext).map((t) => t.arbitrary));
-  /** A fake gateway that answers an HTML 500 to every classify body longer than 20 bytes, a JSON 400 otherwise. */
+  /**
+   * A fake gateway that answers an HTML 500 to every classify body longer than 20 bytes, a JSON 400 (in
+   * the path's error shape) otherwise.
+   */
   const exec: Exec = async (c) => {
     const size = c.body === null ? 0 : bodyBytes(c.body).length;
     const broken = c.endpoint === "POST /v1/classify" && size > 20;
+    const error = c.path.startsWith("/v2") ? '{"error":"m"}' : '{"error":{"code":"c","message":"m"}}';
     return {
       method: c.method,
+      path: c.path,
       status: broken ? 500 : 400,
       contentType: broken ? "text/html" : "application/json",
       requestId: "r",
-      body: broken ? "<h1>oops</h1>" : '{"error":{"code":"c","message":"m"}}',
+      body: broken ? "<h1>oops</h1>" : error,
     };
   };
 

@@ -34,6 +34,14 @@ describe("answer checks", () => {
     expect(kinds(observed({ requestId: null }))).toEqual(["no_request_id"]);
   });
 
+  it('holds /v2 answers to the protocol\'s error body, {"error": "<message>"}', () => {
+    expect(kinds(observed({ path: "/v2/models/x/infer", body: '{"error":"bad"}' }))).toEqual([]);
+    expect(kinds(observed({ path: "/v2?x=1", body: '{"error":"bad"}' }))).toEqual([]);
+    const v1Shape = '{"error":{"code":"x","message":"y"}}';
+    expect(kinds(observed({ path: "/v2/models/x/infer", body: v1Shape }))).toEqual(["error_body"]);
+    expect(kinds(observed({ path: "/v2x", body: '{"error":"bad"}' }))).toEqual(["error_body"]);
+  });
+
   it("checks only the type of a HEAD answer, which has no body", () => {
     expect(kinds(observed({ method: "HEAD", status: 404, body: "" }))).toEqual([]);
     expect(kinds(observed({ method: "HEAD", status: 404, contentType: "text/plain", body: "" }))).toEqual([

@@ -22,6 +22,13 @@ import type { AddressInfo, Socket } from "node:net";
  * - `unknown-label`: a well-formed answer naming "not-a-label", in the protocol the path implies.
  * - `auth`: 401 unless the request carries its own key as a bearer token (`Authorization: Bearer {key}`),
  *   then as `ok`.
+ * - `huge`: a 200 whose body never ends (1.5 GB at most), written as fast as the client reads it;
+ *   `huge-declared` the same with that Content-Length. `GET /count/{key}` also says how many bytes went out.
+ * - `trickle`: a 200 whose body starts, then gets one byte every 50 ms and never ends.
+ * - KServe V2 variants of `ok` (metadata and infer proxied): `reordered` serves the columns of
+ *   "probabilities" and the metadata's labels in reverse order (a teacher redeployed with another column
+ *   order, still consistent); `reordered-probs-only` the same without the "label" output; `probs-only`
+ *   as `ok` without it; `misordered` reverses the columns but not the metadata (inconsistent for good).
  */
 export interface FixtureServer {
   url: string;
@@ -29,6 +36,20 @@ export interface FixtureServer {
 }
 
 const UNKNOWN = "not-a-label";
+const HUGE_BYTES = 1.5e9;
+
+interface V2Json {
+  parameters?: { labels?: string[] };
+  outputs?: { name: string; shape: number[]; data: unknown[] }[];
+}
+
+/** Each row of an [n, c] tensor's flat data, reversed. */
+function reverseColumns(shape: number[], data: unknown[]): unknown[] {
+  const c = shape[1] ?? 1;
+  return Array.from({ length: data.length / c }, (_, row) =>
+    data.slice(row * c, row * c + c).reverse(),
+  ).flat();
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -47,6 +68,7 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
   const modes = new Map<string, string>();
   const labelsOf = new Map<string, Promise<string[]>>();
   const sockets = new Set<Socket>();
+  const written = new Map<string, number>();
 
   const teacherLabels = (model: string) => {
     let labels = labelsOf.get(model);
@@ -90,6 +112,63 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
     send(res, 200, { label, probs });
   }
 
+  /** A V2 answer of the local teacher, columns and labels changed as `mode` says (see the modes above). */
+  async function v2Variant(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rest: string,
+    body: string,
+    mode: string,
+  ) {
+    const upstream = await fetch(`${teacherUrl}${rest}`, {
+      method: req.method ?? "GET",
+      headers: { "content-type": "application/json" },
+      ...(req.method === "POST" ? { body } : {}),
+    });
+    const answer = (await upstream.json()) as V2Json;
+    const reverse = mode === "reordered" || mode === "reordered-probs-only" || mode === "misordered";
+    if (!rest.endsWith("/infer")) {
+      const labels = answer.parameters?.labels;
+      if (labels && reverse && mode !== "misordered") answer.parameters!.labels = [...labels].reverse();
+      return send(res, upstream.status, answer);
+    }
+    const dropLabel = mode.endsWith("probs-only");
+    answer.outputs = (answer.outputs ?? [])
+      .filter((o) => !(dropLabel && o.name === "label"))
+      .map((o) =>
+        reverse && o.name === "probabilities" ? { ...o, data: reverseColumns(o.shape, o.data) } : o,
+      );
+    send(res, upstream.status, answer);
+  }
+
+  /** A 200 whose body goes on until HUGE_BYTES or until the client stops reading; counts what went out. */
+  function endless(res: ServerResponse, key: string, declare: boolean) {
+    res.writeHead(200, {
+      "content-type": "application/json",
+      ...(declare ? { "content-length": HUGE_BYTES } : {}),
+    });
+    const chunk = Buffer.alloc(64 * 1024, "0,");
+    let sent = 0;
+    const pump = () => {
+      while (sent < HUGE_BYTES && !res.destroyed) {
+        sent += chunk.length;
+        written.set(key, sent);
+        if (!res.write(chunk)) return void res.once("drain", pump);
+      }
+      res.end();
+    };
+    res.write('{"label":"ham","probs":[');
+    pump();
+  }
+
+  /** A 200 whose body starts, then gets a byte every 50 ms, for ever. */
+  function trickle(res: ServerResponse) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"label":"ham"');
+    const timer = setInterval(() => res.write(" "), 50);
+    res.on("close", () => clearInterval(timer));
+  }
+
   function unknownLabel(res: ServerResponse, rest: string, body: string) {
     if (rest.startsWith("/v1/")) {
       const content = JSON.stringify({ label: UNKNOWN });
@@ -111,8 +190,14 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
     send(res, 200, { label: UNKNOWN, probs: [0.5, 0.5] });
   }
 
-  async function behave(req: IncomingMessage, res: ServerResponse, mode: string, count: number, url: URL) {
-    const key = url.pathname.split("/")[2];
+  async function behave(
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string,
+    mode: string,
+    count: number,
+    url: URL,
+  ) {
     const rest = `/${url.pathname.split("/").slice(3).join("/")}`;
     const body = await readBody(req);
     if (mode === "slow") {
@@ -152,6 +237,16 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
         return send(res, 200, { outputs: "none", choices: "none", label: 42 });
       case "unknown-label":
         return unknownLabel(res, rest, body);
+      case "huge":
+      case "huge-declared":
+        return endless(res, key, mode === "huge-declared");
+      case "trickle":
+        return trickle(res);
+      case "reordered":
+      case "reordered-probs-only":
+      case "probs-only":
+      case "misordered":
+        return v2Variant(req, res, rest, body, mode);
       default:
         return send(res, 400, { error: `unknown fixture mode ${mode}` });
     }
@@ -166,7 +261,8 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
       counts.delete(key);
       return send(res, 200, { count: 0, mode: modeOf() });
     }
-    if (route === "count") return send(res, 200, { count: counts.get(key) ?? 0, mode: modeOf() });
+    if (route === "count")
+      return send(res, 200, { count: counts.get(key) ?? 0, mode: modeOf(), written: written.get(key) ?? 0 });
     if (route === "mode" && req.method === "POST") {
       modes.set(key, (JSON.parse(await readBody(req)) as { mode: string }).mode);
       return send(res, 200, { count: counts.get(key) ?? 0, mode: modeOf() });
@@ -174,7 +270,7 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
     if (route !== "k") return send(res, 404, { error: "unknown route" });
     const count = (counts.get(key) ?? 0) + 1;
     counts.set(key, count);
-    await behave(req, res, modeOf(), count, url);
+    await behave(req, res, key, modeOf(), count, url);
   }
 
   const server: Server = createServer((req, res) => {

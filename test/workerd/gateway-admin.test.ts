@@ -429,7 +429,10 @@ describe("PUT /admin/models/{name}/versions/{version}", () => {
     const missing = new FormData();
     missing.set("manifest", JSON.stringify(m));
     await expectError(await upload("sms-spam", "3.0.0", missing), 400, "invalid_request");
-    await expectError(await upload("sms-spam", "bad/version", form(m, onnx)), 404);
+    // A version with a slash is no upload path: it names a version's file, which only GET reads.
+    const slash = await upload("sms-spam", "bad/version", form(m, onnx));
+    expect(slash.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+    await expectError(slash, 405, "method_not_allowed");
     await expectError(await upload("Not_A_Name", "3.0.0", form(m, onnx)), 400, "invalid_request");
     await expectError(
       await upload("sms-spam", "3.0.0", JSON.stringify(m), adminEnv(), {

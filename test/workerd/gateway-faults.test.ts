@@ -49,6 +49,7 @@ function faultEnv(url: string): Env {
     TEACHER_PROTOCOL: "http-json",
     TEACHER_CACHE_TTL_S: "0",
     TEACHER_TIMEOUT_MS: String(TIMEOUT_MS),
+    TEACHER_MAX_BODY_BYTES: "65536",
     TEACHER_RETRIES: String(RETRIES),
     BREAKER_FAILURES: String(FAILURES),
     BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
@@ -115,6 +116,10 @@ const FAULTS: Fault[] = [
   // The headers arrive, then the body stops and the connection is cut.
   { name: "a truncated body", target: atFixture("truncated"), reasons: ["network", "bad_response"] },
   { name: "a label outside the label set", target: atFixture("unknown-label"), reasons: ["unknown_label"] },
+  // Headers at once, then a body without end: refused at TEACHER_MAX_BODY_BYTES, well before the deadline.
+  { name: "an endless body", target: atFixture("huge"), reasons: ["bad_response"] },
+  // Headers at once, then a byte every 50 ms: the deadline covers the body too.
+  { name: "a body that trickles past the deadline", target: atFixture("trickle"), reasons: ["timeout"] },
 ];
 
 beforeAll(async () => {

@@ -2,7 +2,8 @@ import { expect } from "vitest";
 import { z } from "zod";
 import type { Env } from "../../src/gateway/bindings.ts";
 import type { TeacherPort } from "../../src/gateway/cascade/port.ts";
-import { ErrorResponse } from "../../src/gateway/schemas/error.ts";
+import { ERROR_CODE_HEADER } from "../../src/gateway/errors.ts";
+import { ErrorResponse, V2ErrorResponse } from "../../src/gateway/schemas/error.ts";
 import type { TeacherAnswer, TeacherOutcome, TeacherQuery } from "../../src/gateway/teacher-client/types.ts";
 
 /**
@@ -82,15 +83,35 @@ export const post = (body: unknown, headers: Record<string, string> = {}): Reque
   body: typeof body === "string" ? body : JSON.stringify(body),
 });
 
-/** Asserts the gateway's error contract and returns the code. */
-export async function expectError(res: Response, status: number, code?: string): Promise<string> {
+function expectErrorHead(res: Response, status: number): void {
   expect(res.status).toBe(status);
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   expect(res.headers.get("x-request-id")).toBeTruthy();
+}
+
+/** Asserts the gateway's error contract (`{"error": {"code", "message"}}`) and returns the code. */
+export async function expectError(res: Response, status: number, code?: string): Promise<string> {
+  expectErrorHead(res, status);
   const body = ErrorResponse.parse(await res.json());
   if (code) expect(body.error.code).toBe(code);
   return body.error.code;
 }
+
+/**
+ * The same for a /v2 answer: the protocol's `{"error": "<message>"}`, the code in x-error-code. Returns
+ * the code.
+ */
+export async function expectV2Error(res: Response, status: number, code?: string): Promise<string> {
+  expectErrorHead(res, status);
+  expect(V2ErrorResponse.parse(await res.json()).error).toBeTruthy();
+  const sent = res.headers.get(ERROR_CODE_HEADER) ?? "";
+  if (code) expect(sent).toBe(code);
+  return sent;
+}
+
+/** expectError or expectV2Error, by the path the request went to. */
+export const expectErrorOn = (path: string, res: Response, status: number, code?: string) =>
+  (path.startsWith("/v2") ? expectV2Error : expectError)(res, status, code);
 
 /** A fresh env object per call gives the app fresh per-env state (config, teacher port). */
 export const envWith = (vars: Env = {}): Env => ({ ...vars });

@@ -13,7 +13,7 @@ import {
   ServerMetadata,
 } from "../../src/gateway/schemas/v2.ts";
 import { componentValidator } from "../helpers/openapi.ts";
-import { envWith, expectError, kserveTeacher, post } from "./gateway-helpers.ts";
+import { envWith, expectError, expectV2Error, kserveTeacher, post } from "./gateway-helpers.ts";
 
 /**
  * Everything around classification: bad input (each case of the contract), limits from configuration,
@@ -88,8 +88,10 @@ describe("POST /v1/classify: bad input is a 4xx with the JSON error body", () =>
     );
   });
 
-  it("answers a wrong method or an unknown path with a JSON 404", async () => {
-    await expectError(await call("/v1/classify"), 404, "not_found");
+  it("answers a wrong method with a JSON 405 and Allow, an unknown path with a JSON 404", async () => {
+    const wrong = await call("/v1/classify");
+    expect(wrong.headers.get("allow")).toBe("POST, OPTIONS");
+    await expectError(wrong, 405, "method_not_allowed");
     await expectError(await call("/v1/clasify", post({ text: "hi" })), 404, "not_found");
   });
 });
@@ -206,8 +208,8 @@ describe("Open Inference Protocol (KServe V2)", () => {
       name: "sms-spam",
       ready: true,
     });
-    await expectError(await call("/v2/models/nope"), 404, "model_not_found");
-    await expectError(await call("/v2/models/sms-spam/versions/9.9.9"), 404, "model_not_found");
+    await expectV2Error(await call("/v2/models/nope"), 404, "model_not_found");
+    await expectV2Error(await call("/v2/models/sms-spam/versions/9.9.9"), 404, "model_not_found");
   });
 
   it("infer: the student's calibrated probabilities [n, C] and labels [n], as /v1/classify sees them", async () => {
@@ -284,14 +286,18 @@ describe("Open Inference Protocol (KServe V2)", () => {
     ],
     ["not an object", [1, 2], 400],
   ])("infer rejects %s", async (_name, body, status) => {
-    await expectError(await infer("clinc150", body), status);
+    await expectV2Error(await infer("clinc150", body), status);
   });
 
   it("infer: unknown model 404, non-JSON 415/400, oversize 413", async () => {
-    await expectError(await infer("nope", bytes(["hi"])), 404, "model_not_found");
-    await expectError(await call("/v2/models/clinc150/infer", { method: "POST", body: "hi" }), 415);
-    await expectError(await call("/v2/models/clinc150/infer", post("{")), 400, "invalid_json");
-    await expectError(await infer("clinc150", bytes(["a ".repeat(40_000)])), 413);
+    await expectV2Error(await infer("nope", bytes(["hi"])), 404, "model_not_found");
+    const plain = { method: "POST", body: "hi", headers: { "content-type": "text/plain" } };
+    await expectV2Error(await call("/v2/models/clinc150/infer", plain), 415);
+    // No Content-Type at all is read as JSON (tritonclient sends none): these bytes are not JSON.
+    const untyped = { method: "POST", body: new TextEncoder().encode("hi") };
+    await expectV2Error(await call("/v2/models/clinc150/infer", untyped), 400, "invalid_json");
+    await expectV2Error(await call("/v2/models/clinc150/infer", post("{")), 400, "invalid_json");
+    await expectV2Error(await infer("clinc150", bytes(["a ".repeat(40_000)])), 413);
   });
 });
 
@@ -330,7 +336,7 @@ describe("GET /openapi.json", () => {
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(10);
     for (const ref of refs) {
-      const id = ref.match(/#\/components\/schemas\/([A-Za-z]+)"/)?.[1];
+      const id = ref.match(/#\/components\/schemas\/([A-Za-z0-9]+)"/)?.[1];
       expect(id && doc.components.schemas[id], ref).toBeTruthy();
     }
     for (const schema of Object.values(doc.components.schemas)) {

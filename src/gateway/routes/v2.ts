@@ -9,11 +9,11 @@ import { requireReady } from "../models/readiness.ts";
 import {
   type DeclaredRoute,
   documentedApp,
-  errorResponses,
   jsonContent,
   jsonRequest,
   mount,
-  noStudentResponses,
+  v2ErrorResponses,
+  v2NoStudentResponses,
 } from "../openapi.ts";
 import {
   INFER_REQUEST_REF,
@@ -62,7 +62,8 @@ function metadata(c: AppContext) {
   const body: ModelMetadata = {
     name: model.name,
     versions: [model.version],
-    platform: student ? "onnxruntime-web" : "teacher",
+    // The spec's name for an ONNX model run by ONNX Runtime; "teacher" (not a spec name) while there is none.
+    platform: student ? "onnx_onnxv1" : "teacher",
     ...classifierTensors(model.labels.length),
     // Column c of "probabilities" is labels[c]; the student's are calibrated with this temperature.
     parameters: {
@@ -122,7 +123,11 @@ async function infer(c: AppContext) {
   });
 }
 
-const body = jsonBody<AppEnv>({ maxBytes: (c) => c.var.services.config.limits.maxBodyBytes });
+// tritonclient and KServe's REST client send no Content-Type: JSON is the protocol's only body here.
+const body = jsonBody<AppEnv>({
+  maxBytes: (c) => c.var.services.config.limits.maxBodyBytes,
+  untypedIsJson: true,
+});
 
 const NameParam = z.string().meta({ description: "Model name" });
 const VersionParam = z.string().meta({ description: "Model version (only the served one exists)" });
@@ -137,7 +142,7 @@ const getRoute = (path: string, operationId: string, summary: string, answer: z.
     ...(path.includes("{name}") ? { request: { params: paramsOf(path) } } : {}),
     responses: {
       200: jsonContent(answer, "OK"),
-      ...errorResponses(...(path.includes("{name}") ? [404, 500] : [500])),
+      ...v2ErrorResponses(...(path.includes("{name}") ? [404, 500] : [500])),
     },
   });
 
@@ -157,15 +162,17 @@ const inferRoute = (path: string, operationId: string): DeclaredRoute =>
     request: { params: paramsOf(path), body: jsonRequest(INFER_REQUEST_REF) },
     responses: {
       200: jsonContent(InferResponse, "OK"),
-      ...errorResponses(400, 404, 413, 415, 500),
-      ...noStudentResponses,
+      ...v2ErrorResponses(400, 404, 413, 415, 500),
+      ...v2NoStudentResponses,
     },
   });
 
 export const v2Routes = documentedApp();
-mount(v2Routes, getRoute("/v2", "getServerMetadata", "Server metadata", ServerMetadata), (c) =>
-  c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }),
-);
+const serverMetadata = (c: AppContext) =>
+  c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] });
+mount(v2Routes, getRoute("/v2", "getServerMetadata", "Server metadata", ServerMetadata), serverMetadata);
+// The spec's YAML names this path "/v2/"; both answer, the document lists one.
+v2Routes.get("/v2/", serverMetadata);
 mount(v2Routes, getRoute("/v2/health/live", "getServerLive", "Server liveness", Live), (c) =>
   c.json({ live: true }),
 );

@@ -11,3 +11,8 @@ export const ErrorResponse = z
     }),
   })
   .meta({ id: "Error" });
+
+/** The body of a /v2 error: the Open Inference Protocol's; the code is in the x-error-code header. */
+export const V2ErrorResponse = z
+  .strictObject({ error: z.string().meta({ description: "What was wrong, for a person" }) })
+  .meta({ id: "V2Error" });

@@ -25,12 +25,13 @@ export function createAdapter(config: TeacherConfig, env: TeacherBindings): Teac
     return workersAiAdapter(env.AI);
   }
   if (!url) return new TeacherError("not_configured", `${protocol} needs TEACHER_URL`);
+  const http = { apiKey, maxBodyBytes: config.TEACHER_MAX_BODY_BYTES };
   switch (protocol) {
     case "kserve-v2":
-      return kserveV2Adapter(url, apiKey);
+      return kserveV2Adapter(url, http);
     case "openai":
-      return openaiAdapter(url, apiKey);
+      return openaiAdapter(url, http);
     case "http-json":
-      return httpJsonAdapter(url, apiKey);
+      return httpJsonAdapter(url, http);
   }
 }

@@ -6,6 +6,7 @@ describe("teacher config from env vars", () => {
     expect(parseTeacherConfig({})).toEqual({
       TEACHER_PROTOCOL: "kserve-v2",
       TEACHER_TIMEOUT_MS: 1500,
+      TEACHER_MAX_BODY_BYTES: 4 * 1024 * 1024,
       TEACHER_RETRIES: 1,
       TEACHER_MAX_CONCURRENCY: 16,
       BREAKER_FAILURES: 5,
@@ -44,6 +45,8 @@ describe("teacher config from env vars", () => {
     { TEACHER_RETRIES: "-1" },
     { BREAKER_FAILURES: "0" },
     { TEACHER_MAX_CONCURRENCY: "1.5" },
+    { TEACHER_MAX_BODY_BYTES: "100" },
+    { TEACHER_MAX_BODY_BYTES: String(128 * 1024 * 1024) },
   ])("rejects %o", (env) => {
     expect(() => parseTeacherConfig(env)).toThrow();
   });

@@ -47,6 +47,11 @@ export const TeacherEnvSchema = z.object({
   TEACHER_API_KEY: text(),
   /** Deadline of one teacher call, retry and backoff included, in ms. */
   TEACHER_TIMEOUT_MS: int(1500, 1, 120_000),
+  /**
+   * The largest teacher answer read, in bytes; a bigger (or endless) body fails the call as `bad_response`
+   * as soon as it passes this, instead of filling the isolate's memory.
+   */
+  TEACHER_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
   /** Retries after a network error or a 5xx, only while the deadline leaves room for one. */
   TEACHER_RETRIES: int(1, 0, 5),
   /** Teacher calls in flight per isolate and teacher; one more is refused as `overloaded` at once. */

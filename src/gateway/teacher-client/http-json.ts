@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { allOrAbort, checkLabel, fetchJson, parseAnswer } from "./http.ts";
+import { allOrAbort, checkLabel, fetchJson, type HttpOptions, parseAnswer } from "./http.ts";
 import { type TeacherAdapter, type TeacherAnswer, TeacherError } from "./types.ts";
 
 /**
@@ -39,12 +39,12 @@ export function readHttpJson(raw: unknown, labels: readonly string[], what: stri
   return { label, confidence: probs ? probs[labels.indexOf(label)]! : 1, probs };
 }
 
-export function httpJsonAdapter(url: string, apiKey?: string): TeacherAdapter {
+export function httpJsonAdapter(url: string, http: HttpOptions): TeacherAdapter {
   return {
     protocol: "http-json",
     classify(query, signal) {
       return allOrAbort(query.texts, signal, async (text, each) =>
-        readHttpJson(await fetchJson(url, { apiKey, signal: each, body: { text } }), query.labels, url),
+        readHttpJson(await fetchJson(url, { ...http, signal: each, body: { text } }), query.labels, url),
       );
     },
   };

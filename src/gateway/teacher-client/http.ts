@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { BodyError, readBody } from "../../core/body.ts";
 import { TeacherError } from "./types.ts";
 
 /**
@@ -14,16 +15,47 @@ function transportError(error: unknown, signal: AbortSignal, what: string): Teac
   return new TeacherError("network", `${what}: ${message}`);
 }
 
-export interface JsonRequest {
+/** How an adapter talks HTTP to its teacher. */
+export interface HttpOptions {
+  apiKey?: string | undefined;
+  /** The largest answer body read, in bytes (TEACHER_MAX_BODY_BYTES); past it the call fails. */
+  maxBodyBytes: number;
+}
+
+export interface JsonRequest extends HttpOptions {
   method?: "GET" | "POST";
   body?: unknown;
-  apiKey?: string | undefined;
   signal: AbortSignal;
+}
+
+// An error answer is read only for the message it carries.
+const ERROR_BODY_BYTES = 16 * 1024;
+
+/**
+ * The answer's body as text, at most `maxBytes` of it: an endless or oversized answer fails as soon as it
+ * passes the cap, and the read is cancelled at the deadline (the signal), not only the wait for headers.
+ */
+async function bodyText(response: Response, maxBytes: number, signal: AbortSignal, what: string) {
+  const tooLarge = () =>
+    new TeacherError("bad_response", `${what}: the answer is larger than ${maxBytes} bytes`);
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    void response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  try {
+    // fetch has already undone any Content-Encoding of the answer: the cap counts decoded bytes.
+    return new TextDecoder().decode(await readBody(response.body, null, maxBytes, signal));
+  } catch (error) {
+    if (error instanceof BodyError) throw tooLarge();
+    // The status line arrived but the body did not: the connection broke mid-answer, or the deadline.
+    throw transportError(error, signal, `${what} (reading the body)`);
+  }
 }
 
 /** Sends one request and returns its JSON body; a non-2xx status, a cut body or bad JSON throws. */
 export async function fetchJson(url: string, request: JsonRequest): Promise<unknown> {
-  const { method = "POST", body, apiKey, signal } = request;
+  const { method = "POST", body, apiKey, signal, maxBodyBytes } = request;
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
@@ -41,19 +73,13 @@ export async function fetchJson(url: string, request: JsonRequest): Promise<unkn
     throw transportError(error, signal, what);
   }
 
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (error) {
-    // The status line arrived but the body did not: the connection broke mid-answer.
-    throw transportError(error, signal, `${what} (reading the body)`);
-  }
-
   if (!response.ok) {
     const kind = response.status >= 500 ? "http_5xx" : "http_4xx";
-    const detail = text.slice(0, SNIPPET);
-    throw new TeacherError(kind, `${what}: HTTP ${response.status} ${detail}`.trim(), response.status);
+    const detail = await bodyText(response, ERROR_BODY_BYTES, signal, what).catch(() => "");
+    const message = `${what}: HTTP ${response.status} ${detail.slice(0, SNIPPET)}`.trim();
+    throw new TeacherError(kind, message, response.status);
   }
+  const text = await bodyText(response, maxBodyBytes, signal, what);
   try {
     return JSON.parse(text);
   } catch {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { INPUT_NAME, InferAnswer, type InferRequest, MetadataAnswer } from "../../core/v2.ts";
-import { checkLabel, fetchJson, parseAnswer } from "./http.ts";
+import { checkLabel, fetchJson, type HttpOptions, parseAnswer } from "./http.ts";
 import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuery } from "./types.ts";
 
 /**
@@ -9,11 +9,26 @@ import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuer
  *
  * Reading the answer: output "probabilities" (FP32 [n, C]) is authoritative; the argmax column is the
  * label and its value the confidence. Which label a column is comes from the model metadata
- * (`GET {url}/v2/models/{model}`, `parameters.labels`, fetched once per isolate and cached): the V2 spec
- * has no standard place for class names, so without that parameter the columns are ASSUMED to be in the
- * order of the gateway model's labels, and C must equal their count. A model with no "probabilities"
- * output may answer a BYTES "label" output instead, taken as a one-hot answer (confidence 1).
+ * (`GET {url}/v2/models/{model}`, `parameters.labels`): the V2 spec has no standard place for class
+ * names, so without that parameter the columns are ASSUMED to be in the order of the gateway model's
+ * labels, and C must equal their count. A model with no "probabilities" output may answer a BYTES
+ * "label" output instead, taken as a one-hot answer (confidence 1).
+ *
+ * The metadata is cached per isolate, but a teacher may be redeployed with its columns in another order,
+ * and reading new columns with old labels would mislabel every answer (and the cache and hard-example
+ * log would keep them). So the labels are read again after LABELS_TTL_MS, and at once when an answer
+ * disagrees with them: "probabilities" with another column count, or a "label" output that is not the
+ * labelled argmax column. Then the metadata is fetched afresh and the answer read again with it; if they
+ * still disagree the call fails (`bad_response`) rather than answer with a guess. A teacher that sends
+ * only "probabilities" and keeps its column count is caught by the TTL alone.
  */
+export const LABELS_TTL_MS = 5 * 60_000;
+
+export interface KserveOptions extends HttpOptions {
+  /** How long column labels are trusted; LABELS_TTL_MS unless a test says otherwise. */
+  labelsTtlMs?: number;
+}
+
 type Output = InferAnswer["outputs"][number];
 
 // The spec lets tensor data be nested row-major; flatten before checking element types.
@@ -25,29 +40,70 @@ const Probabilities = z.array(
 );
 const Labels = z.array(z.string());
 
+interface CachedLabels {
+  labels: Promise<string[] | null>;
+  fetchedAt: number;
+}
+
 /** Column labels per (url, model); a failed fetch is forgotten so the next call tries again. */
-const columnLabels = new Map<string, Promise<string[] | null>>();
+const columnLabels = new Map<string, CachedLabels>();
 
 async function fetchColumnLabels(
   base: string,
   model: string,
-  apiKey: string | undefined,
+  http: HttpOptions,
   signal: AbortSignal,
 ): Promise<string[] | null> {
   const url = `${base}/v2/models/${encodeURIComponent(model)}`;
-  const metadata = parseAnswer(MetadataAnswer, await fetchJson(url, { method: "GET", apiKey, signal }), url);
+  const metadata = parseAnswer(MetadataAnswer, await fetchJson(url, { method: "GET", ...http, signal }), url);
   return metadata.parameters?.labels ?? null;
 }
 
-function labelsOf(base: string, model: string, apiKey: string | undefined, signal: AbortSignal) {
+/** The cached column labels while younger than `ttlMs`, else (or when `fresh`) read again. */
+function labelsOf(
+  base: string,
+  model: string,
+  options: KserveOptions,
+  signal: AbortSignal,
+  fresh = false,
+): Promise<string[] | null> {
   const key = `${base}\n${model}`;
-  let labels = columnLabels.get(key);
-  if (!labels) {
-    labels = fetchColumnLabels(base, model, apiKey, signal);
-    columnLabels.set(key, labels);
-    labels.catch(() => columnLabels.delete(key));
+  const cached = columnLabels.get(key);
+  const ttlMs = options.labelsTtlMs ?? LABELS_TTL_MS;
+  if (cached && !fresh && Date.now() - cached.fetchedAt < ttlMs) return cached.labels;
+  const entry: CachedLabels = {
+    labels: fetchColumnLabels(base, model, options, signal),
+    fetchedAt: Date.now(),
+  };
+  columnLabels.set(key, entry);
+  entry.labels.catch(() => {
+    if (columnLabels.get(key) === entry) columnLabels.delete(key);
+  });
+  return entry.labels;
+}
+
+const flat = (output: Output) => output.data.flat(2);
+
+/**
+ * Why the answer disagrees with the column labels, or null: "probabilities" with another column count,
+ * or a "label" output naming a column that is not the row's largest (ties are agreement).
+ */
+function mismatch(outputs: readonly Output[], columns: readonly string[] | null): string | null {
+  const probabilities = outputs.find((o) => o.name === "probabilities");
+  if (!probabilities || columns === null) return null;
+  const c = probabilities.shape[1];
+  if (c !== columns.length) return `"probabilities" has ${c} columns, the metadata names ${columns.length}`;
+  const labels = outputs.find((o) => o.name === "label");
+  if (!labels) return null;
+  const values = flat(probabilities);
+  const named = flat(labels);
+  for (let row = 0; row < named.length; row++) {
+    const rowValues = values.slice(row * c, row * c + c).map(Number);
+    const j = columns.indexOf(String(named[row]));
+    if (j < 0 || rowValues[j]! < Math.max(...rowValues))
+      return `row ${row}: "label" is ${JSON.stringify(named[row])}, not the labelled largest column`;
   }
-  return labels;
+  return null;
 }
 
 function fromProbabilities(
@@ -64,7 +120,7 @@ function fromProbabilities(
       `${what}: "probabilities" has shape [${output.shape.join(", ")}], expected [${n}, ${c}]`,
     );
   }
-  const data = parseAnswer(Probabilities.length(n * c), output.data.flat(2), `${what} probabilities`);
+  const data = parseAnswer(Probabilities.length(n * c), flat(output), `${what} probabilities`);
   return Array.from({ length: n }, (_, row) => {
     const values = data.slice(row * c, row * c + c);
     let best = 0;
@@ -80,7 +136,7 @@ function fromProbabilities(
 }
 
 function fromLabels(output: Output, n: number, query: TeacherQuery, what: string) {
-  const labels = parseAnswer(Labels.length(n), output.data.flat(2), `${what} label`);
+  const labels = parseAnswer(Labels.length(n), flat(output), `${what} label`);
   return labels.map((label) => ({
     label: checkLabel(label, query.labels, what),
     confidence: 1,
@@ -88,7 +144,31 @@ function fromLabels(output: Output, n: number, query: TeacherQuery, what: string
   }));
 }
 
-export function kserveV2Adapter(base: string, apiKey?: string): TeacherAdapter {
+/** The answers in `outputs`, its columns named by `columns` (null: the gateway model's label order). */
+function readOutputs(
+  outputs: readonly Output[],
+  columns: readonly string[] | null,
+  query: TeacherQuery,
+  what: string,
+): TeacherAnswer[] {
+  const n = query.texts.length;
+  const probabilities = outputs.find((o) => o.name === "probabilities");
+  if (probabilities) {
+    if (columns === null && probabilities.shape[1] !== query.labels.length) {
+      throw new TeacherError(
+        "bad_response",
+        `${what}: the metadata names no labels and "probabilities" has ${probabilities.shape[1]} columns ` +
+          `for ${query.labels.length} labels`,
+      );
+    }
+    return fromProbabilities(probabilities, n, columns ?? query.labels, query, what);
+  }
+  const label = outputs.find((o) => o.name === "label");
+  if (label) return fromLabels(label, n, query, what);
+  throw new TeacherError("bad_response", `${what}: no "probabilities" or "label" output`);
+}
+
+export function kserveV2Adapter(base: string, options: KserveOptions): TeacherAdapter {
   return {
     protocol: "kserve-v2",
     async classify(query, signal) {
@@ -97,25 +177,21 @@ export function kserveV2Adapter(base: string, apiKey?: string): TeacherAdapter {
       const body: InferRequest = {
         inputs: [{ name: INPUT_NAME, datatype: "BYTES", shape: [n], data: [...query.texts] }],
       };
-      const [columns, raw] = await Promise.all([
-        labelsOf(base, query.model, apiKey, signal),
-        fetchJson(url, { apiKey, signal, body }),
+      const [cached, raw] = await Promise.all([
+        labelsOf(base, query.model, options, signal),
+        fetchJson(url, { ...options, signal, body }),
       ]);
       const { outputs } = parseAnswer(InferAnswer, raw, url);
-      const probabilities = outputs.find((o) => o.name === "probabilities");
-      if (probabilities) {
-        if (columns === null && probabilities.shape[1] !== query.labels.length) {
-          throw new TeacherError(
-            "bad_response",
-            `${url}: the metadata names no labels and "probabilities" has ${probabilities.shape[1]} columns ` +
-              `for ${query.labels.length} labels`,
-          );
-        }
-        return fromProbabilities(probabilities, n, columns ?? query.labels, query, url);
-      }
-      const label = outputs.find((o) => o.name === "label");
-      if (label) return fromLabels(label, n, query, url);
-      throw new TeacherError("bad_response", `${url}: no "probabilities" or "label" output`);
+      if (mismatch(outputs, cached) === null) return readOutputs(outputs, cached, query, url);
+      // The teacher's columns changed under the cached labels: read them afresh, once.
+      const columns = await labelsOf(base, query.model, options, signal, true);
+      const still = mismatch(outputs, columns);
+      if (still !== null)
+        throw new TeacherError(
+          "bad_response",
+          `${url}: the answer disagrees with the model metadata: ${still}`,
+        );
+      return readOutputs(outputs, columns, query, url);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type ChatRequest, CompletionAnswer } from "../../core/openai-chat.ts";
-import { allOrAbort, checkLabel, fetchJson, parseAnswer } from "./http.ts";
+import { allOrAbort, checkLabel, fetchJson, type HttpOptions, parseAnswer } from "./http.ts";
 import { labelMessages, labelSchema } from "./label-prompt.ts";
 import { labelLogprobs } from "./openai-logprobs.ts";
 import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuery } from "./types.ts";
@@ -52,14 +52,14 @@ export function readCompletion(raw: unknown, labels: readonly string[], what: st
   return { label, confidence: Math.min(1, Math.exp(read.logprob)), probs: read.probs };
 }
 
-export function openaiAdapter(base: string, apiKey?: string): TeacherAdapter {
+export function openaiAdapter(base: string, http: HttpOptions): TeacherAdapter {
   const url = `${base}/v1/chat/completions`;
   return {
     protocol: "openai",
     classify(query, signal) {
       return allOrAbort(query.texts, signal, async (text, each) =>
         readCompletion(
-          await fetchJson(url, { apiKey, signal: each, body: requestBody(query, text) }),
+          await fetchJson(url, { ...http, signal: each, body: requestBody(query, text) }),
           query.labels,
           url,
         ),

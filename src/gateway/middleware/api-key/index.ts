@@ -12,8 +12,19 @@ import { isWellFormedKey, keyStoreFor } from "./store.ts";
  *   for all three. As on the admin side, 401 means "send credentials" and 403 "these are refused", so a
  *   client that sent a key learns it must get a new one rather than retry.
  * - CLIENT_AUTH=api-key without the API_KEYS binding: 503 for every request, never open by accident.
+ * - The Open Inference Protocol's probes and server metadata (GET /v2, /v2/health/live, /v2/health/ready)
+ *   need no key: Kubernetes probes and `is_server_live()` send none. They reveal no model and run nothing.
+ *   Nor does OPTIONS, which only lists a path's methods.
  */
 const CLIENT_REALM = 'Bearer realm="apprentice"';
+
+/** The client paths open without a key, for GET (and so HEAD), as the OpenAPI document names them. */
+export const KEYLESS_PATHS: readonly string[] = ["/v2", "/v2/health/live", "/v2/health/ready"];
+
+/** The probes, and OPTIONS anywhere: it says only which methods a path takes. */
+const keyless = (method: string, path: string): boolean =>
+  method === "OPTIONS" ||
+  ((method === "GET" || method === "HEAD") && KEYLESS_PATHS.includes(path.replace(/(.)\/$/, "$1")));
 
 /** The key a request presents, undefined when none; 400 when its two headers disagree. */
 function presentedKey(c: Context): string | undefined {
@@ -26,7 +37,7 @@ function presentedKey(c: Context): string | undefined {
 
 export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.var.services.config.access.clientAuth === "off") return next();
+    if (c.var.services.config.access.clientAuth === "off" || keyless(c.req.method, c.req.path)) return next();
     const kv = c.env?.API_KEYS;
     if (!kv)
       throw new ApiError(
@@ -71,16 +82,20 @@ const CLIENT_KEY_SCHEMES = {
   },
 } as const;
 
-const errorBody = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
-const REFUSALS = {
-  "401": { description: "No client API key", content: errorBody },
-  "403": { description: "Unknown or revoked key", content: errorBody },
-  "429": {
-    description: "The key's rate limit; Retry-After says when to try again",
-    headers: { "Retry-After": { schema: { type: "integer" } } },
-    content: errorBody,
-  },
-} as const;
+/** The refusals a key adds to an operation, in the error body of its surface (/v2: the protocol's). */
+function refusals(path: string) {
+  const schema = path.startsWith("/v2") ? "V2Error" : "Error";
+  const errorBody = { "application/json": { schema: { $ref: `#/components/schemas/${schema}` } } };
+  return {
+    "401": { description: "No client API key", content: errorBody },
+    "403": { description: "Unknown or revoked key", content: errorBody },
+    "429": {
+      description: "The key's rate limit; Retry-After says when to try again",
+      headers: { "Retry-After": { schema: { type: "integer" } } },
+      content: errorBody,
+    },
+  } as const;
+}
 
 const CLIENT_PATH = /^\/v[12](\/|$)/;
 
@@ -94,13 +109,13 @@ export function withClientKeys(clientAuth: "off" | "api-key", doc: OpenApiDocume
   };
   const paths = Object.fromEntries(
     Object.entries(doc.paths ?? {}).map(([path, item]) => {
-      if (!CLIENT_PATH.test(path)) return [path, item];
+      if (!CLIENT_PATH.test(path) || KEYLESS_PATHS.includes(path)) return [path, item];
       const guarded = Object.fromEntries(
         Object.entries(item).map(([method, op]) => [
           method,
           {
             ...op,
-            responses: { ...op.responses, ...REFUSALS },
+            responses: { ...op.responses, ...refusals(path) },
             security: [{ clientKey: [] }, { clientKeyHeader: [] }],
           },
         ]),

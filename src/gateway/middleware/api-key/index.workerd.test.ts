@@ -7,7 +7,7 @@ import {
   createKey,
   gatewayApp,
 } from "../../../../test/workerd/access-helpers.ts";
-import { expectError, post } from "../../../../test/workerd/gateway-helpers.ts";
+import { expectError, expectErrorOn, expectV2Error, post } from "../../../../test/workerd/gateway-helpers.ts";
 import { newKey } from "./store.ts";
 
 /**
@@ -21,8 +21,6 @@ const GUARDED: [string, RequestInit][] = [
   ["/v1/models", {}],
   ["/v1/models/clinc150", {}],
   ["/v1/classify", post(classifyBody)],
-  ["/v2", {}],
-  ["/v2/health/live", {}],
   ["/v2/models/clinc150", {}],
   [
     "/v2/models/clinc150/infer",
@@ -45,7 +43,18 @@ describe("client API keys", () => {
   it.each(GUARDED)("401 with WWW-Authenticate for %s without a key", async (path, init) => {
     const res = await app.request(path, init, accessEnv());
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="apprentice"/);
-    await expectError(res, 401, "unauthorized");
+    await expectErrorOn(path, res, 401, "unauthorized");
+  });
+
+  it("leave the V2 probes and server metadata open, as Kubernetes and is_server_live() send no key", async () => {
+    for (const path of ["/v2", "/v2/", "/v2/health/live", "/v2/health/ready"]) {
+      const res = await app.request(path, {}, accessEnv());
+      expect(res.status, path).toBe(200);
+      expect((await app.request(path, { method: "HEAD" }, accessEnv())).status, path).toBe(200);
+    }
+    // Only reads: another method or a model's own route still needs a key.
+    await expectV2Error(await app.request("/v2/health/live", { method: "POST" }, accessEnv()), 401);
+    await expectV2Error(await app.request("/v2/models/clinc150/ready", {}, accessEnv()), 401);
   });
 
   it("401 for an Authorization header of another scheme", async () => {
@@ -69,6 +78,12 @@ describe("client API keys", () => {
       expect(Object.keys(op.responses), path).toEqual(expect.arrayContaining(["401", "403", "429"]));
     }
     expect(required.paths["/healthz"]!.get!.security).toBeUndefined();
+    for (const path of ["/v2", "/v2/health/live", "/v2/health/ready"]) {
+      expect(required.paths[path]!.get!.security, path).toBeUndefined();
+      expect(Object.keys(required.paths[path]!.get!.responses), path).not.toContain("401");
+    }
+    const refusal = required.paths["/v2/models/{name}/infer"]!.post!.responses as Record<string, unknown>;
+    expect(JSON.stringify(refusal["401"])).toContain("#/components/schemas/V2Error");
     const open = await doc(accessEnv({ CLIENT_AUTH: "off" }));
     expect(open.paths["/v1/classify"]!.post!.security).toBeUndefined();
     expect(Object.keys(open.paths["/v1/classify"]!.post!.responses)).not.toContain("429");

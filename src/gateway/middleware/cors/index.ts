@@ -18,7 +18,11 @@ export function clientCors(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { access } = c.var.services.config;
     const origins = access.corsOrigins;
-    if (origins === null) return next();
+    // hono/cors answers every OPTIONS as a preflight; one without Access-Control-Request-Method is not one,
+    // and gets the app's own answer (204 with Allow).
+    const preflight =
+      c.req.method !== "OPTIONS" || c.req.header("access-control-request-method") !== undefined;
+    if (origins === null || !preflight) return next();
     let handler = handlers.get(access);
     if (!handler) {
       handler = cors({

@@ -77,6 +77,15 @@ describe("CORS", () => {
     }
   });
 
+  it("leaves an OPTIONS that is not a preflight to the app: 204 with Allow, no key needed", async () => {
+    for (const path of ["/v1/classify", "/v2/models/clinc150/infer"]) {
+      const res = await app.request(path, { method: "OPTIONS", headers: { origin: ALLOWED } }, corsEnv());
+      expect(res.status, path).toBe(204);
+      expect(res.headers.get("allow"), path).toBe("POST, OPTIONS");
+      expect(res.headers.get("access-control-allow-methods"), path).toBeNull();
+    }
+  });
+
   it("allows any origin with *", async () => {
     const env = corsEnv("*", { CLIENT_AUTH: "off" });
     const res = await app.request("/v2/models/clinc150", { headers: { origin: "https://any.test" } }, env);

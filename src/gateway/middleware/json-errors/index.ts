@@ -1,11 +1,12 @@
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError, type ErrorCode } from "../../errors.ts";
+import { ApiError, ERROR_CODE_HEADER, type ErrorCode } from "../../errors.ts";
 
 /**
  * Every 4xx/5xx of the gateway is `{"error": {"code", "message"}}` (docs/api.md "Errors"): never HTML, never a stack.
- * Three pieces, because errors reach a response three ways in Hono: thrown (onError), no route
+ * Under /v2 it is the Open Inference Protocol's `{"error": "<message>"}`, which Triton and KServe clients
+ * read, with the code in the `x-error-code` header instead. Three pieces, because errors reach a response three ways in Hono: thrown (onError), no route
  * (notFound), or a Response some middleware built itself (the safety net below rewrites those).
  */
 
@@ -16,6 +17,8 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   415: "unsupported_media_type",
 };
 
+const V2_PATH = /^\/v2(\/|$)/;
+
 function render(
   c: Context,
   status: ContentfulStatusCode,
@@ -23,6 +26,8 @@ function render(
   message: string,
   headers: Readonly<Record<string, string>> = {},
 ): Response {
+  if (V2_PATH.test(c.req.path))
+    return c.json({ error: message }, status, { ...headers, [ERROR_CODE_HEADER]: code });
   return c.json({ error: { code, message } }, status, headers);
 }
 
