@@ -382,6 +382,60 @@ describe("consumer: R2 JSONL + D1 index", () => {
     expect([...(await objects(m)).values()].flat().map((r) => r.route)).toEqual(["teacher", "audit"]);
   });
 
+  it("keeps the most informative record of a text: teacher > audit > cache > degraded, whatever came first", async () => {
+    const m = testModel("rank");
+    const first = await record(m, "2026-05-01T10:00:00.000Z");
+    const as = (route: "teacher" | "audit" | "cache" | "degraded", day: string) => ({
+      ...first,
+      ts: `2026-05-${day}T10:00:00.000Z`,
+      route,
+      reason: route === "degraded" ? "timeout" : route === "audit" ? "audit_sample" : "below_threshold",
+      teacher: route === "degraded" ? null : { ...first.teacher!, label: `${route}-label` },
+    });
+    const indexed = async () => (await rows(m)).map((r) => [r.route, r.ts.slice(8, 10), r.teacher_label]);
+    // An attacker logs the text as degraded first: the later cache, audit and teacher answers each win.
+    const sequence = [as("degraded", "01"), as("cache", "02"), as("audit", "03"), as("teacher", "04")];
+    const seen: unknown[] = [];
+    for (const [i, body] of sequence.entries()) {
+      seq++;
+      const { acked } = await deliver([message(body, i)]);
+      expect(acked.size).toBe(1);
+      seen.push((await indexed())[0]);
+    }
+    expect(seen).toEqual([
+      ["degraded", "01", null],
+      ["cache", "02", "cache-label"],
+      ["audit", "03", "audit-label"],
+      ["teacher", "04", "teacher-label"],
+    ]);
+    // Nothing less informative replaces it afterwards; every occurrence is still in R2.
+    for (const [i, body] of [as("degraded", "05"), as("cache", "06"), as("audit", "07")].entries()) {
+      seq++;
+      await deliver([message(body, i)]);
+    }
+    expect(await indexed()).toEqual([["teacher", "04", "teacher-label"]]);
+    const [row] = await rows(m);
+    const inObject = (await objects(m)).get(String(row!.r2_key))!;
+    expect(inObject.map((r) => r.route)).toEqual(["teacher"]);
+    expect([...(await objects(m)).values()].flat()).toHaveLength(7);
+  });
+
+  it("a record with no student (model from a label set): NULL student label and confidence", async () => {
+    const m = testModel("nostudent");
+    const body = { ...(await record(m)), student: null, reason: "no_student" };
+    const { acked } = await deliver([message(body, 0)]);
+    expect(acked.size).toBe(1);
+    expect(await rows(m)).toEqual([
+      expect.objectContaining({
+        id: body.id,
+        route: "teacher",
+        student_label: null,
+        confidence: null,
+        teacher_label: "b",
+      }),
+    ]);
+  });
+
   it("D1 fails mid-batch: everything is retried with backoff, and the retry loses and doubles nothing", async () => {
     const m = testModel("d1");
     const messages = [0, 1, 2].map(async (i) => message(await record(m), i));
