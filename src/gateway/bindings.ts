@@ -39,6 +39,7 @@ export interface Env
   MAX_UPLOAD_BYTES?: string | number;
   // The hard-example log's audit sample rate (src/gateway/hard-example-log/config.ts).
   AUDIT_RATE?: string | number;
+  HARD_EXAMPLES_PER_HOUR?: string | number;
   // Per-model redaction of what is logged and sent to the teacher (src/gateway/privacy/policy.ts).
   REDACTION?: string | Record<string, unknown>;
   // Telemetry (src/gateway/metrics/config.ts): JSON request log on/off (default on) and whether it

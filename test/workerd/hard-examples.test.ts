@@ -198,6 +198,45 @@ describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
     expect(off.records[0]).toMatchObject({ text, redactions: {} });
   });
 
+  it("HARD_EXAMPLES_PER_HOUR bounds a model's records; the rest are dropped before the teacher is asked for audits, and counted", async () => {
+    const port = kserveTeacher(teachers.healthy);
+    const app = createApp({ teacher: () => port });
+    const queue = recordingQueue();
+    const e = envWith({
+      USAGE_FLUSH_MS: 0,
+      AUDIT_RATE: 1,
+      HARD_EXAMPLES_PER_HOUR: "3",
+      HARD_EXAMPLES: queue,
+    });
+    const send = async (body: unknown) => {
+      const ctx = createExecutionContext();
+      const res = await app.request("/v1/classify", post(body), e, ctx);
+      expect(res.status).toBe(200);
+      await waitOnExecutionContext(ctx);
+    };
+    // Two escalations and one audit: three records, the cap.
+    await send({ texts: [unique(UNSURE), unique(UNSURE), SURE] });
+    expect(queue.bodies).toHaveLength(3);
+    // Over the cap: the answers are as before, nothing is logged, and the audit is not asked.
+    const asked = port.queries.length;
+    await send({ texts: [unique(UNSURE), SURE], options: { teacher: "auto" } });
+    await send({ texts: [unique(UNSURE), unique(UNSURE)], options: { teacher: "always" } });
+    expect(queue.bodies).toHaveLength(3);
+    expect(port.queries.length).toBe(asked + 2); // the two escalations, no audit
+    const metrics = await (await app.request("/metrics", {}, e)).text();
+    expect(metrics).toMatch(/^apprentice_hard_examples_dropped_total\{model="clinc150"\} 4$/m);
+    // Another model has its own budget.
+    await send({ model: "sms-spam", text: "hello", options: { teacher: "always" } });
+    expect(queue.bodies).toHaveLength(4);
+    // The variable is validated like every other.
+    const bad = await app.request(
+      "/v1/classify",
+      post({ text: SURE }),
+      envWith({ HARD_EXAMPLES_PER_HOUR: "0" }),
+    );
+    expect(await expectError(bad, 500, "config_invalid")).toBe("config_invalid");
+  });
+
   it("never fails the request: no queue binding, or a queue that throws", async () => {
     const app = createApp({ teacher: () => kserveTeacher(teachers.healthy) });
     const ctx = createExecutionContext();
@@ -392,7 +431,8 @@ describe("consumer: R2 JSONL + D1 index", () => {
       reason: route === "degraded" ? "timeout" : route === "audit" ? "audit_sample" : "below_threshold",
       teacher: route === "degraded" ? null : { ...first.teacher!, label: `${route}-label` },
     });
-    const indexed = async () => (await rows(m)).map((r) => [r.route, r.ts.slice(8, 10), r.teacher_label]);
+    const indexed = async () =>
+      (await rows(m)).map((r) => [r.route, String(r.ts).slice(8, 10), r.teacher_label]);
     // An attacker logs the text as degraded first: the later cache, audit and teacher answers each win.
     const sequence = [as("degraded", "01"), as("cache", "02"), as("audit", "03"), as("teacher", "04")];
     const seen: unknown[] = [];
