@@ -37,7 +37,7 @@ export interface Env
   // The model registry and its admin routes (src/gateway/registry, src/gateway/admin).
   REGISTRY_TTL_MS?: string | number;
   MAX_UPLOAD_BYTES?: string | number;
-  // The hard-example log's audit sample rate (src/gateway/hard-example-log/config.ts).
+  // The hard-example log's audit sample rate and records per model per hour (hard-example-log/config.ts).
   AUDIT_RATE?: string | number;
   HARD_EXAMPLES_PER_HOUR?: string | number;
   // Per-model redaction of what is logged and sent to the teacher (src/gateway/privacy/policy.ts).

@@ -2,7 +2,7 @@ import type { HardExampleRecord } from "../../core/hard-example.ts";
 import type { AnsweredBatch, AnswerListener } from "../answered.ts";
 import type { TeacherSlot } from "../cascade/answer.ts";
 import { askTeacher } from "../cascade/classify.ts";
-import { type AppContext, waitUntilOf } from "../context.ts";
+import { type AppContext, clientOf, waitUntilOf } from "../context.ts";
 import { modeFor, type RedactionMode } from "../privacy/policy.ts";
 import { sampleIndices } from "./audit.ts";
 import { buildRecord, type RecordInput } from "./record.ts";
@@ -28,6 +28,8 @@ export function hardExampleLog(c: AppContext, cap: HourlyRecordCap): AnswerListe
     auditRate: config.hardLog.auditRate,
     admit: (model, wanted) => cap.admit(model, wanted, config.hardLog.recordsPerHour),
     ...(waitUntil ? { waitUntil } : {}),
+    // The audit's answer is cached for the client whose text it is, like its escalations.
+    ...clientOf(c),
   };
   return (batch) => {
     try {
@@ -50,6 +52,7 @@ interface LogContext {
   /** How many of `wanted` records of a model the hourly cap admits. */
   admit(model: string, wanted: number): number;
   waitUntil?(promise: Promise<unknown>): void;
+  client?: string;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { classifyTexts } from "../cascade/classify.ts";
-import { type AppEnv, waitUntilOf } from "../context.ts";
+import { type AppEnv, clientOf, waitUntilOf } from "../context.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import {
   documentedApp,
@@ -44,6 +44,7 @@ export const classifyRoutes = mount(
     const outcome = await classifyTexts(services, modelName, input.texts, {
       ...input.options,
       ...waitUntilOf(c),
+      ...clientOf(c),
     });
     // To the hard-example log and telemetry (answered.ts).
     c.var.onAnswered({ endpoint: "v1", ...outcome });

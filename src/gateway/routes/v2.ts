@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { classifierOutputs, classifierTensors } from "../../core/v2.ts";
 import { type ClassifyOutcome, classifyTexts } from "../cascade/classify.ts";
-import { type AppContext, type AppEnv, waitUntilOf } from "../context.ts";
+import { type AppContext, type AppEnv, clientOf, waitUntilOf } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
 import {
@@ -106,6 +106,7 @@ async function infer(c: AppContext) {
     teacher,
     explain: false,
     ...waitUntilOf(c),
+    ...clientOf(c),
   });
   // To the hard-example log and telemetry (answered.ts): a model with no student logs every answer.
   c.var.onAnswered({ endpoint: "v2", ...outcome });
