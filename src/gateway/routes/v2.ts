@@ -5,6 +5,7 @@ import { type ClassifyOutcome, classifyTexts } from "../cascade/classify.ts";
 import { type AppContext, type AppEnv, clientOf, waitUntilOf } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
+import { chargeTexts } from "../middleware/rate-limit/index.ts";
 import {
   type DeclaredRoute,
   documentedApp,
@@ -102,6 +103,7 @@ async function infer(c: AppContext) {
   const wanted = outputsOf(request);
   // The protocol wants the full probability tensor: the student's for every text, else the teacher's.
   const teacher = services.registry.hasStudent(model.name) ? "never" : "always";
+  await chargeTexts(c, texts.length, teacher === "always");
   const outcome = await classifyTexts(services, model.name, texts, {
     teacher,
     explain: false,
