@@ -69,18 +69,16 @@ describe("issue 12: hostile input", () => {
       `order ${i} is late, please call me back about it. `.repeat(100).slice(0, length),
     );
     await classify(prose); // warm: the session loaded, the regexes compiled
-    const h: { answerMs: number; totalMs: number }[] = [];
-    const p: typeof h = [];
-    for (let round = 0; round < 3; round++) {
-      p.push(await classify(prose));
-      h.push(await classify(hostile));
+    // Pairs of requests, prose then hostile: the median of the pairs' ratios, so load on the machine
+    // slows both sides of a pair alike. workerd's clock has 1 ms steps: the prose side is floored at 1.
+    const ratios = { answerMs: [] as number[], totalMs: [] as number[] };
+    for (let round = 0; round < 5; round++) {
+      const p = await classify(prose);
+      const h = await classify(hostile);
+      for (const part of ["answerMs", "totalMs"] as const) ratios[part].push(h[part] / Math.max(1, p[part]));
     }
-    // Before the fix one such text backtracked for about a second; workerd's clock has 1 ms steps, so
-    // the prose median is floored at 1 ms.
-    for (const part of ["answerMs", "totalMs"] as const) {
-      const ratio = median(h.map((t) => t[part])) / Math.max(1, median(p.map((t) => t[part])));
-      expect(ratio, part).toBeLessThan(3);
-    }
+    // Before the fix one such text backtracked for about a second.
+    for (const part of ["answerMs", "totalMs"] as const) expect(median(ratios[part]), part).toBeLessThan(3);
   }, 120_000);
 
   it("Unicode forms of personal data are redacted in the record and in what the teacher sees", async () => {

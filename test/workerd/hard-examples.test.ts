@@ -137,6 +137,27 @@ describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
     expect(port.queries).toHaveLength(2);
   });
 
+  it("logging starts after the answer: the audit's teacher call and the records come once it is sent", async () => {
+    const port = kserveTeacher(teachers.healthy);
+    const queue = recordingQueue();
+    const ctx = createExecutionContext();
+    const app = createApp({ teacher: () => port });
+    const body = { texts: [SURE, unique(UNSURE)] };
+    const res = await app.request(
+      "/v1/classify",
+      post(body),
+      envWith({ AUDIT_RATE: 1, HARD_EXAMPLES: queue }),
+      ctx,
+    );
+    expect(res.status).toBe(200);
+    // Answered: the escalation was asked, the audit not yet, and no record was built (so none redacted).
+    expect(port.queries.map((q) => q.texts)).toEqual([[body.texts[1]]]);
+    expect(queue.bodies).toEqual([]);
+    await waitOnExecutionContext(ctx);
+    expect(port.queries.map((q) => q.texts)).toEqual([[body.texts[1]], [SURE]]);
+    expect(queue.bodies).toHaveLength(2);
+  });
+
   it("an audit record carries the audit rate as the probability that it was logged", async () => {
     // At this rate a confident answer is sampled with near certainty, yet through the random draw.
     const audited = await run({ text: SURE }, { AUDIT_RATE: "0.999999" });

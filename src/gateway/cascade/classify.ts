@@ -28,18 +28,17 @@ import { answerFromTeacher } from "./teacher-only.ts";
  * A model with no student yet (created from a label set) sends every text to its teacher instead
  * (teacher-only.ts).
  */
-export interface ClassifyOptions {
-  threshold?: number;
-  teacher: TeacherMode;
-  explain: boolean;
-  /** The request's ctx.waitUntil, handed to the teacher port. */
-  waitUntil?(promise: Promise<unknown>): void;
+/** How one query asks: the port's options (the request's ctx.waitUntil), and whose answer cache it uses. */
+export interface AskAs extends AskOptions {
   /** The client's API key id: its teacher answers are cached apart from every other client's. */
   client?: string;
 }
 
-/** How one query asks: the port's options, and whose answer cache it may use. */
-export type AskAs = AskOptions & { client?: string };
+export interface ClassifyOptions extends AskAs {
+  threshold?: number;
+  teacher: TeacherMode;
+  explain: boolean;
+}
 
 /** How the cascade reaches a model's teacher: its own (definition), else the gateway's default. */
 export interface TeacherDeps {
@@ -103,8 +102,8 @@ function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
 
 /**
  * Asks a model's teacher about texts: one query through its port (answers cached per client, model,
- * version and text normalised as the featuriser does), its outcome checked against the model's labels. Escalation,
- * a model with no student and the hard-example log's audit sample all ask this way.
+ * version and text normalised as the featuriser does), its outcome checked against the model's labels.
+ * Escalation, a model with no student and the hard-example log's audit sample all ask this way.
  */
 export async function askTeacher(
   teacher: ModelTeacher,

@@ -62,8 +62,9 @@ interface LogContext {
 const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
- * Starts the work for one request: the escalated texts' records at once, and the audit sample's once the
- * teacher has answered. The sample is drawn here, synchronously, inside the request.
+ * Starts the work for one request, all of it after the response: the escalated texts' records, and the
+ * audit sample's once the teacher has answered. The sample is drawn here, synchronously, inside the
+ * request, and both are admitted by the hourly cap here (an audit counts when it is asked).
  */
 function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: LogContext): Promise<void>[] {
   const at = new Date();
@@ -107,7 +108,7 @@ function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: Lo
     batch.mode === "auto" ? batch.slots.flatMap((s, i) => (s.kind === "not_asked" ? [i] : [])) : [];
   const drawn = sampleIndices(confident, context.auditRate);
   // Over the cap an audit is not even asked: its record could not be kept.
-  const sample = drawn.slice(0, drawn.length > 0 ? context.admit(batch.model.name, drawn.length) : 0);
+  const sample = drawn.slice(0, context.admit(batch.model.name, drawn.length));
   if (sample.length > 0) {
     work.push(
       // The model's own teacher (REDACTION applies: its port is the redacting one).

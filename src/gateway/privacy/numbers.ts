@@ -10,42 +10,46 @@ import { placeholder, type RedactionRule, whole } from "./rule.ts";
 
 /** The Luhn (mod 10) checksum every payment card number carries. */
 export function luhn(digits: string): boolean {
-  const sums = new LuhnSums();
-  for (let i = 0; i < digits.length; i++) sums.add(digits.charCodeAt(i) - 48);
-  return sums.valid();
+  return digits.length > 0 && luhnPrefixEnd(digits, digits.length) === digits.length;
 }
 
 /**
- * Luhn over every prefix of a number in one pass: which digits a prefix doubles depends only on its
- * length's parity (the last digit is kept, the one before doubled, and so on), so two running sums per
- * parity answer for any prefix.
+ * Where the longest prefix of a digit run ends that holds at least `minDigits` digits, ends between
+ * groups (before a " ", a "-" or the end) and passes Luhn; -1 if none. One pass: Luhn doubles every
+ * second digit from the right, so which digits a prefix doubles depends only on its length's parity, and
+ * running sums of the digits at even and odd positions, plain and doubled, answer for every prefix.
  */
-class LuhnSums {
-  private readonly plain = [0, 0];
-  private readonly doubled = [0, 0];
-  private count = 0;
-
-  add(digit: number): void {
-    const parity = this.count % 2;
-    this.plain[parity]! += digit;
-    this.doubled[parity]! += digit > 4 ? 2 * digit - 9 : 2 * digit;
-    this.count++;
+function luhnPrefixEnd(run: string, minDigits: number): number {
+  let plainEven = 0;
+  let plainOdd = 0;
+  let doubledEven = 0;
+  let doubledOdd = 0;
+  let digits = 0;
+  let end = -1;
+  for (let i = 0; i < run.length; i++) {
+    const d = run.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) continue; // a group separator
+    const doubled = d > 4 ? 2 * d - 9 : 2 * d;
+    if (digits % 2 === 0) {
+      plainEven += d;
+      doubledEven += doubled;
+    } else {
+      plainOdd += d;
+      doubledOdd += doubled;
+    }
+    digits++;
+    if (digits < minDigits) continue;
+    const next = run.charCodeAt(i + 1) - 48; // NaN past the end
+    if (next >= 0 && next <= 9) continue; // inside a group
+    // The last digit is kept, the one before it doubled: the other parity's digits are the doubled ones.
+    const sum = digits % 2 === 1 ? plainEven + doubledOdd : plainOdd + doubledEven;
+    if (sum % 10 === 0) end = i + 1;
   }
-
-  get digits(): number {
-    return this.count;
-  }
-
-  /** Whether the digits added so far pass Luhn. */
-  valid(): boolean {
-    const last = (this.count - 1) % 2;
-    return (this.plain[last]! + this.doubled[1 - last]!) % 10 === 0;
-  }
+  return end;
 }
 
-const isGroupSeparator = (code: number) => code === 32 || code === 45; // " " or "-"
-
 // 13–19 digits, optionally grouped by single spaces or dashes; not part of a longer number or a decimal.
+// Each repetition takes one digit and the separator before it, if any: one way to match a given text.
 const CARD = /(?<![\p{L}\p{N}_+.,])[1-9](?:[ -]?\d){12,18}(?!\p{N})/gu;
 
 export const card: RedactionRule = {
@@ -54,17 +58,8 @@ export const card: RedactionRule = {
   replace(match) {
     // The regex is greedy: "4111 1111 1111 1111 100" (a card, then an amount) is one candidate. The card
     // is its longest prefix that ends between groups and passes Luhn.
-    const sums = new LuhnSums();
-    let cardEnd = -1;
-    for (let i = 0; i < match.length; i++) {
-      const code = match.charCodeAt(i);
-      if (isGroupSeparator(code)) continue;
-      sums.add(code - 48);
-      const next = match.charCodeAt(i + 1); // NaN past the end
-      if (sums.digits >= 13 && (Number.isNaN(next) || isGroupSeparator(next)) && sums.valid())
-        cardEnd = i + 1;
-    }
-    if (cardEnd > 0) return { text: placeholder("card") + match.slice(cardEnd), count: 1 };
+    const end = luhnPrefixEnd(match, 13);
+    if (end > 0) return { text: placeholder("card") + match.slice(end), count: 1 };
     return null;
   },
 };

@@ -246,7 +246,8 @@ describe("Unicode forms of personal data (redacted in the NFKC form the models s
 /**
  * Redaction is linear in the text: the worst inputs found (issue 12: "+" and thousands of digits
  * backtracked for seconds) cost about what ordinary prose of the same length costs. Measured as a ratio
- * of medians in one run, the two interleaved, so a slow or busy machine slows both alike.
+ * in one run: the two texts alternate, each pair gives a ratio, and the median of the pairs' ratios is
+ * the figure, so a busy machine (other test files run in parallel) slows both sides of a pair alike.
  */
 describe("redaction cost on adversarial texts", () => {
   const LENGTH = 10_000;
@@ -255,24 +256,19 @@ describe("redaction cost on adversarial texts", () => {
     "Hi, I ordered a blue jacket on 2024-05-01 (order 12345) and it still has not arrived. Could you check? ",
   );
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const cost = (text: string, reps: number): number[] => {
-    const times: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const started = performance.now();
-      redact(text);
-      times.push(performance.now() - started);
-    }
-    return times;
+  const cost = (text: string): number => {
+    const started = performance.now();
+    redact(text);
+    return performance.now() - started;
   };
-  /** The median cost of `text` over the median cost of prose of the same length. */
+  /** The median over alternating pairs of the cost of `text` over the cost of prose of its length. */
   const ratio = (text: string): number => {
-    const worst: number[] = [];
-    const normal: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      normal.push(...cost(prose, 3));
-      worst.push(...cost(text, 3));
+    const ratios: number[] = [];
+    for (let pair = 0; pair < 31; pair++) {
+      const normal = cost(prose);
+      ratios.push(cost(text) / normal);
     }
-    return median(worst) / median(normal);
+    return median(ratios);
   };
 
   it.each([
@@ -296,7 +292,7 @@ describe("redaction cost on adversarial texts", () => {
     ["a URL without an end", `https://${"a".repeat(LENGTH - 8)}`],
     ["an IPv6 zone without an end", `1::1%${"a".repeat(LENGTH - 6)}:`],
   ])("%s: within 3x of prose", (_, text) => {
-    cost(prose, 5); // warm-up: the regexes compiled, the JIT settled
+    ratio(text.slice(0, 1000)); // warm-up: the regexes compiled, the JIT settled
     expect(ratio(text.slice(0, 40 + LENGTH))).toBeLessThan(3);
   });
 });
