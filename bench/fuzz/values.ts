@@ -35,6 +35,12 @@ export const nastyString = fc.oneof(
       "1.0.0",
       "clinc150",
       "a".repeat(3000),
+      // Issue 12: redaction's worst inputs, and personal data in the forms redaction once missed.
+      `+${"1".repeat(5000)}`,
+      "1-".repeat(2000),
+      `${"x.".repeat(2000)}@`,
+      "call ＋４４ ２０ ７９４６ ０９５８, card 4111\u00A01111\u20091111\u202F1111",
+      "mail jane\u200B.doe＠example\u2060.com",
     ),
   },
 );

@@ -10,6 +10,7 @@ import type { AppEnv, Services } from "./context.ts";
 import { dashboardRoutes } from "./dashboard/index.ts";
 import { ApiError } from "./errors.ts";
 import { hardExampleLog } from "./hard-example-log/producer.ts";
+import { HourlyRecordCap } from "./hard-example-log/record-cap.ts";
 import { metricsRoutes } from "./metrics/route.ts";
 import { INFERENCE_PATHS, IsolateTelemetry } from "./metrics/telemetry.ts";
 import { methodAwareNotFound } from "./middleware/allowed-methods/index.ts";
@@ -61,6 +62,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const services = new WeakMap<object, Services>();
   // This isolate's metrics and usage counts (src/gateway/metrics).
   const observed = new IsolateTelemetry();
+  // This isolate's hourly bound on hard-example records per model; drops are counted in /metrics.
+  const recordCap = new HourlyRecordCap((model, n) => observed.metrics.recordsDropped.inc([model], n));
 
   function servicesFor(env: Env | undefined): Services {
     const key: object = env ?? registry;
@@ -96,7 +99,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   // once the response is ready.
   app.on("POST", INFERENCE_PATHS, async (c, next) => {
     const request = observed.start();
-    c.set("onAnswered", allOf([hardExampleLog(c), request.answered]));
+    c.set("onAnswered", allOf([hardExampleLog(c, recordCap), request.answered]));
     await next();
     request.finish(c);
   });

@@ -38,8 +38,9 @@ export interface Env
   // The model registry and its admin routes (src/gateway/registry, src/gateway/admin).
   REGISTRY_TTL_MS?: string | number;
   MAX_UPLOAD_BYTES?: string | number;
-  // The hard-example log's audit sample rate (src/gateway/hard-example-log/config.ts).
+  // The hard-example log's audit sample rate and records per model per hour (hard-example-log/config.ts).
   AUDIT_RATE?: string | number;
+  HARD_EXAMPLES_PER_HOUR?: string | number;
   // Per-model redaction of what is logged and sent to the teacher (src/gateway/privacy/policy.ts).
   REDACTION?: string | Record<string, unknown>;
   // Telemetry (src/gateway/metrics/config.ts): JSON request log on/off (default on) and whether it

@@ -28,6 +28,12 @@ export type AppContext = Context<AppEnv>;
  * The request's ctx.waitUntil when there is an execution context (Hono's getter throws without one, as
  * under app.request() in tests).
  */
+/** The request's client as the teacher cache partitions it: its API key id, when it presented one. */
+export function clientOf(c: AppContext): { client?: string } {
+  const key = c.var.apiKey;
+  return key ? { client: key.id } : {};
+}
+
 export function waitUntilOf(c: AppContext): { waitUntil?(promise: Promise<unknown>): void } {
   try {
     const ctx = c.executionCtx;

@@ -269,6 +269,24 @@ describe("GET /admin/stats over seeded D1 rows", () => {
     expect(s.confusions).toEqual([{ student: "ham", teacher: "spam", count: 2 }]);
   });
 
+  it("records with no student (before the model had one) count by route, never as disagreements", async () => {
+    const at = "2033-01-01T00:30:00.000Z";
+    const records = await logged(3, at, "teacher", "unused", "balance");
+    await seedLog([
+      ...records.map((r) => ({ ...r, student: null, reason: "no_student" })),
+      ...(await logged(1, at, "audit", "balance", "balance")),
+    ]);
+    const s = await stats("until=2033-01-01T00:59:59Z&hours=1");
+    expect(s.routes).toEqual({ teacher: 3, degraded: 0, cache: 0, audit: 1 });
+    expect(s.confusions).toEqual([]);
+    expect(s.agreement).toMatchObject({ samples: 1, agree: 1 });
+    const { results } = await db
+      .prepare("SELECT student_label, confidence FROM hard_examples WHERE ts = ? AND route = 'teacher'")
+      .bind(at)
+      .all();
+    expect(results).toEqual(Array(3).fill({ student_label: null, confidence: null }));
+  });
+
   it("a window without data: zeros, and null for every rate", async () => {
     const s = await stats("model=sms-spam&until=2030-01-01T00:00:00Z&hours=2");
     expect(s.totals).toEqual({

@@ -137,6 +137,27 @@ describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
     expect(port.queries).toHaveLength(2);
   });
 
+  it("logging starts after the answer: the audit's teacher call and the records come once it is sent", async () => {
+    const port = kserveTeacher(teachers.healthy);
+    const queue = recordingQueue();
+    const ctx = createExecutionContext();
+    const app = createApp({ teacher: () => port });
+    const body = { texts: [SURE, unique(UNSURE)] };
+    const res = await app.request(
+      "/v1/classify",
+      post(body),
+      envWith({ AUDIT_RATE: 1, HARD_EXAMPLES: queue }),
+      ctx,
+    );
+    expect(res.status).toBe(200);
+    // Answered: the escalation was asked, the audit not yet, and no record was built (so none redacted).
+    expect(port.queries.map((q) => q.texts)).toEqual([[body.texts[1]]]);
+    expect(queue.bodies).toEqual([]);
+    await waitOnExecutionContext(ctx);
+    expect(port.queries.map((q) => q.texts)).toEqual([[body.texts[1]], [SURE]]);
+    expect(queue.bodies).toHaveLength(2);
+  });
+
   it("an audit record carries the audit rate as the probability that it was logged", async () => {
     // At this rate a confident answer is sampled with near certainty, yet through the random draw.
     const audited = await run({ text: SURE }, { AUDIT_RATE: "0.999999" });
@@ -196,6 +217,45 @@ describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
     expect(port.queries[2]!.texts).toEqual([text]);
     const off = await run({ text, options: { teacher: "always" } }, { REDACTION: '{"*": "off"}' }, port);
     expect(off.records[0]).toMatchObject({ text, redactions: {} });
+  });
+
+  it("HARD_EXAMPLES_PER_HOUR bounds a model's records; the rest are dropped before the teacher is asked for audits, and counted", async () => {
+    const port = kserveTeacher(teachers.healthy);
+    const app = createApp({ teacher: () => port });
+    const queue = recordingQueue();
+    const e = envWith({
+      USAGE_FLUSH_MS: 0,
+      AUDIT_RATE: 1,
+      HARD_EXAMPLES_PER_HOUR: "3",
+      HARD_EXAMPLES: queue,
+    });
+    const send = async (body: unknown) => {
+      const ctx = createExecutionContext();
+      const res = await app.request("/v1/classify", post(body), e, ctx);
+      expect(res.status).toBe(200);
+      await waitOnExecutionContext(ctx);
+    };
+    // Two escalations and one audit: three records, the cap.
+    await send({ texts: [unique(UNSURE), unique(UNSURE), SURE] });
+    expect(queue.bodies).toHaveLength(3);
+    // Over the cap: the answers are as before, nothing is logged, and the audit is not asked.
+    const asked = port.queries.length;
+    await send({ texts: [unique(UNSURE), SURE], options: { teacher: "auto" } });
+    await send({ texts: [unique(UNSURE), unique(UNSURE)], options: { teacher: "always" } });
+    expect(queue.bodies).toHaveLength(3);
+    expect(port.queries.length).toBe(asked + 2); // the two escalations, no audit
+    const metrics = await (await app.request("/metrics", {}, e)).text();
+    expect(metrics).toMatch(/^apprentice_hard_examples_dropped_total\{model="clinc150"\} 4$/m);
+    // Another model has its own budget.
+    await send({ model: "sms-spam", text: "hello", options: { teacher: "always" } });
+    expect(queue.bodies).toHaveLength(4);
+    // The variable is validated like every other.
+    const bad = await app.request(
+      "/v1/classify",
+      post({ text: SURE }),
+      envWith({ HARD_EXAMPLES_PER_HOUR: "0" }),
+    );
+    expect(await expectError(bad, 500, "config_invalid")).toBe("config_invalid");
   });
 
   it("never fails the request: no queue binding, or a queue that throws", async () => {
@@ -380,6 +440,61 @@ describe("consumer: R2 JSONL + D1 index", () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ ts: first.ts, route: "teacher" });
     expect([...(await objects(m)).values()].flat().map((r) => r.route)).toEqual(["teacher", "audit"]);
+  });
+
+  it("keeps the most informative record of a text: teacher > audit > cache > degraded, whatever came first", async () => {
+    const m = testModel("rank");
+    const first = await record(m, "2026-05-01T10:00:00.000Z");
+    const as = (route: "teacher" | "audit" | "cache" | "degraded", day: string) => ({
+      ...first,
+      ts: `2026-05-${day}T10:00:00.000Z`,
+      route,
+      reason: route === "degraded" ? "timeout" : route === "audit" ? "audit_sample" : "below_threshold",
+      teacher: route === "degraded" ? null : { ...first.teacher!, label: `${route}-label` },
+    });
+    const indexed = async () =>
+      (await rows(m)).map((r) => [r.route, String(r.ts).slice(8, 10), r.teacher_label]);
+    // An attacker logs the text as degraded first: the later cache, audit and teacher answers each win.
+    const sequence = [as("degraded", "01"), as("cache", "02"), as("audit", "03"), as("teacher", "04")];
+    const seen: unknown[] = [];
+    for (const [i, body] of sequence.entries()) {
+      seq++;
+      const { acked } = await deliver([message(body, i)]);
+      expect(acked.size).toBe(1);
+      seen.push((await indexed())[0]);
+    }
+    expect(seen).toEqual([
+      ["degraded", "01", null],
+      ["cache", "02", "cache-label"],
+      ["audit", "03", "audit-label"],
+      ["teacher", "04", "teacher-label"],
+    ]);
+    // Nothing less informative replaces it afterwards; every occurrence is still in R2.
+    for (const [i, body] of [as("degraded", "05"), as("cache", "06"), as("audit", "07")].entries()) {
+      seq++;
+      await deliver([message(body, i)]);
+    }
+    expect(await indexed()).toEqual([["teacher", "04", "teacher-label"]]);
+    const [row] = await rows(m);
+    const inObject = (await objects(m)).get(String(row!.r2_key))!;
+    expect(inObject.map((r) => r.route)).toEqual(["teacher"]);
+    expect([...(await objects(m)).values()].flat()).toHaveLength(7);
+  });
+
+  it("a record with no student (model from a label set): NULL student label and confidence", async () => {
+    const m = testModel("nostudent");
+    const body = { ...(await record(m)), student: null, reason: "no_student" };
+    const { acked } = await deliver([message(body, 0)]);
+    expect(acked.size).toBe(1);
+    expect(await rows(m)).toEqual([
+      expect.objectContaining({
+        id: body.id,
+        route: "teacher",
+        student_label: null,
+        confidence: null,
+        teacher_label: "b",
+      }),
+    ]);
   });
 
   it("D1 fails mid-batch: everything is retried with backoff, and the retry loses and doubles nothing", async () => {

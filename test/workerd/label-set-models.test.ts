@@ -174,8 +174,8 @@ describe("a model from a label set, answered by its teacher until a student is l
       version: "none",
       route: "teacher",
       teacher_label: "credit_score",
-      student_label: "",
-      confidence: 0,
+      student_label: null,
+      confidence: null,
     });
     expect(record).toMatchObject({
       text: texts[0],

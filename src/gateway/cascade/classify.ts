@@ -28,12 +28,16 @@ import { answerFromTeacher } from "./teacher-only.ts";
  * A model with no student yet (created from a label set) sends every text to its teacher instead
  * (teacher-only.ts).
  */
-export interface ClassifyOptions {
+/** How one query asks: the port's options (the request's ctx.waitUntil), and whose answer cache it uses. */
+export interface AskAs extends AskOptions {
+  /** The client's API key id: its teacher answers are cached apart from every other client's. */
+  client?: string;
+}
+
+export interface ClassifyOptions extends AskAs {
   threshold?: number;
   teacher: TeacherMode;
   explain: boolean;
-  /** The request's ctx.waitUntil, handed to the teacher port. */
-  waitUntil?(promise: Promise<unknown>): void;
 }
 
 /** How the cascade reaches a model's teacher: its own (definition), else the gateway's default. */
@@ -97,22 +101,23 @@ function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
 }
 
 /**
- * Asks a model's teacher about texts: one query through its port (answers cached per model, version and
- * text normalised as the featuriser does), its outcome checked against the model's labels. Escalation,
- * a model with no student and the hard-example log's audit sample all ask this way.
+ * Asks a model's teacher about texts: one query through its port (answers cached per client, model,
+ * version and text normalised as the featuriser does), its outcome checked against the model's labels.
+ * Escalation, a model with no student and the hard-example log's audit sample all ask this way.
  */
 export async function askTeacher(
   teacher: ModelTeacher,
   model: ServedModel,
   texts: readonly string[],
-  options: AskOptions = {},
+  options: AskAs = {},
 ): Promise<TeacherSlot[]> {
+  const { name, version, normalization } = model;
   const outcome = await teacher.port.ask(
     {
       model: teacher.model,
       labels: model.labels,
       texts,
-      cache: { model: model.name, version: model.version, normalization: model.normalization },
+      cache: { model: name, version, normalization, ...(options.client ? { client: options.client } : {}) },
     },
     options.waitUntil ? { waitUntil: options.waitUntil } : {},
   );

@@ -12,10 +12,10 @@ import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } fro
  *
  * Why this loses and doubles nothing:
  * - R2 is written before D1, so an index row never points at an object that does not exist.
- * - Rows are `INSERT … ON CONFLICT(id) DO NOTHING` in one D1 batch (one transaction): a retried or
- *   redelivered record adds no second row. The id is per (model, text), so a text seen again later is
- *   the same example: the first row is kept (its ts, route and r2_key), while the later occurrence is
- *   still in its own R2 object.
+ * - Rows are upserts in one D1 batch (one transaction): a retried or redelivered record adds no second
+ *   row. The id is per (model, text), so a text seen again later is the same example: the row becomes
+ *   the later record only if that one is more informative (storage.ts ROUTE_PRECEDENCE: a teacher
+ *   answer replaces a degraded one, never the reverse), and every occurrence stays in its own R2 object.
  * - The key is a function of the messages an object holds (storage.ts), so redelivering the same
  *   messages rewrites the same object. R2 can hold a message twice only if a batch fails after its put
  *   and the retried messages then arrive together with different ones (new key, same lines): readers
@@ -42,7 +42,7 @@ export function backoffSeconds(attempts: number): number {
 export interface ConsumeReport {
   /** R2 keys written. */
   objects: string[];
-  /** Rows inserted, and records whose id already had a row. */
+  /** Rows inserted or replaced by a more informative record, and records whose id already had a row as good. */
   indexed: number;
   duplicates: number;
   /** Messages that were not records (sent to the DLQ, or retried if that failed). */

@@ -2,20 +2,22 @@ import type { HardExampleRecord } from "../../core/hard-example.ts";
 import type { AnsweredBatch, AnswerListener } from "../answered.ts";
 import type { TeacherSlot } from "../cascade/answer.ts";
 import { askTeacher } from "../cascade/classify.ts";
-import { type AppContext, waitUntilOf } from "../context.ts";
+import { type AppContext, clientOf, waitUntilOf } from "../context.ts";
 import { modeFor, type RedactionMode } from "../privacy/policy.ts";
 import { sampleIndices } from "./audit.ts";
 import { buildRecord, type RecordInput } from "./record.ts";
+import type { HourlyRecordCap } from "./record-cap.ts";
 import { sendRecords } from "./send.ts";
 
 /**
  * The hard-example log on the request side: a listener that turns what the cascade decided into records
  * on the HARD_EXAMPLES queue, texts redacted as the model's REDACTION says. Everything runs in
- * ctx.waitUntil, so logging never delays an answer, and every failure is caught and logged, so it never
- * becomes a 5xx. Without the queue binding nothing is logged (and nothing is audited: an audit nobody
- * records is wasted teacher time).
+ * ctx.waitUntil and in a later task than the answer (afterResponse), so logging never delays an answer
+ * (redaction and hashing included), and every failure is caught and logged, so it never becomes a 5xx.
+ * At most HARD_EXAMPLES_PER_HOUR records of a model per hour are logged (record-cap.ts). Without the
+ * queue binding nothing is logged (and nothing is audited: an audit nobody records is wasted teacher time).
  */
-export function hardExampleLog(c: AppContext): AnswerListener {
+export function hardExampleLog(c: AppContext, cap: HourlyRecordCap): AnswerListener {
   const queue = c.env?.HARD_EXAMPLES;
   if (!queue) return () => {};
   const { config } = c.var.services;
@@ -24,7 +26,10 @@ export function hardExampleLog(c: AppContext): AnswerListener {
     queue,
     requestId: c.var.requestId,
     auditRate: config.hardLog.auditRate,
+    admit: (model, wanted) => cap.admit(model, wanted, config.hardLog.recordsPerHour),
     ...(waitUntil ? { waitUntil } : {}),
+    // The audit's answer is cached for the client whose text it is, like its escalations.
+    ...clientOf(c),
   };
   return (batch) => {
     try {
@@ -44,12 +49,22 @@ interface LogContext {
   queue: Queue<unknown>;
   requestId: string;
   auditRate: number;
+  /** How many of `wanted` records of a model the hourly cap admits. */
+  admit(model: string, wanted: number): number;
   waitUntil?(promise: Promise<unknown>): void;
+  client?: string;
 }
 
 /**
- * Starts the work for one request: the escalated texts' records at once, and the audit sample's once the
- * teacher has answered. The sample is drawn here, synchronously, inside the request.
+ * Resolves in a later task than the one that returns the response: work after it (redaction, hashing,
+ * the audit's teacher call and its redaction under "log+teacher") runs once the answer is on its way.
+ */
+const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Starts the work for one request, all of it after the response: the escalated texts' records, and the
+ * audit sample's once the teacher has answered. The sample is drawn here, synchronously, inside the
+ * request, and both are admitted by the hourly cap here (an audit counts when it is asked).
  */
 function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: LogContext): Promise<void>[] {
   const at = new Date();
@@ -84,37 +99,46 @@ function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: Lo
       });
   });
   const work: Promise<void>[] = [];
-  if (escalated.length > 0) work.push(send(context.queue, escalated));
+  const admitted = escalated.slice(0, context.admit(batch.model.name, escalated.length));
+  if (admitted.length > 0) work.push(afterResponse().then(() => send(context.queue, admitted)));
 
   // Only "auto" answers are sampled: "never" is a client's request that the text not go to the teacher,
   // and under "always" every text already went.
   const confident =
     batch.mode === "auto" ? batch.slots.flatMap((s, i) => (s.kind === "not_asked" ? [i] : [])) : [];
-  const sample = sampleIndices(confident, context.auditRate);
+  const drawn = sampleIndices(confident, context.auditRate);
+  // Over the cap an audit is not even asked: its record could not be kept.
+  const sample = drawn.slice(0, context.admit(batch.model.name, drawn.length));
   if (sample.length > 0) {
     work.push(
       // The model's own teacher (REDACTION applies: its port is the redacting one).
-      askTeacher(
-        batch.teacher,
-        batch.model,
-        sample.map((i) => batch.texts[i]!),
-        context,
-      ).then((slots) => {
-        const audited: RecordInput[] = [];
-        slots.forEach((slot, j) => {
-          if (slot.kind === "answer")
-            audited.push({
-              ...base(sample[j]!, context.auditRate),
-              teacher: teacherOf(slot),
-              route: "audit",
-              reason: "audit_sample",
-            });
-        });
-        // An audit the teacher could not answer says nothing about the student; it is not logged.
-        if (audited.length < sample.length)
-          console.warn(`hard examples: ${sample.length - audited.length} audit(s) unanswered by the teacher`);
-        return audited.length > 0 ? send(context.queue, audited) : undefined;
-      }),
+      afterResponse()
+        .then(() =>
+          askTeacher(
+            batch.teacher,
+            batch.model,
+            sample.map((i) => batch.texts[i]!),
+            context,
+          ),
+        )
+        .then((slots) => {
+          const audited: RecordInput[] = [];
+          slots.forEach((slot, j) => {
+            if (slot.kind === "answer")
+              audited.push({
+                ...base(sample[j]!, context.auditRate),
+                teacher: teacherOf(slot),
+                route: "audit",
+                reason: "audit_sample",
+              });
+          });
+          // An audit the teacher could not answer says nothing about the student; it is not logged.
+          if (audited.length < sample.length)
+            console.warn(
+              `hard examples: ${sample.length - audited.length} audit(s) unanswered by the teacher`,
+            );
+          return audited.length > 0 ? send(context.queue, audited) : undefined;
+        }),
     );
   }
   return work;

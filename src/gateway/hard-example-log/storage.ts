@@ -1,5 +1,5 @@
 import { sha256Hex } from "../../core/digest.ts";
-import type { HardExampleRecord } from "../../core/hard-example.ts";
+import type { HardExampleRecord, HardExampleRoute } from "../../core/hard-example.ts";
 
 /**
  * Where records live: JSONL objects in R2, one row per example id in D1.
@@ -60,28 +60,52 @@ export function jsonl(entries: readonly Pending[]): string {
 }
 
 /**
- * The index row of a record. `ts` is re-serialised as toISOString() (fixed width, UTC), so text order is
- * time order and `WHERE ts >= ?` with another toISOString() value is a correct range query. `confidence`
- * is the student's (calibrated) confidence: the number routing looked at.
+ * Which record of a text the index keeps, most informative first: the teacher's answer to an escalation,
+ * an audit (the teacher's answer to a confident student), an answer from the teacher's cache, and a
+ * degraded answer (no teacher label at all). A record replaces the row only if its route ranks higher,
+ * so a later teacher answer replaces an earlier degraded one, a redelivered record changes nothing, and
+ * nobody can hide a text from retraining by getting it logged as degraded first.
+ */
+export const ROUTE_PRECEDENCE = [
+  "teacher",
+  "audit",
+  "cache",
+  "degraded",
+] as const satisfies readonly HardExampleRoute[];
+
+/** SQL for the rank of a route column (higher is more informative). */
+function rankOf(column: string): string {
+  const cases = ROUTE_PRECEDENCE.map((route, i) => `WHEN '${route}' THEN ${ROUTE_PRECEDENCE.length - i}`);
+  return `(CASE ${column} ${cases.join(" ")} ELSE 0 END)`;
+}
+
+const UPSERT = `INSERT INTO hard_examples
+    (id, ts, model, version, route, student_label, teacher_label, confidence, r2_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT(id) DO UPDATE SET
+    ts = excluded.ts, version = excluded.version, route = excluded.route,
+    student_label = excluded.student_label, teacher_label = excluded.teacher_label,
+    confidence = excluded.confidence, r2_key = excluded.r2_key
+  WHERE ${rankOf("excluded.route")} > ${rankOf("hard_examples.route")}`;
+
+/**
+ * The index row of a record (migrations/0003_hard_examples_no_student.sql). `ts` is re-serialised as
+ * toISOString() (fixed width, UTC), so text order is time order and `WHERE ts >= ?` with another
+ * toISOString() value is a correct range query. `confidence` is the student's (calibrated) confidence:
+ * the number routing looked at. A model with no student yet has neither: both are NULL.
  */
 export function indexStatement(db: D1Database, record: HardExampleRecord, key: string): D1PreparedStatement {
   return db
-    .prepare(
-      `INSERT INTO hard_examples
-         (id, ts, model, version, route, student_label, teacher_label, confidence, r2_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO NOTHING`,
-    )
+    .prepare(UPSERT)
     .bind(
       record.id,
       new Date(record.ts).toISOString(),
       record.model,
       record.version,
       record.route,
-      // A model with no student yet: no student label, and confidence 0 (it had no say in routing).
-      record.student?.label ?? "",
+      record.student?.label ?? null,
       record.teacher?.label ?? null,
-      record.student?.confidence ?? 0,
+      record.student?.confidence ?? null,
       key,
     );
 }

@@ -57,6 +57,13 @@ export class GatewayMetrics {
     ),
     ["model", "version"],
   );
+  readonly recordsDropped = new Counter(
+    "apprentice_hard_examples_dropped_total",
+    help(
+      "Hard-example records not logged because the model reached HARD_EXAMPLES_PER_HOUR in this isolate (every record admitted under the cap is stored).",
+    ),
+    ["model"],
+  );
   readonly studentSeconds = new Histogram(
     "apprentice_student_inference_seconds",
     help(`Student inference time of one request's batch (one session run). ${COARSE_CLOCK}`),
@@ -128,6 +135,7 @@ export class GatewayMetrics {
       this.answers.family(),
       this.teacherFailures.family(),
       this.moneySaved.family(),
+      this.recordsDropped.family(),
       breakerFamily,
       this.studentSeconds.family(),
       this.teacherSeconds.family(),

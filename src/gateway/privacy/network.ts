@@ -3,14 +3,24 @@ import { placeholder, type RedactionRule, whole } from "./rule.ts";
 /** E-mail addresses, IPv4 and IPv6 addresses. */
 
 // local@domain.tld: the domain needs at least one dot and a top-level domain of 2+ letters, so
-// `root@localhost`, `user@server` and `@handles` are left alone.
+// `root@localhost`, `user@server` and `@handles` are left alone. Linear by construction: every
+// quantifier is followed by a character it cannot match ("@", ".") or is bounded, so no run of
+// characters can be split two ways; that a label neither starts nor ends with "-" is checked on the
+// candidate (a regex that says so needs two adjacent quantifiers over the same characters).
 const EMAIL =
-  /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,63}(?![\p{L}\p{N}-])/gu;
+  /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@(?:[\p{L}\p{N}-]{1,63}\.)+\p{L}{2,63}(?![\p{L}\p{N}-])/gu;
+
+const domainOf = (address: string) => address.slice(address.indexOf("@") + 1);
 
 export const email: RedactionRule = {
   kind: "email",
   pattern: EMAIL,
-  replace: () => whole("email"),
+  replace: (match) =>
+    domainOf(match)
+      .split(".")
+      .every((label) => !label.startsWith("-") && !label.endsWith("-"))
+      ? whole("email")
+      : null,
 };
 
 // Four dot-separated numbers, not part of a longer dotted run (1.2.3.4.5) or glued to a word (v1.2.3.4).
@@ -37,9 +47,10 @@ export const ipv4: RedactionRule = {
 };
 
 // A run of hex digits, colons and dots with at least two colons, not glued to a word (std::vector) or
-// to more colons or a dotted number; a zone index (%eth0) is taken along. Whether it is an address is decided by isIPv6 below.
+// to more colons or a dotted number; a zone index (%eth0, at most 64 characters, so that no quantifier
+// is unbounded) is taken along. Whether it is an address is decided by isIPv6 below.
 const IPV6 =
-  /(?<![\p{L}\p{N}_:.])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?::?(?:\d{1,3}\.){3}\d{1,3})?(?:%[\p{L}\p{N}_.]+)?(?![\p{L}\p{N}_:]|\.\d)/giu;
+  /(?<![\p{L}\p{N}_:.])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?::?(?:\d{1,3}\.){3}\d{1,3})?(?:%[\p{L}\p{N}_.]{1,64})?(?![\p{L}\p{N}_:]|\.\d)/giu;
 const HEX_GROUP = /^[0-9a-f]{1,4}$/i;
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isIPv4, isIPv6 } from "./network.ts";
 import { luhn } from "./numbers.ts";
 import { forLog, forTeacher, modeFor, RedactionVar } from "./policy.ts";
-import { redact } from "./redact.ts";
+import { redact, redactionForm } from "./redact.ts";
 import { isSecretParam } from "./url.ts";
 
 /**
@@ -211,5 +211,88 @@ describe("counts and policy", () => {
     const started = performance.now();
     for (const t of texts) redact(t);
     expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe("Unicode forms of personal data (redacted in the NFKC form the models see)", () => {
+  it.each([
+    ["full-width digits", "call ＋４４ ２０ ７９４６ ０９５８ now", "call [PHONE] now"],
+    ["full-width card", "card ４１１１ １１１１ １１１１ １１１１", "card [CARD]"],
+    ["full-width @", "mail jane.doe＠example.com", "mail [EMAIL]"],
+    ["full-width address", "mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "mail [EMAIL]"],
+    ["no-break spaces in a card", "card 4111\u00A01111\u00A01111\u00A01111", "card [CARD]"],
+    ["thin spaces in a card", "card 4111\u20091111\u20091111\u20091111", "card [CARD]"],
+    ["narrow no-break spaces in a phone", "call +44\u202F20\u202F7946\u202F0958", "call [PHONE]"],
+    ["no-break spaces in a phone", "call 020\u00A07946\u00A00958", "call [PHONE]"],
+    ["zero-width space in an address", "mail jane\u200B.doe@example\u200B.com", "mail [EMAIL]"],
+    ["zero-width (non-)joiners in an address", "mail ja\u200Cne@exa\u200Dmple.com", "mail [EMAIL]"],
+    ["word joiner and BOM in an address", "mail jane\u2060@example.co\uFEFFm", "mail [EMAIL]"],
+    ["zero-width space in a card", "card 4111\u200B1111 1111 1111", "card [CARD]"],
+  ])("%s", (_, text, want) => expect(r(text)).toBe(want));
+
+  it("the text left is in that form too, and redaction is idempotent on it", () => {
+    expect(redactionForm("Ｃａｆé\u00A0ok\u200B!")).toBe("Café ok!");
+    const once = r("mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ, call ＋４４ ２０ ７９４６ ０９５８");
+    expect(r(once)).toBe(once);
+  });
+
+  it('"log+teacher" sends the teacher the redacted form', () => {
+    expect(forTeacher("mail jane\u200B@example.com or ＋４４ ２０ ７９４６ ０９５８", "log+teacher")).toBe(
+      "mail [EMAIL] or [PHONE]",
+    );
+  });
+});
+
+/**
+ * Redaction is linear in the text: the worst inputs found (issue 12: "+" and thousands of digits
+ * backtracked for seconds) cost about what ordinary prose of the same length costs. Measured as a ratio
+ * in one run: the two texts alternate, each pair gives a ratio, and the median of the pairs' ratios is
+ * the figure, so a busy machine (other test files run in parallel) slows both sides of a pair alike.
+ */
+describe("redaction cost on adversarial texts", () => {
+  const LENGTH = 10_000;
+  const fill = (unit: string) => unit.repeat(Math.ceil(LENGTH / unit.length)).slice(0, LENGTH);
+  const prose = fill(
+    "Hi, I ordered a blue jacket on 2024-05-01 (order 12345) and it still has not arrived. Could you check? ",
+  );
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const cost = (text: string): number => {
+    const started = performance.now();
+    redact(text);
+    return performance.now() - started;
+  };
+  /** The median over alternating pairs of the cost of `text` over the cost of prose of its length. */
+  const ratio = (text: string): number => {
+    const ratios: number[] = [];
+    for (let pair = 0; pair < 31; pair++) {
+      const normal = cost(prose);
+      ratios.push(cost(text) / normal);
+    }
+    return median(ratios);
+  };
+
+  it.each([
+    ["+ and 40 digits", `+${"1".repeat(40)}`],
+    ["+ and 10,000 digits", `+${"1".repeat(LENGTH - 1)}`],
+    ["+ and 40 digits, repeated", fill(`+${"1".repeat(40)} `)],
+    ["+ and full-width digits", `+${"１".repeat(LENGTH - 1)}`],
+    ["digits", "1".repeat(LENGTH)],
+    ["digits and spaces", fill("1 ")],
+    ["digits and dashes", fill("1-")],
+    ["digits and dots", fill("1.")],
+    ["digits and colons", fill("1:")],
+    ["digits in parentheses", fill("(1)")],
+    ["+1 and a parenthesis", fill("+1(")],
+    ["+1 and a space", fill("+1 ")],
+    ["digits and no-break spaces", fill("4\u00A0")],
+    ["@", "@".repeat(LENGTH)],
+    ["a@", fill("a@")],
+    ["dots, then @", `${fill("x.").slice(1)}@`],
+    ["an address with a domain of dots", `a@${fill("b.").slice(2)}`],
+    ["a URL without an end", `https://${"a".repeat(LENGTH - 8)}`],
+    ["an IPv6 zone without an end", `1::1%${"a".repeat(LENGTH - 6)}:`],
+  ])("%s: within 3x of prose", (_, text) => {
+    ratio(text.slice(0, 1000)); // warm-up: the regexes compiled, the JIT settled
+    expect(ratio(text.slice(0, 40 + LENGTH))).toBeLessThan(3);
   });
 });

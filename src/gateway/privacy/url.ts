@@ -38,8 +38,11 @@ export function isSecretParam(name: string): boolean {
   return SECRET_NAMES.has(words.join(""));
 }
 
-// scheme://rest-of-url, up to whitespace or a character that cannot be in a URL written in prose.
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s<>"'`]+/giu;
+// "://" and the rest of the URL, up to whitespace or a character that cannot be in a URL written in
+// prose, after a scheme. The match starts at "://" and the scheme is checked behind it: a pattern that
+// started with the scheme would try up to 16 characters at every word start of every text ("x.x.x.…").
+// The scheme is not redacted, so it need not be part of the match.
+const URL_IN_TEXT = /:\/\/(?<=\b[a-z][a-z0-9+.-]{1,15}:\/\/)[^\s<>"'`]+/giu;
 // A parameter in the query or fragment: separator, name, "=", value.
 const PARAM = /([?&#;])([^=&#;\s]+)=([^&#;\s]*)/g;
 

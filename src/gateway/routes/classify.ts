@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { classifyTexts } from "../cascade/classify.ts";
-import { type AppEnv, waitUntilOf } from "../context.ts";
+import { type AppEnv, clientOf, waitUntilOf } from "../context.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
+import { chargeTexts } from "../middleware/rate-limit/index.ts";
 import {
   documentedApp,
   errorResponses,
@@ -41,9 +42,14 @@ export const classifyRoutes = mount(
     const input = parseClassifyRequest(requestSchemasFor(config), c.var.jsonBody);
     const modelName = input.model ?? config.defaultModel;
     registry.require(modelName); // 404 for an unknown model before any work
+    // Texts the teacher answers whatever the student says cost more (rate-limit/index.ts).
+    const { teacher } = input.options;
+    const toTeacher = teacher === "always" || (teacher !== "never" && !registry.hasStudent(modelName));
+    await chargeTexts(c, input.texts.length, toTeacher);
     const outcome = await classifyTexts(services, modelName, input.texts, {
       ...input.options,
       ...waitUntilOf(c),
+      ...clientOf(c),
     });
     // To the hard-example log and telemetry (answered.ts).
     c.var.onAnswered({ endpoint: "v1", ...outcome });

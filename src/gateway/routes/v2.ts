@@ -2,9 +2,10 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { classifierOutputs, classifierTensors } from "../../core/v2.ts";
 import { type ClassifyOutcome, classifyTexts } from "../cascade/classify.ts";
-import { type AppContext, type AppEnv, waitUntilOf } from "../context.ts";
+import { type AppContext, type AppEnv, clientOf, waitUntilOf } from "../context.ts";
 import { ApiError, parseRequest } from "../errors.ts";
 import { jsonBody } from "../middleware/json-body/index.ts";
+import { chargeTexts } from "../middleware/rate-limit/index.ts";
 import { requireReady } from "../models/readiness.ts";
 import {
   type DeclaredRoute,
@@ -105,10 +106,12 @@ async function infer(c: AppContext) {
   const wanted = outputsOf(request);
   // The protocol wants the full probability tensor: the student's for every text, else the teacher's.
   const teacher = services.registry.hasStudent(model.name) ? "never" : "always";
+  await chargeTexts(c, texts.length, teacher === "always");
   const outcome = await classifyTexts(services, model.name, texts, {
     teacher,
     explain: false,
     ...waitUntilOf(c),
+    ...clientOf(c),
   });
   // To the hard-example log and telemetry (answered.ts): a model with no student logs every answer.
   c.var.onAnswered({ endpoint: "v2", ...outcome });

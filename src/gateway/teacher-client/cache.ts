@@ -17,6 +17,11 @@ import type { TeacherAnswer, TeacherCacheScope } from "./types.ts";
  * The key is a synthetic https URL that is never fetched; it also names the teacher, so switching
  * TEACHER_URL or TEACHER_MODEL does not serve the previous teacher's answers. The text is hashed
  * (SHA-256), keeping keys short and texts out of URLs.
+ *
+ * Entries are per client (the scope's API key id): an answer marked `source: "cache"`, or merely a fast
+ * one, would otherwise tell any client that someone sent the same text within the TTL, whatever their
+ * key. A client only ever hits answers to texts it sent itself. The price is one teacher call per client
+ * per text instead of one per text; requests without a key (CLIENT_AUTH=off) share one partition.
  */
 const ORIGIN = "https://teacher-answers.apprentice.internal";
 const DEFAULT_NORMALIZATION = { normalization: "NFKC", lowercase: false } as const;
@@ -34,7 +39,8 @@ function defaultCache(): Cache | null {
 
 export async function cacheKey(scope: TeacherCacheScope, teacher: string, text: string): Promise<string> {
   const normalized = normalizeText(text, scope.normalization ?? DEFAULT_NORMALIZATION);
-  const hash = await sha256Hex(`${teacher}\n${normalized}`);
+  // JSON keeps the parts apart whatever they contain (a teacher name with a newline, say).
+  const hash = await sha256Hex(JSON.stringify([teacher, scope.client ?? null, normalized]));
   return `${ORIGIN}/v1/${encodeURIComponent(scope.model)}/${encodeURIComponent(scope.version)}/${hash}`;
 }
 

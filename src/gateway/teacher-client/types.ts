@@ -32,6 +32,11 @@ export interface TeacherCacheScope {
    * hard-example id. Default: NFKC, case kept, whitespace collapsed.
    */
   normalization?: Pick<FeaturizerConfig, "normalization" | "lowercase">;
+  /**
+   * Who asked: the client's API key id. Entries are per client, so a cached answer (and its speed)
+   * never tells one client what another sent. Absent: the one partition of requests without a key.
+   */
+  client?: string;
 }
 
 /** How one `ask` may reach past its request. */

@@ -63,7 +63,8 @@ export interface StatsRows {
 
 const USAGE = "model = ?1 AND (?2 IS NULL OR version = ?2) AND hour >= ?3 AND hour <= ?4";
 const LOGGED = "model = ?1 AND (?2 IS NULL OR version = ?2) AND ts >= ?3 AND ts <= ?4";
-const ANSWERED = `${LOGGED} AND teacher_label IS NOT NULL`;
+// Records where both the student and the teacher gave a label (a model with no student has NULL there).
+const ANSWERED = `${LOGGED} AND teacher_label IS NOT NULL AND student_label IS NOT NULL`;
 
 const SQL = {
   byHour: `SELECT hour, source, SUM(n) AS n FROM usage_counts WHERE ${USAGE} GROUP BY hour, source`,

@@ -5,7 +5,7 @@ import { SCORE_BINS } from "../../metrics/usage.ts";
 /**
  * The answer of GET /admin/stats: a contract the dashboard codes against. Counts come from D1: answers
  * from usage_counts/usage_scores (migrations/0002_usage.sql), hard examples from hard_examples
- * (migrations/0001_hard_examples.sql).
+ * (migrations/0001_hard_examples.sql, rebuilt by 0003_hard_examples_no_student.sql).
  */
 
 /** Confidence of the Wilson interval: wilsonInterval's default z = 1.96 (src/core/metrics.ts). */

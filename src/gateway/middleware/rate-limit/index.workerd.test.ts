@@ -8,6 +8,7 @@ import {
   inOneWindow,
 } from "../../../../test/workerd/access-helpers.ts";
 import { expectError, post } from "../../../../test/workerd/gateway-helpers.ts";
+import { TEACHER_ALWAYS_WEIGHT } from "./index.ts";
 
 /**
  * The per-key rate limit with miniflare's real rate-limiting binding: TEST_RATE_LIMITER (3 requests per
@@ -44,6 +45,59 @@ describe("per-key rate limit", () => {
     await expectError(await app.request("/v1/models", { headers: bearer(key) }, env), 429, "rate_limited");
     const other = await createKey(app, env, "other");
     expect((await app.request("/v1/models", { headers: bearer(other.key) }, env)).status).toBe(200);
+  });
+
+  it("counts texts, not requests: a batch of LIMIT texts uses up the window", async () => {
+    const { statuses } = await inOneWindow(PERIOD_S, async () => {
+      const env = limitedEnv();
+      const { key } = await createKey(app, env);
+      const texts = Array.from({ length: LIMIT }, (_, i) => `what is my credit score ${i}`);
+      const batch = await app.request(
+        "/v1/classify",
+        post({ texts, options: { teacher: "never" } }, bearer(key)),
+        env,
+      );
+      const next = await app.request("/v1/classify", post(classifyBody, bearer(key)), env);
+      return { statuses: [batch.status, next.status] };
+    });
+    expect(statuses).toEqual([200, 429]);
+  });
+
+  it('a text sent to the teacher whatever the student says ("always") counts TEACHER_ALWAYS_WEIGHT', async () => {
+    expect(TEACHER_ALWAYS_WEIGHT).toBe(2);
+    const { statuses } = await inOneWindow(PERIOD_S, async () => {
+      const env = limitedEnv();
+      const { key } = await createKey(app, env);
+      const always = (texts: string[]) =>
+        app.request("/v1/classify", post({ texts, options: { teacher: "always" } }, bearer(key)), env);
+      const statuses = [(await always(["asdf qwer", "zxcv uiop"])).status]; // 4 units > 3
+      const fresh = await createKey(app, env, "second");
+      const second = { authorization: `Bearer ${fresh.key}` };
+      const one = await app.request(
+        "/v1/classify",
+        post({ text: "asdf qwer", options: { teacher: "always" } }, second),
+        env,
+      ); // 2 units
+      statuses.push(one.status);
+      statuses.push((await app.request("/v1/classify", post(classifyBody, second), env)).status); // 3
+      statuses.push((await app.request("/v1/classify", post(classifyBody, second), env)).status); // 4
+      return { statuses };
+    });
+    expect(statuses).toEqual([429, 200, 200, 429]);
+  });
+
+  it("V2 inference counts its texts too", async () => {
+    const { statuses } = await inOneWindow(PERIOD_S, async () => {
+      const env = limitedEnv();
+      const infer = async (n: number, name: string) => {
+        const { key } = await createKey(app, env, name);
+        const data = Array(n).fill("what is my credit score");
+        const input = { name: "text", shape: [n], datatype: "BYTES", data };
+        return app.request("/v2/models/clinc150/infer", post({ inputs: [input] }, bearer(key)), env);
+      };
+      return { statuses: [(await infer(LIMIT, "fits")).status, (await infer(LIMIT + 1, "over")).status] };
+    });
+    expect(statuses).toEqual([200, 429]);
   });
 
   it("lets the key through again once Retry-After has passed", async () => {
