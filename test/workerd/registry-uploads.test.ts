@@ -9,7 +9,7 @@ import { PROBE_TEXTS } from "../../src/gateway/registry/probe.ts";
 import { sessionsCreated } from "../../src/gateway/runtime/onnx-session.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import { ErrorResponse } from "../../src/gateway/schemas/error.ts";
-import { expectError, kserveTeacher, post } from "./gateway-helpers.ts";
+import { expectError, expectV2Error, kserveTeacher, post } from "./gateway-helpers.ts";
 import {
   allocating,
   batchCollapsed,
@@ -290,8 +290,9 @@ describe("GET /v2/health/ready", () => {
     const graphs = await models.list({ prefix: `models/${gone}/1.0.0/student-` });
     await Promise.all(graphs.objects.map((o) => models.delete(o.key)));
     const unready = await app.request("/v2/health/ready", {}, env());
-    await expectError(unready.clone(), 500, "model_unavailable");
-    expect(await messageOf(unready)).toMatch(new RegExp(`"${gone}" is missing`));
+    await expectV2Error(unready.clone(), 500, "model_unavailable");
+    // The Open Inference Protocol's error: a plain string.
+    expect(((await unready.json()) as { error: string }).error).toMatch(new RegExp(`"${gone}" is missing`));
     expect(sessionsCreated()).toBe(before);
     await kv.delete(`pointer/${gone}`);
   });

@@ -3,8 +3,9 @@ import { documentedApp, errorResponses, jsonContent, mount } from "../openapi.ts
 import { HealthResponse } from "../schemas/models.ts";
 
 /**
- * GET /healthz: the Worker answers and its configuration and manifests are valid. It never loads a
- * session (that is what GET /v2/health/ready does), so probing it stays cheap on a cold isolate.
+ * GET /healthz: the Worker answers and its configuration and manifests are valid. It reads no registry
+ * and loads no session (GET /v2/health/ready also checks every model's graph is at hand), so probing it
+ * stays cheap on a cold isolate.
  */
 const healthRoute = createRoute({
   method: "get",
