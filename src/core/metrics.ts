@@ -3,26 +3,32 @@
 export interface Bin {
   lo: number;
   hi: number;
+  /** Examples in the bin, or their total weight when weighted. */
   count: number;
   confidence: number;
   accuracy: number;
 }
 
-/** Equal-width reliability bins over confidence in [0, 1]; a confidence of exactly 1 goes in the last bin. */
+/**
+ * Equal-width reliability bins over confidence in [0, 1]; a confidence of exactly 1 goes in the last bin.
+ * With weights (e.g. 1 / P(logged) of logged records) every example counts as its weight.
+ */
 export function reliabilityBins(
   confidence: ArrayLike<number>,
   correct: ArrayLike<boolean>,
   bins = 15,
+  weights?: ArrayLike<number>,
 ): Bin[] {
   const count = new Float64Array(bins);
   const confSum = new Float64Array(bins);
   const hits = new Float64Array(bins);
   for (let i = 0; i < confidence.length; i++) {
     const c = confidence[i]!;
+    const w = weights ? weights[i]! : 1;
     const b = Math.min(bins - 1, Math.max(0, Math.floor(c * bins)));
-    count[b]!++;
-    confSum[b]! += c;
-    if (correct[i]) hits[b]!++;
+    count[b]! += w;
+    confSum[b]! += w * c;
+    if (correct[i]) hits[b]! += w;
   }
   return Array.from({ length: bins }, (_, b) => ({
     lo: b / bins,

@@ -1,5 +1,6 @@
 import type { FeaturizerConfig } from "../../core/featurizer.ts";
 import type { ModelManifest, OnnxSpec, RoutingSpec } from "../../core/manifest.ts";
+import type { Estimate } from "../../core/metrics.ts";
 import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../core/model.ts";
 import { readEnsembleWeights } from "../../core/onnx-weights.ts";
 import type { RoutingFit, RoutingGoal } from "../calibrate/agreement-fit.ts";
@@ -129,7 +130,9 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
   };
 
   progress.stage(`evaluate: the package as shipped, on the ${split.test} split`);
-  const { summary, details } = await evaluatePackage(pkg, dataset);
+  // On logged records each counts as 1 / P(logged), so the figures speak for the traffic.
+  const weights = teacher ? undefined : remoteOf(inputs).heldOutWeight;
+  const { summary, details } = await evaluatePackage(pkg, dataset, weights);
   pkg.manifest = { ...draft, evaluation: evaluationOf(summary, split.test) };
   await writePackage(pkg);
   await writeReport(options.out, summary, details, fit ? [routingFitSection(fit)] : []);
@@ -212,6 +215,16 @@ function placeholderEvaluation(split: string): ModelManifest["evaluation"] {
 
 export function evaluationOf(summary: EvalSummary, split = "test"): ModelManifest["evaluation"] {
   const { ece, ece_uncalibrated, accuracy, in_scope_accuracy, oos_recall } = summary.student;
+  const w = summary.weighting;
+  const interval = (e: Estimate): [number, number] => [e.lo, e.hi];
+  const weighting = w && {
+    by: "inverse_logged_p" as const,
+    effective_n: w.effective_n,
+    interval: "wilson-kish-95" as const,
+    teacher_rate: interval(w.teacher_rate),
+    cascade_accuracy: interval(w.cascade_accuracy),
+    student_accuracy: interval(w.student_accuracy),
+  };
   return {
     split,
     n: summary.n_test,
@@ -222,5 +235,6 @@ export function evaluationOf(summary: EvalSummary, split = "test"): ModelManifes
       accuracy: summary.cascade.accuracy,
       retention: summary.cascade.retention,
     },
+    ...(weighting ? { weighting } : {}),
   };
 }
