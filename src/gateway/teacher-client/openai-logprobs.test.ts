@@ -76,7 +76,9 @@ describe("labelLogprobs", () => {
     const tokens = [tok('{"label":"', 0), tok("a", Math.log(0.7), { top_logprobs: alts }), tok('"}', 0)];
     const probs = labelLogprobs('{"label":"a"}', tokens, six)!.probs!;
     // Listed labels keep their probability; the 0.1 left is spread over the three unlisted ones.
-    [0.7, 0.15, 0.05, 0.1 / 3, 0.1 / 3, 0.1 / 3].forEach((p, i) => expect(probs[i]).toBeCloseTo(p, 12));
+    [0.7, 0.15, 0.05, 0.1 / 3, 0.1 / 3, 0.1 / 3].forEach((p, i) => {
+      expect(probs[i]).toBeCloseTo(p, 12);
+    });
     expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 12);
   });
 
@@ -86,7 +88,9 @@ describe("labelLogprobs", () => {
     const tokens = [tok('{"label":"', 0), tok("a", Math.log(0.6), { top_logprobs: alts }), tok('"}', 0)];
     const probs = labelLogprobs('{"label":"a"}', tokens, three)!.probs!;
     // c is capped at 0.1 (not the 0.3 left), then the mass over the labels is renormalised.
-    [0.6 / 0.8, 0.1 / 0.8, 0.1 / 0.8].forEach((p, i) => expect(probs[i]).toBeCloseTo(p, 12));
+    [0.6 / 0.8, 0.1 / 0.8, 0.1 / 0.8].forEach((p, i) => {
+      expect(probs[i]).toBeCloseTo(p, 12);
+    });
   });
 
   it("a split label: prefix alternatives go to the labels they begin; the answered one is exact", () => {
@@ -100,7 +104,9 @@ describe("labelLogprobs", () => {
     const read = labelLogprobs('{"label":"spam"}', tokens, ["ham", "spam", "spare"])!;
     expect(Math.exp(read.logprob)).toBeCloseTo(0.45, 12);
     // spam 0.45 exactly; "sp"'s other 0.45 to spare, the only other label it begins; "h" to ham.
-    [0.08 / 0.98, 0.45 / 0.98, 0.45 / 0.98].forEach((p, i) => expect(read.probs![i]).toBeCloseTo(p, 12));
+    [0.08 / 0.98, 0.45 / 0.98, 0.45 / 0.98].forEach((p, i) => {
+      expect(read.probs![i]).toBeCloseTo(p, 12);
+    });
   });
 
   it("a token merging the quote with the label: alternatives are read after the quote; others are dropped", () => {

@@ -171,9 +171,7 @@ export function labelLogprobs(
   const start = placed.bytes ? byteLength(content.slice(0, valueStart)) : valueStart;
   const end = placed.bytes ? start + byteLength(match[1]!) : valueEnd;
 
-  const carrying = tokens.flatMap((t, i) =>
-    placed.spans[i]!.start < end && placed.spans[i]!.end > start ? [i] : [],
-  );
+  const carrying = placed.spans.flatMap((span, i) => (span.start < end && span.end > start ? [i] : []));
   if (carrying.length === 0) return null;
   const logprob = carrying.reduce((sum, i) => sum + tokens[i]!.logprob, 0);
   const answered = labels.indexOf(unescaped(match[1]!));
