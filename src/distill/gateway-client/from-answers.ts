@@ -39,8 +39,15 @@ export interface FromAnswersOptions extends GatewayRunOptions {
   provenance: Record<string, unknown>;
 }
 
+/**
+ * The agreement target must hold for its one-sided 95% lower bound on the held-out slice, not just the
+ * point estimate: a threshold fitted to the point on a small slice is optimistic, and realised
+ * agreement falls short (calibrate/agreement-fit.ts).
+ */
+export const AGREEMENT_CONFIDENCE = 0.95;
+
 /** Keep 98% of the teacher's answers unless the operator says otherwise. */
-export const DEFAULT_ROUTING_GOAL: RoutingGoal = { keepAgreement: 0.98 };
+export const DEFAULT_ROUTING_GOAL: RoutingGoal = { keepAgreement: 0.98, confidence: AGREEMENT_CONFIDENCE };
 
 export interface FromAnswersResult {
   version: string;

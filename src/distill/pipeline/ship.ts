@@ -39,8 +39,6 @@ export interface RemoteTeacherFit {
   goal: RoutingGoal;
   /** 1 / P(logged) of each held-out record, in dataset.val order. */
   heldOutWeight: Float64Array;
-  /** Logged records trained on, with the teacher's label and weight: the learned deferral learns here. */
-  train: readonly (Example & { weight: number })[];
 }
 
 export interface ShipInputs {
@@ -91,8 +89,13 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
         logitsOn(dataset.val, teacher.onnx, teacher.manifest.featurizer).logits,
         options,
       )
-    : fitOnRemote(remoteOf(inputs), studentVal, (examples) =>
-        logitsOn(examples, studentOnnx, student.featurizer),
+    : fitOnTeacherAnswers(
+        {
+          logits: studentVal.logits,
+          teacherLabel: studentVal.bags.labels,
+          weight: remoteOf(inputs).heldOutWeight,
+        },
+        remoteOf(inputs).goal,
       );
 
   const draft: ModelManifest = {
@@ -144,29 +147,6 @@ function remoteOf(inputs: ShipInputs): RemoteTeacherFit {
   if (!inputs.remote)
     throw new Error("shipStudent: a remote teacher needs its routing goal and logged records");
   return inputs.remote;
-}
-
-type LogitsOn = (examples: readonly Example[]) => { bags: { labels: Int32Array }; logits: Float32Array[] };
-
-/**
- * Weighted fit on the held-out slice; the learned deferral sees the candidate's own outputs on the
- * logged records it was trained on, outside the slice.
- */
-function fitOnRemote(
-  remote: RemoteTeacherFit,
-  heldOut: { bags: { labels: Int32Array }; logits: Float32Array[] },
-  logitsOn: LogitsOn,
-) {
-  const train = logitsOn(remote.train);
-  return fitOnTeacherAnswers(
-    { logits: heldOut.logits, teacherLabel: heldOut.bags.labels, weight: remote.heldOutWeight },
-    {
-      logits: train.logits,
-      teacherLabel: train.bags.labels,
-      weight: Float64Array.from(remote.train, (e) => e.weight),
-    },
-    remote.goal,
-  );
 }
 
 export function onnxSpec(file: string, bytes: Uint8Array, recipe: ModelRecipe, classes: number): OnnxSpec {
