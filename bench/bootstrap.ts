@@ -6,15 +6,32 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GatewayClient } from "../src/distill/gateway-client/client.ts";
+import { AGREEMENT_CONFIDENCE } from "../src/distill/gateway-client/from-answers.ts";
 import type { RedistilContext } from "./bootstrap/redistil.ts";
 import { writeBootstrapReport } from "./bootstrap/report.ts";
 import { runStream } from "./bootstrap/run.ts";
 import { defineTeacherOnlyModel, recordAnswers } from "./bootstrap/setup.ts";
 import { answerLookup, shuffledStream } from "./bootstrap/stream.ts";
-import { targets } from "./bootstrap/windows.ts";
+import { runOf, targets } from "./bootstrap/windows.ts";
 import { progressLog } from "./common/log.ts";
 import { provenance } from "./common/machine.ts";
 import { exitAfter, scratch } from "./common/scratch.ts";
+
+const USAGE = `npm run bench:bootstrap -- [flags]
+  --data clinc150|sms-spam     data set streamed (default clinc150)
+  --accuracy A                 the recorded teacher's accuracy against gold (default 0.97)
+  --every N                    window size and new records between re-distillations (default 1000)
+  --latency-ms MS              the teacher's added latency (default 300)
+  --keep-agreement Q           routing target: agreement with the teacher (default 0.97)
+  --agreement-confidence C     one-sided confidence of the agreement's lower bound that must reach Q
+                               on the held-out slice (default ${AGREEMENT_CONFIDENCE})
+  --batch B, --in-flight K     texts per request, requests in flight (default 16, 4)
+  --seed S                     stream shuffle seed (default 42)
+  --max-minutes M              no new window after M minutes (default 40)
+  --markdown FILE              where the section goes (default BENCHMARKS.md)
+  --json FILE, --svg FILE      raw figures and plot (default bench/results/<section>.json|svg)
+Each data set and teacher accuracy writes its own section: bootstrap for CLINC150 with the 97%
+teacher (the run the issue's targets are for), bootstrap-<data>-<accuracy %> otherwise.`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -22,16 +39,22 @@ const { values: flags } = parseArgs({
     accuracy: { type: "string", default: "0.97" },
     every: { type: "string", default: "1000" },
     "latency-ms": { type: "string", default: "300" },
-    "keep-agreement": { type: "string", default: "0.98" },
+    "keep-agreement": { type: "string", default: "0.97" },
+    "agreement-confidence": { type: "string", default: String(AGREEMENT_CONFIDENCE) },
     batch: { type: "string", default: "16" },
     "in-flight": { type: "string", default: "4" },
     seed: { type: "string", default: "42" },
     "max-minutes": { type: "string", default: "40" },
     markdown: { type: "string", default: "BENCHMARKS.md" },
-    json: { type: "string", default: "bench/results/bootstrap.json" },
-    svg: { type: "string", default: "bench/results/bootstrap.svg" },
+    json: { type: "string" },
+    svg: { type: "string" },
+    help: { type: "boolean", default: false },
   },
 });
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const num = (name: keyof typeof flags): number => {
   const value = Number(flags[name]);
   if (!Number.isFinite(value)) throw new Error(`--${name} must be a number`);
@@ -39,6 +62,12 @@ const num = (name: keyof typeof flags): number => {
 };
 const data = flags.data;
 if (data !== "clinc150" && data !== "sms-spam") throw new Error("--data must be clinc150 or sms-spam");
+const run = runOf(data, num("accuracy"));
+const paths = {
+  markdown: flags.markdown,
+  json: flags.json ?? `bench/results/${run.section}.json`,
+  svg: flags.svg ?? `bench/results/${run.section}.svg`,
+};
 
 const began = Date.now();
 const deadline = began + num("max-minutes") * 60_000;
@@ -47,6 +76,7 @@ const space = await scratch("bootstrap");
 const model = `${data}-bootstrap`;
 const every = num("every");
 const keepAgreement = num("keep-agreement");
+const agreementConfidence = num("agreement-confidence");
 
 await exitAfter(space, log, async () => {
   const answersFile = join(space.dir, "answers.jsonl");
@@ -68,7 +98,7 @@ await exitAfter(space, log, async () => {
     client,
     model,
     workDir: space.dir,
-    keepAgreement,
+    goal: { keepAgreement, confidence: agreementConfidence },
     seed: 7,
     log,
   };
@@ -94,6 +124,7 @@ await exitAfter(space, log, async () => {
         every,
         latencyMs: num("latency-ms"),
         keepAgreement,
+        agreementConfidence,
         ...sending,
         seed: num("seed"),
         streamTexts: stream.length,
@@ -101,11 +132,12 @@ await exitAfter(space, log, async () => {
       },
       windows,
       redistillations,
+      run,
       targets: targets(windows, keepAgreement),
       wallSeconds: seconds(),
     },
-    { markdown: flags.markdown, json: flags.json, svg: flags.svg },
+    paths,
   );
-  log(`wrote ${flags.markdown}, ${flags.json} and ${flags.svg}`);
+  log(`wrote ${paths.markdown}, ${paths.json} and ${paths.svg}`);
   return true;
 });

@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import { DEFAULT_HOLDOUT_FRACTION } from "../../src/core/holdout.ts";
+import type { RoutingGoal } from "../../src/distill/calibrate/agreement-fit.ts";
 import type { GatewayClient } from "../../src/distill/gateway-client/client.ts";
 import { distillFromTeacherAnswers } from "../../src/distill/gateway-client/from-answers.ts";
 import { GateRefused } from "../../src/distill/gateway-client/from-gateway.ts";
 import { DEFAULT_GATE_TOLERANCE } from "../../src/distill/gateway-client/gate.ts";
 import { DISTILL_DEFAULTS } from "../../src/distill/pipeline/config.ts";
 import { SILENT } from "../../src/distill/pipeline/progress.ts";
+import { compactRoutingFit } from "../../src/distill/report/agreement.ts";
 import { waitForVersion } from "../loop/stream.ts";
 
 export interface Redistillation {
@@ -20,6 +22,8 @@ export interface Redistillation {
   liveAfterSeconds: number | null;
   /** The agreement the routing was fitted to on the held-out slice, when fitted. */
   fitted: string | null;
+  /** Every score kind side by side on the slice (the shipped one is `shipped`), when fitted. */
+  routingFit: ReturnType<typeof compactRoutingFit> | null;
 }
 
 export interface RedistilContext {
@@ -28,7 +32,8 @@ export interface RedistilContext {
   client: GatewayClient;
   model: string;
   workDir: string;
-  keepAgreement: number;
+  /** The operator's routing target, fitted on each held-out slice. */
+  goal: RoutingGoal;
   seed: number;
   log: (line: string) => void;
 }
@@ -57,7 +62,7 @@ export async function redistil(
           quiet: true,
         },
         holdout: DEFAULT_HOLDOUT_FRACTION,
-        goal: { keepAgreement: context.keepAgreement },
+        goal: context.goal,
         labels: null,
         labelled: [],
         ...(livePackage !== null ? { livePackage } : {}),
@@ -83,6 +88,7 @@ export async function redistil(
         distilSeconds,
         liveAfterSeconds,
         fitted: result.result.routingFit?.summary ?? null,
+        routingFit: result.result.routingFit ? compactRoutingFit(result.result.routingFit) : null,
       },
     };
   } catch (error) {
@@ -96,7 +102,8 @@ export async function redistil(
         reason: error.message,
         distilSeconds: seconds(),
         liveAfterSeconds: null,
-        fitted: null,
+        fitted: error.run.result.routingFit?.summary ?? null,
+        routingFit: error.run.result.routingFit ? compactRoutingFit(error.run.result.routingFit) : null,
       },
     };
   }

@@ -90,6 +90,27 @@ export function pooled(windows: readonly WindowFigures[]): Span {
   };
 }
 
+/** Which run of the benchmark: its BENCHMARKS.md section and whether the issue states targets for it. */
+export interface BootstrapRun {
+  data: string;
+  teacherAccuracy: number;
+  /** `bootstrap` for CLINC150 with the 97% teacher, else `bootstrap-<data>-<accuracy %>`. */
+  section: string;
+  /** The issue states targets for CLINC150 with the 97% teacher only. */
+  targetsStated: boolean;
+}
+
+export function runOf(data: string, teacherAccuracy: number): BootstrapRun {
+  const percent = Math.round(teacherAccuracy * 100);
+  const targetsStated = data === "clinc150" && percent === 97;
+  return {
+    data,
+    teacherAccuracy,
+    section: targetsStated ? "bootstrap" : `bootstrap-${data}-${percent}`,
+    targetsStated,
+  };
+}
+
 /** The issue's targets, reported against (never asserted): each says whether it was met. */
 export interface Targets {
   whole: { span: Span; teacherCallsMet: boolean; accuracyMet: boolean };

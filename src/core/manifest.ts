@@ -59,6 +59,9 @@ export const RoutingSpec = z.discriminatedUnion("score", [
 ]);
 export type RoutingSpec = z.infer<typeof RoutingSpec>;
 
+/** A 95% interval [lo, hi] of a rate. */
+const Interval = z.tuple([Rate, Rate]);
+
 const ClassifierScores = z
   .object({ accuracy: Rate, in_scope_accuracy: Rate, oos_recall: Rate.nullable() })
   .strict();
@@ -104,6 +107,22 @@ export const ModelManifest = z
         teacher: ClassifierScores,
         student: ClassifierScores.extend({ ece: Rate, ece_uncalibrated: Rate }),
         cascade: z.object({ teacher_rate: Rate, accuracy: Rate, retention: z.number().min(0) }).strict(),
+        /**
+         * On logged records (a student learnt from a remote teacher's answers): every figure above is
+         * weighted by 1 / P(logged), and these are its headline ones' 95% Wilson intervals on the Kish
+         * effective sample size. Absent when the split is labelled data (every example weighs 1).
+         */
+        weighting: z
+          .object({
+            by: z.literal("inverse_logged_p"),
+            effective_n: z.number().nonnegative(),
+            interval: z.literal("wilson-kish-95"),
+            teacher_rate: Interval,
+            cascade_accuracy: Interval,
+            student_accuracy: Interval,
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     training: z

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   effectiveSampleSize,
   expectedCalibrationError,
+  normalQuantile,
   reliabilityBins,
   weightedProportion,
   wilsonInterval,
@@ -135,5 +136,16 @@ describe("weighted proportions", () => {
     expect(uneven.hi - uneven.lo).toBeGreaterThan(even.hi - even.lo);
     expect(even.lo).toBeLessThan(0.9);
     expect(even.hi).toBeGreaterThan(0.9);
+  });
+});
+
+describe("normalQuantile", () => {
+  it("is Φ⁻¹: the z of the usual confidence levels, symmetric, monotone into both tails", () => {
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 9);
+    expect(normalQuantile(0.95)).toBeCloseTo(1.6448536, 6);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 6);
+    expect(normalQuantile(0.999)).toBeCloseTo(3.090232, 5);
+    expect(normalQuantile(0.01)).toBeCloseTo(-normalQuantile(0.99), 9);
+    expect(normalQuantile(0.001)).toBeLessThan(normalQuantile(0.02));
   });
 });

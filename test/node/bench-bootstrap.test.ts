@@ -8,6 +8,7 @@ import { answerLookup, shuffledStream } from "../../bench/bootstrap/stream.ts";
 import {
   type Outcome,
   pooled,
+  runOf,
   targets,
   type WindowFigures,
   windowFigures,
@@ -183,6 +184,7 @@ describe("bench:bootstrap report", () => {
           every: 1000,
           latencyMs: 300,
           keepAgreement: 0.98,
+          agreementConfidence: 0.95,
           batch: 16,
           inFlight: 4,
           seed: 42,
@@ -191,6 +193,7 @@ describe("bench:bootstrap report", () => {
         },
         windows: [first, second],
         redistillations: [],
+        run: runOf("clinc150", 0.97),
         targets: targets([first, second], 0.98),
         wallSeconds: 60,
       };
@@ -204,6 +207,57 @@ describe("bench:bootstrap report", () => {
       expect(md).toContain("[r/b.json](r/b.json)");
       expect(JSON.parse(await readFile(paths.json, "utf8"))).toEqual(results);
       expect(xmlErrors(await readFile(paths.svg, "utf8"))).toEqual([]);
+
+      // Another data set or teacher: its own section beside the first, its figures not judged.
+      const spam = runOf("sms-spam", 0.97);
+      expect(spam).toMatchObject({ section: "bootstrap-sms-spam-97", targetsStated: false });
+      expect(runOf("clinc150", 0.85).section).toBe("bootstrap-clinc150-85");
+      const fit = {
+        goal: { keepAgreement: 0.97, confidence: 0.95 },
+        n: 200,
+        effectiveN: 180.4,
+        shipped: "learned" as const,
+        met: true,
+        rows: (["max_prob", "margin", "entropy", "learned"] as const).map((score, i) => ({
+          score,
+          threshold: 0.5,
+          agreement: [0.99, 0.97, 1],
+          teacherRate: [0.6 - i / 10, 0.5, 0.7],
+          met: true,
+        })),
+      };
+      await writeBootstrapReport(
+        {
+          ...results,
+          config: { ...results.config, data: "sms-spam", keepAgreement: 0.97 },
+          run: spam,
+          redistillations: [
+            {
+              records: 1000,
+              version: "1.0.0",
+              promoted: true,
+              reason: "first student",
+              distilSeconds: 9,
+              liveAfterSeconds: 1,
+              fitted: "goal met by learned",
+              routingFit: fit,
+            },
+          ],
+        },
+        { ...paths, json: join(dir, "r/spam.json"), svg: join(dir, "r/spam.svg") },
+      );
+      const both = await readFile(paths.markdown, "utf8");
+      expect(both).toContain("<!-- bench:bootstrap:start -->");
+      expect(both).toContain("<!-- bench:bootstrap-sms-spam-97:start -->");
+      const spamSection = both.slice(both.indexOf("<!-- bench:bootstrap-sms-spam-97:start -->"));
+      expect(spamSection).toContain("### Bootstrap on SMS spam with a 97.0% teacher");
+      expect(spamSection).toContain("not the issue's example of 98%");
+      expect(spamSection).toContain(
+        "| 1000 | `1.0.0` | live | 200 (180) | 60.0% at 99.0% | 50.0% at 99.0% | 40.0% at 99.0% | **30.0% at 99.0%** |",
+      );
+      expect(spamSection).toContain("the issue states targets for CLINC150 with the 97% teacher only");
+      expect(spamSection).not.toContain("**missed**");
+      expect(spamSection).toContain("[r/spam.json](r/spam.json)");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

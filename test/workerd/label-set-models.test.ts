@@ -186,6 +186,13 @@ describe("a model from a label set, answered by its teacher until a student is l
       teacher: { label: "credit_score", protocol: "openai" },
       request_id: res.headers.get("x-request-id"),
     });
+    // The teacher's logprobs become its distribution over the 151 labels: a soft target to distil from.
+    const probs = record.teacher!.probs!;
+    expect(probs).toHaveLength(CLINC_LABELS.length);
+    expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+    const argmax = probs.indexOf(Math.max(...probs));
+    expect(CLINC_LABELS[argmax]).toBe("credit_score");
+    expect(probs[argmax]).toBeCloseTo(record.teacher!.confidence, 5);
   }, 60_000);
 
   it("/v2/models/{name}/infer: the teacher's label and probabilities, version none", async () => {

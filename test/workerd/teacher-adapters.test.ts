@@ -121,12 +121,20 @@ describe("openai adapter, local teacher", () => {
     }
   });
 
-  it("on 151 labels: confidence from logprobs, no distribution from five alternatives", async () => {
+  it("on 151 labels: the five alternatives keep their probability, the other labels share what is left", async () => {
     const [ref] = await reference("clinc150", [CLINC_TEXT]);
     const got = answers(await teacher().ask({ model: "clinc150", labels: CLINC, texts: [CLINC_TEXT] }));
     expect(got[0]!.label).toBe(ref!.label);
     expect(got[0]!.confidence).toBeCloseTo(Math.max(...ref!.probs), 6);
-    expect(got[0]!.probs).toBeNull();
+    const probs = got[0]!.probs!;
+    expect(probs).toHaveLength(CLINC.length);
+    expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
+    const ranked = ref!.probs.map((p, i) => ({ p, i })).sort((a, b) => b.p - a.p);
+    const top = ranked.slice(0, 5);
+    for (const { p, i } of top) expect(probs[i]).toBeCloseTo(p, 6);
+    // Every unlisted label gets an equal share of 1 − Σ top five, never more than the fifth.
+    const left = (1 - top.reduce((s, t) => s + t.p, 0)) / (CLINC.length - 5);
+    for (const { i } of ranked.slice(5)) expect(probs[i]).toBeCloseTo(Math.min(left, top[4]!.p), 6);
   });
 
   it.each([

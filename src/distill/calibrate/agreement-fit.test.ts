@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { weightedProportion } from "../../core/metrics.ts";
 import { mulberry32 } from "../../core/random.ts";
 import { type RoutingScoreRule, routingScore } from "../../core/routing-score.ts";
 import { SCORE_KINDS } from "../../core/scores.ts";
@@ -194,5 +195,37 @@ describe("learned deferral in the comparison", () => {
     expect(rate("learned")).toBeLessThan(0.4);
     expect(fit.best!.score).not.toBe("max_prob");
     if (fit.best!.score === "learned") expect(fit.rule).toMatchObject({ score: "learned", deferral });
+  });
+});
+
+describe("fitting to the agreement's lower confidence bound", () => {
+  const goal = { keepAgreement: 0.95, confidence: 0.95 };
+  const small = outputsOf(calibratedRecords(200, 11, (top) => (top > 0.8 ? 10 : 1)));
+  const large = outputsOf(calibratedRecords(20_000, 11, (top) => (top > 0.8 ? 10 : 1)));
+
+  it("meets Q with the one-sided lower bound on n_eff, not the point estimate: a small slice escalates more", () => {
+    const point = fitRoutingToTeacher(small, { keepAgreement: 0.95 });
+    const bounded = fitRoutingToTeacher(small, goal);
+    for (const [i, row] of bounded.rows.entries()) {
+      expect(row.met).toBe(true);
+      expect(
+        weightedProportion(row.agreement.value, bounded.effectiveN, 1.6448536).lo,
+      ).toBeGreaterThanOrEqual(0.95 - 1e-12);
+      expect(row.teacherRate.value).toBeGreaterThan(point.rows[i]!.teacherRate.value);
+    }
+    expect(bounded.summary).toMatch(/95\.0% lower bound ≥ 95\.0%/);
+  });
+
+  it("on a large slice the bound costs little beyond the point fit", () => {
+    const extra = (outputs: LoggedOutputs) =>
+      fitRoutingToTeacher(outputs, goal).best!.teacherRate.value -
+      fitRoutingToTeacher(outputs, { keepAgreement: 0.95 }).best!.teacherRate.value;
+    expect(extra(large)).toBeGreaterThanOrEqual(0);
+    expect(extra(large)).toBeLessThan(extra(small) / 3);
+  });
+
+  it("refuses a confidence outside (0, 1)", () => {
+    expect(() => fitRoutingToTeacher(small, { keepAgreement: 0.9, confidence: 1 })).toThrow();
+    expect(() => fitRoutingToTeacher(small, { keepAgreement: 0.9, confidence: 0 })).toThrow();
   });
 });

@@ -1,7 +1,7 @@
 import { DEFAULT_HOLDOUT_FRACTION } from "../../core/holdout.ts";
 import { loadDataset } from "../data/index.ts";
 import { EQUAL_RATE_GATE_RULE } from "../gateway-client/equal-rate-gate.ts";
-import { DEFAULT_ROUTING_GOAL } from "../gateway-client/from-answers.ts";
+import { AGREEMENT_CONFIDENCE, DEFAULT_ROUTING_GOAL } from "../gateway-client/from-answers.ts";
 import { GATE_RULE } from "../gateway-client/gate.ts";
 import { distill } from "../pipeline/distill.ts";
 import { formatSummaryTable } from "../report/table.ts";
@@ -41,7 +41,8 @@ holds out a slice of the records, never trained on, where the temperature, the r
                        (GET /v1/models/<name>), else the registry's, else the labels the records name
   --holdout F          share of records held out (default ${DEFAULT_HOLDOUT_FRACTION})
   --keep-agreement Q   routing target: keep ≥ Q (0 < Q ≤ 1) of the teacher's answers at the lowest
-                       teacher rate (default ${DEFAULT_ROUTING_GOAL.keepAgreement})
+                       teacher rate (default ${DEFAULT_ROUTING_GOAL.keepAgreement}), Q met by the agreement's
+                       one-sided ${100 * AGREEMENT_CONFIDENCE}% lower bound on the slice, not its point estimate
   --max-teacher-rate R routing target instead: send ≤ R (0 ≤ R ≤ 1) of the traffic to the teacher,
                        keeping as many of its answers as possible. Either way every record weighs
                        1 / P(logged); max-prob, margin, entropy and a learned deferral are fitted on the

@@ -5,7 +5,11 @@ import { ModelManifest } from "../../core/manifest.ts";
 import type { RoutingGoal } from "../calibrate/agreement-fit.ts";
 import { type LoadOptions, loadDataset } from "../data/index.ts";
 import { LoadOptionsSchema } from "../data/options.ts";
-import { DEFAULT_ROUTING_GOAL, distillFromTeacherAnswers } from "../gateway-client/from-answers.ts";
+import {
+  AGREEMENT_CONFIDENCE,
+  DEFAULT_ROUTING_GOAL,
+  distillFromTeacherAnswers,
+} from "../gateway-client/from-answers.ts";
 import { distillFromGateway, GateRefused, type GatewayRunOptions } from "../gateway-client/from-gateway.ts";
 import { DEFAULT_GATE_TOLERANCE } from "../gateway-client/gate.ts";
 import { parseLabelFile } from "../gateway-client/label-set.ts";
@@ -180,7 +184,9 @@ export function routingGoal(flags: Flags): RoutingGoal {
   if (rate !== undefined && !(rate >= 0 && rate <= 1))
     throw new UsageError(`--max-teacher-rate is a share in [0, 1], got ${flags["max-teacher-rate"]}`);
   if (rate !== undefined) return { maxTeacherRate: rate };
-  return keep !== undefined ? { keepAgreement: keep } : DEFAULT_ROUTING_GOAL;
+  return keep !== undefined
+    ? { keepAgreement: keep, confidence: AGREEMENT_CONFIDENCE }
+    : DEFAULT_ROUTING_GOAL;
 }
 
 async function readLabels(path: string): Promise<string[]> {

@@ -1,4 +1,9 @@
-import { expectedCalibrationError, reliabilityBins } from "../../core/metrics.ts";
+import {
+  effectiveSampleSize,
+  expectedCalibrationError,
+  reliabilityBins,
+  weightedProportion,
+} from "../../core/metrics.ts";
 import { type RoutingScoreRule, routingScore } from "../../core/routing-score.ts";
 import { argmax, softmax } from "../../core/softmax.ts";
 import { sampleCurve, sweepThresholds } from "../calibrate/threshold.ts";
@@ -17,6 +22,12 @@ export interface EvalInputs {
   temperature: number;
   routing: RoutingScoreRule & { threshold: number };
   onnxBytes: number;
+  /**
+   * 1 / P(logged) per example when the split is logged records (core/hard-example.ts weightOf): every
+   * figure is then weighted, so it speaks for the traffic and not the log, and the summary carries
+   * Wilson intervals on the Kish effective sample size. Without it every example weighs 1.
+   */
+  weights?: ArrayLike<number>;
 }
 
 export const ECE_BINS = 15;
@@ -44,25 +55,31 @@ export function evaluate(input: EvalInputs): { summary: EvalSummary; details: Ev
     studentCorrect.push(studentPred[i] === input.gold[i]);
     teacherCorrect.push(teacherPred[i] === input.gold[i]);
   }
-  const before = reliabilityBins(confRaw, studentCorrect, ECE_BINS);
-  const after = reliabilityBins(confCal, studentCorrect, ECE_BINS);
+  const { weights } = input;
+  const before = reliabilityBins(confRaw, studentCorrect, ECE_BINS, weights);
+  const after = reliabilityBins(confCal, studentCorrect, ECE_BINS, weights);
 
+  let total = 0;
   let escalated = 0;
   let cascadeCorrect = 0;
   for (let i = 0; i < n; i++) {
+    const w = weights ? weights[i]! : 1;
     const toTeacher = scores[i]! < input.routing.threshold;
-    if (toTeacher) escalated++;
-    if (toTeacher ? teacherCorrect[i] : studentCorrect[i]) cascadeCorrect++;
+    total += w;
+    if (toTeacher) escalated += w;
+    if (toTeacher ? teacherCorrect[i] : studentCorrect[i]) cascadeCorrect += w;
   }
-  const teacher = classifierFigures(input.gold, teacherPred, oosIndex);
-  const cascadeAccuracy = ratio(cascadeCorrect, n);
-  const curve = sampleCurve(sweepThresholds(scores, studentCorrect, teacherCorrect));
+  const teacher = classifierFigures(input.gold, teacherPred, oosIndex, weights);
+  const student = classifierFigures(input.gold, studentPred, oosIndex, weights);
+  const cascadeAccuracy = ratio(cascadeCorrect, total);
+  const teacherRate = ratio(escalated, total);
+  const curve = sampleCurve(sweepThresholds(scores, studentCorrect, teacherCorrect, weights));
   const summary: EvalSummary = {
     dataset: input.dataset,
     n_test: n,
     teacher,
     student: {
-      ...classifierFigures(input.gold, studentPred, oosIndex),
+      ...student,
       ece: expectedCalibrationError(after),
       ece_uncalibrated: expectedCalibrationError(before),
       onnx_bytes: input.onnxBytes,
@@ -70,12 +87,21 @@ export function evaluate(input: EvalInputs): { summary: EvalSummary; details: Ev
     cascade: {
       score: input.routing.score,
       threshold: input.routing.threshold,
-      teacher_rate: ratio(escalated, n),
+      teacher_rate: teacherRate,
       accuracy: cascadeAccuracy,
       retention: ratio(cascadeAccuracy, teacher.accuracy),
     },
     curve,
   };
+  if (weights) {
+    const effectiveN = effectiveSampleSize(weights);
+    summary.weighting = {
+      effective_n: effectiveN,
+      teacher_rate: weightedProportion(teacherRate, effectiveN),
+      cascade_accuracy: weightedProportion(cascadeAccuracy, effectiveN),
+      student_accuracy: weightedProportion(student.accuracy, effectiveN),
+    };
+  }
   // The shipped point itself, so the report can mark it exactly.
   const chosen = {
     threshold: input.routing.threshold,
@@ -89,7 +115,7 @@ export function evaluate(input: EvalInputs): { summary: EvalSummary; details: Ev
     modelVersion: input.modelVersion,
     reliabilityBefore: before,
     reliabilityAfter: after,
-    classes: perClassFigures(input.gold, studentPred, input.labels),
+    classes: perClassFigures(input.gold, studentPred, input.labels, weights),
     chosenIndex: curve.indexOf(chosen),
   };
   return { summary, details };

@@ -14,6 +14,8 @@ import type { EvalDetails, EvalSummary } from "./types.ts";
 export async function evaluatePackage(
   pkg: LoadedPackage,
   dataset: Pick<Dataset, "name" | "test">,
+  /** 1 / P(logged) per test example when the split is logged records (see EvalInputs.weights). */
+  weights?: ArrayLike<number>,
 ): Promise<{ summary: EvalSummary; details: EvalDetails }> {
   const { manifest, teacher } = pkg;
   if (teacher && teacher.manifest.labels.join("\n") !== manifest.labels.join("\n"))
@@ -39,5 +41,6 @@ export async function evaluatePackage(
     temperature: manifest.calibration.temperature,
     routing: manifest.routing,
     onnxBytes: pkg.student.length,
+    ...(weights ? { weights } : {}),
   });
 }

@@ -1,3 +1,5 @@
+import type { Estimate } from "../../core/metrics.ts";
+
 /** The evaluation of one model package on one test split: what `npm run eval -- --json` prints. */
 export interface ClassifierFigures {
   accuracy: number;
@@ -19,6 +21,16 @@ export interface EvalSummary {
   student: ClassifierFigures & { ece: number; ece_uncalibrated: number; onnx_bytes: number };
   cascade: { score: string; threshold: number; teacher_rate: number; accuracy: number; retention: number };
   curve: CurvePoint[];
+  /**
+   * Present when the split is weighted logged records (1 / P(logged)): every figure above is weighted,
+   * and these are the headline ones with 95% Wilson intervals on the Kish effective sample size.
+   */
+  weighting?: {
+    effective_n: number;
+    teacher_rate: Estimate;
+    cascade_accuracy: Estimate;
+    student_accuracy: Estimate;
+  };
 }
 
 /** One bin of a reliability diagram. */

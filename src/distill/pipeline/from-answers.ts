@@ -66,11 +66,6 @@ export async function distillFromAnswers(
         remote: {
           goal: inputs.goal,
           heldOutWeight: Float64Array.from(answers.heldOut, (e) => e.weight),
-          train: logged.map((e) => ({
-            text: e.text,
-            label: inputs.labels[e.label]!,
-            weight: e.trafficWeight,
-          })),
         },
         options,
         version: inputs.version,

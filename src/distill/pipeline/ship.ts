@@ -1,5 +1,6 @@
 import type { FeaturizerConfig } from "../../core/featurizer.ts";
 import type { ModelManifest, OnnxSpec, RoutingSpec } from "../../core/manifest.ts";
+import type { Estimate } from "../../core/metrics.ts";
 import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../core/model.ts";
 import { readEnsembleWeights } from "../../core/onnx-weights.ts";
 import type { RoutingFit, RoutingGoal } from "../calibrate/agreement-fit.ts";
@@ -38,8 +39,6 @@ export interface RemoteTeacherFit {
   goal: RoutingGoal;
   /** 1 / P(logged) of each held-out record, in dataset.val order. */
   heldOutWeight: Float64Array;
-  /** Logged records trained on, with the teacher's label and weight: the learned deferral learns here. */
-  train: readonly (Example & { weight: number })[];
 }
 
 export interface ShipInputs {
@@ -90,8 +89,13 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
         logitsOn(dataset.val, teacher.onnx, teacher.manifest.featurizer).logits,
         options,
       )
-    : fitOnRemote(remoteOf(inputs), studentVal, (examples) =>
-        logitsOn(examples, studentOnnx, student.featurizer),
+    : fitOnTeacherAnswers(
+        {
+          logits: studentVal.logits,
+          teacherLabel: studentVal.bags.labels,
+          weight: remoteOf(inputs).heldOutWeight,
+        },
+        remoteOf(inputs).goal,
       );
 
   const draft: ModelManifest = {
@@ -129,7 +133,9 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
   };
 
   progress.stage(`evaluate: the package as shipped, on the ${split.test} split`);
-  const { summary, details } = await evaluatePackage(pkg, dataset);
+  // On logged records each counts as 1 / P(logged), so the figures speak for the traffic.
+  const weights = teacher ? undefined : remoteOf(inputs).heldOutWeight;
+  const { summary, details } = await evaluatePackage(pkg, dataset, weights);
   pkg.manifest = { ...draft, evaluation: evaluationOf(summary, split.test) };
   await writePackage(pkg);
   await writeReport(options.out, summary, details, fit ? [routingFitSection(fit)] : []);
@@ -141,29 +147,6 @@ function remoteOf(inputs: ShipInputs): RemoteTeacherFit {
   if (!inputs.remote)
     throw new Error("shipStudent: a remote teacher needs its routing goal and logged records");
   return inputs.remote;
-}
-
-type LogitsOn = (examples: readonly Example[]) => { bags: { labels: Int32Array }; logits: Float32Array[] };
-
-/**
- * Weighted fit on the held-out slice; the learned deferral sees the candidate's own outputs on the
- * logged records it was trained on, outside the slice.
- */
-function fitOnRemote(
-  remote: RemoteTeacherFit,
-  heldOut: { bags: { labels: Int32Array }; logits: Float32Array[] },
-  logitsOn: LogitsOn,
-) {
-  const train = logitsOn(remote.train);
-  return fitOnTeacherAnswers(
-    { logits: heldOut.logits, teacherLabel: heldOut.bags.labels, weight: remote.heldOutWeight },
-    {
-      logits: train.logits,
-      teacherLabel: train.bags.labels,
-      weight: Float64Array.from(remote.train, (e) => e.weight),
-    },
-    remote.goal,
-  );
 }
 
 export function onnxSpec(file: string, bytes: Uint8Array, recipe: ModelRecipe, classes: number): OnnxSpec {
@@ -212,6 +195,16 @@ function placeholderEvaluation(split: string): ModelManifest["evaluation"] {
 
 export function evaluationOf(summary: EvalSummary, split = "test"): ModelManifest["evaluation"] {
   const { ece, ece_uncalibrated, accuracy, in_scope_accuracy, oos_recall } = summary.student;
+  const w = summary.weighting;
+  const interval = (e: Estimate): [number, number] => [e.lo, e.hi];
+  const weighting = w && {
+    by: "inverse_logged_p" as const,
+    effective_n: w.effective_n,
+    interval: "wilson-kish-95" as const,
+    teacher_rate: interval(w.teacher_rate),
+    cascade_accuracy: interval(w.cascade_accuracy),
+    student_accuracy: interval(w.student_accuracy),
+  };
   return {
     split,
     n: summary.n_test,
@@ -222,5 +215,6 @@ export function evaluationOf(summary: EvalSummary, split = "test"): ModelManifes
       accuracy: summary.cascade.accuracy,
       retention: summary.cascade.retention,
     },
+    ...(weighting ? { weighting } : {}),
   };
 }

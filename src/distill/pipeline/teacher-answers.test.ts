@@ -20,8 +20,8 @@ const none: LoggedLogits = { logits: [], teacherLabel: new Int32Array(0), weight
 describe("fitOnTeacherAnswers: routing fitted to agreement with the teacher, weighted by 1 / P(logged)", () => {
   it("weights each record: the log over-represents disagreements, the traffic does not", () => {
     const goal = { keepAgreement: 0.9 };
-    const unweighted = fitOnTeacherAnswers(slice(false), none, goal);
-    const weighted = fitOnTeacherAnswers(slice(true), none, goal);
+    const unweighted = fitOnTeacherAnswers(slice(false), goal);
+    const weighted = fitOnTeacherAnswers(slice(true), goal);
     // Unweighted, half the slice disagrees: every unsure answer must go to the teacher.
     expect(unweighted.fit.best!.teacherRate.value).toBeCloseTo(0.5, 12);
     expect(unweighted.fit.best!.agreement.value).toBe(1);
@@ -35,7 +35,7 @@ describe("fitOnTeacherAnswers: routing fitted to agreement with the teacher, wei
   });
 
   it("ships a valid manifest rule recording the agreement target and what it gave on the slice", () => {
-    const { routing, fit } = fitOnTeacherAnswers(slice(true), none, { keepAgreement: 0.9 });
+    const { routing, fit } = fitOnTeacherAnswers(slice(true), { keepAgreement: 0.9 });
     expect(RoutingSpec.parse(routing)).toEqual(routing);
     expect(routing.target).toEqual({ kind: "agreement", value: 0.9 });
     expect(routing.score).toBe(fit.best!.score);
@@ -44,23 +44,27 @@ describe("fitOnTeacherAnswers: routing fitted to agreement with the teacher, wei
       accuracy: fit.best!.agreement.value,
       retention: fit.best!.agreement.value,
     });
-    expect(fit.rows.map((r) => r.score)).toEqual(["max_prob", "margin", "entropy"]);
+    // The slice has disagreements to learn from, so the cross-fitted deferral is compared too.
+    expect(fit.rows.map((r) => r.score)).toEqual(["max_prob", "margin", "entropy", "learned"]);
     expect(targetOf({ maxTeacherRate: 0.3 })).toEqual({ kind: "teacher_rate", value: 0.3 });
   });
 
-  it("trains the learned deferral on records outside the slice and shows it beside the score kinds", () => {
-    // Training records: the student disagrees when its margin is small, as on the slice.
-    const train: LoggedLogits = {
+  it("cross-fits the learned deferral on the slice and shows it beside the score kinds", () => {
+    // The student disagrees with the teacher when its margin is small.
+    const margins: LoggedLogits = {
       logits: Array.from({ length: 40 }, (_, i) => Float32Array.from([0.2 + (i % 20) * 0.3, 0])),
       teacherLabel: Int32Array.from({ length: 40 }, (_, i) => (i % 20 < 5 ? 1 : 0)),
       weight: new Float64Array(40).fill(1),
     };
-    const { fit, routing } = fitOnTeacherAnswers(slice(false), train, { keepAgreement: 0.9 });
+    const { fit, routing } = fitOnTeacherAnswers(margins, { keepAgreement: 0.9 });
     expect(fit.rows.map((r) => r.score)).toEqual(["max_prob", "margin", "entropy", "learned"]);
     expect(RoutingSpec.safeParse(routing).success).toBe(true);
+    // A slice on which the student always agrees has no disagreement to learn: no learned row.
+    const agreeing = { ...margins, teacherLabel: new Int32Array(40) };
+    expect(fitOnTeacherAnswers(agreeing, { keepAgreement: 0.9 }).fit.rows).toHaveLength(3);
   });
 
   it("refuses an empty slice", () => {
-    expect(() => fitOnTeacherAnswers(none, none, { keepAgreement: 0.9 })).toThrow(/no held-out/);
+    expect(() => fitOnTeacherAnswers(none, { keepAgreement: 0.9 })).toThrow(/no held-out/);
   });
 });

@@ -1,7 +1,7 @@
 import type { RoutingSpec, RoutingTarget } from "../../core/manifest.ts";
 import { softmax } from "../../core/softmax.ts";
 import { fitRoutingToTeacher, type RoutingFit, type RoutingGoal } from "../calibrate/agreement-fit.ts";
-import { trainDeferral } from "../calibrate/deferral.ts";
+import { crossFitDeferral } from "../calibrate/cross-fit.ts";
 import type { LoggedOutputs } from "../calibrate/logged-outputs.ts";
 import { fitTemperature } from "../calibrate/temperature.ts";
 
@@ -34,14 +34,11 @@ export interface TeacherAnswerFit {
 
 /**
  * Temperature (weighted NLL) and routing rule fitted on the held-out slice against the teacher's
- * answers. The learned deferral is trained on `train`, logged records outside the slice, so the slice
- * judges it fairly; the best kind on the slice is shipped.
+ * answers. The learned deferral is cross-fitted on the slice (calibrate/cross-fit.ts: the student is
+ * over-confident on its own training records), judged by its out-of-fold scores; the best kind on the
+ * slice is shipped.
  */
-export function fitOnTeacherAnswers(
-  heldOut: LoggedLogits,
-  train: LoggedLogits,
-  goal: RoutingGoal,
-): TeacherAnswerFit {
+export function fitOnTeacherAnswers(heldOut: LoggedLogits, goal: RoutingGoal): TeacherAnswerFit {
   const temperature = fitTemperature(heldOut.logits, heldOut.teacherLabel, undefined, 60, heldOut.weight);
   const calibrated = (set: LoggedLogits): LoggedOutputs => ({
     probs: set.logits.map((z) => {
@@ -52,8 +49,8 @@ export function fitOnTeacherAnswers(
     teacherLabel: set.teacherLabel,
     weight: set.weight,
   });
-  const deferral = train.logits.length > 0 ? trainDeferral(calibrated(train)) : null;
-  const fit = fitRoutingToTeacher(calibrated(heldOut), goal, deferral);
+  const slice = calibrated(heldOut);
+  const fit = fitRoutingToTeacher(slice, goal, crossFitDeferral(slice));
   if (fit.rule === null || fit.best === null)
     throw new Error("no held-out teacher answers to fit the routing threshold on");
   const agreement = fit.best.agreement.value;

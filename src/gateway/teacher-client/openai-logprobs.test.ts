@@ -70,6 +70,72 @@ describe("labelLogprobs", () => {
     expect(Math.exp(read.logprob)).toBeCloseTo(0.7, 12);
   });
 
+  it("labels missing from top_logprobs share the mass the list leaves; the whole sums to 1", () => {
+    const six = ["a", "b", "c", "d", "e", "f"];
+    const alts = [tok("a", Math.log(0.7)), tok("b", Math.log(0.15)), tok("c", Math.log(0.05))];
+    const tokens = [tok('{"label":"', 0), tok("a", Math.log(0.7), { top_logprobs: alts }), tok('"}', 0)];
+    const probs = labelLogprobs('{"label":"a"}', tokens, six)!.probs!;
+    // Listed labels keep their probability; the 0.1 left is spread over the three unlisted ones.
+    [0.7, 0.15, 0.05, 0.1 / 3, 0.1 / 3, 0.1 / 3].forEach((p, i) => {
+      expect(probs[i]).toBeCloseTo(p, 12);
+    });
+    expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 12);
+  });
+
+  it("an unlisted label gets no more than the smallest listed one: the server ranked it below", () => {
+    const three = ["a", "b", "c"];
+    const alts = [tok("a", Math.log(0.6)), tok("b", Math.log(0.1))];
+    const tokens = [tok('{"label":"', 0), tok("a", Math.log(0.6), { top_logprobs: alts }), tok('"}', 0)];
+    const probs = labelLogprobs('{"label":"a"}', tokens, three)!.probs!;
+    // c is capped at 0.1 (not the 0.3 left), then the mass over the labels is renormalised.
+    [0.6 / 0.8, 0.1 / 0.8, 0.1 / 0.8].forEach((p, i) => {
+      expect(probs[i]).toBeCloseTo(p, 12);
+    });
+  });
+
+  it("a split label: prefix alternatives go to the labels they begin; the answered one is exact", () => {
+    const alts = [tok("sp", Math.log(0.9)), tok("h", Math.log(0.08))];
+    const tokens = [
+      tok('{"label":"', 0),
+      tok("sp", Math.log(0.9), { top_logprobs: alts }),
+      tok("am", Math.log(0.5)),
+      tok('"}', 0),
+    ];
+    const read = labelLogprobs('{"label":"spam"}', tokens, ["ham", "spam", "spare"])!;
+    expect(Math.exp(read.logprob)).toBeCloseTo(0.45, 12);
+    // spam 0.45 exactly; "sp"'s other 0.45 to spare, the only other label it begins; "h" to ham.
+    [0.08 / 0.98, 0.45 / 0.98, 0.45 / 0.98].forEach((p, i) => {
+      expect(read.probs![i]).toBeCloseTo(p, 12);
+    });
+  });
+
+  it("a token merging the quote with the label: alternatives are read after the quote; others are dropped", () => {
+    const alts = [
+      tok('":"sp', Math.log(0.6)),
+      tok('":"h', Math.log(0.3)),
+      tok('": "', Math.log(0.05)),
+      tok("{", Math.log(0.01)),
+    ];
+    const tokens = [tok('{"label', 0), tok('":"sp', Math.log(0.6), { top_logprobs: alts }), tok('am"}', 0)];
+    const probs = labelLogprobs('{"label":"spam"}', tokens, labels)!.probs!;
+    // ham 0.3, spam 0.6; the structure alternatives begin no label and are renormalised away.
+    expect(probs[0]).toBeCloseTo(1 / 3, 12);
+    expect(probs[1]).toBeCloseTo(2 / 3, 12);
+  });
+
+  it("a label that is a prefix of another: a whole-label alternative is that label alone", () => {
+    const alts = [tok("pto_request", Math.log(0.5)), tok("pto_request_status", Math.log(0.4))];
+    const tokens = [
+      tok('{"label":"', 0),
+      tok("pto_request", Math.log(0.5), { top_logprobs: alts }),
+      tok('"}', 0),
+    ];
+    const probs = labelLogprobs('{"label":"pto_request"}', tokens, ["pto_request", "pto_request_status"])!
+      .probs!;
+    expect(probs[0]).toBeCloseTo(0.5 / 0.9, 12);
+    expect(probs[1]).toBeCloseTo(0.4 / 0.9, 12);
+  });
+
   it("gives nothing when the tokens do not spell the content or the label cannot be found", () => {
     expect(labelLogprobs('{"label":"ham"}', [tok('{"label":"spam"}', -1)], labels)).toBeNull();
     expect(labelLogprobs('{"other":"ham"}', [tok('{"other":"ham"}', -1)], labels)).toBeNull();

@@ -10,9 +10,11 @@ import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuer
  * One request per text, in parallel: chat completions has no batch of independent prompts. The answer
  * is constrained by a strict JSON schema to `{"label": <one of the labels>}`, at temperature 0.
  *
- * Confidence is exp(logprob of the label's tokens), see openai-logprobs.ts; with a single label token
- * whose top_logprobs name every label, probs is the distribution they give. A server that returns no
- * logprobs (or tokens that cannot be placed in the content) gives a bare label: confidence 1, probs null.
+ * Confidence is exp(logprob of the label's tokens), see openai-logprobs.ts; probs is the teacher's
+ * distribution over the labels read from the top_logprobs alternatives (labels they leave out share the
+ * mass they leave), which the hard-example record carries so distillation learns soft targets. A
+ * server that returns no logprobs, no alternatives, or tokens that cannot be placed in the content
+ * gives probs null (a one-hot target); with no logprobs at all, confidence 1.
  */
 const LabelJson = z.object({ label: z.string() });
 
