@@ -17,6 +17,7 @@ import { ModelList } from "../../src/gateway/schemas/models.ts";
 import { componentValidator } from "../helpers/openapi.ts";
 import { expectError, kserveTeacher, post } from "./gateway-helpers.ts";
 import { fakeRecord } from "./hard-example-fixtures.ts";
+import { form } from "./registry-helpers.ts";
 
 /**
  * The admin side with miniflare's real D1, R2 and KV (wrangler.toml bindings): the hard-example export
@@ -257,20 +258,6 @@ const bundled = (name: "clinc150" | "sms-spam") => ({
   },
   onnx: BUNDLED_MODELS[name]!.onnx as ArrayBuffer,
 });
-
-function form(manifest: unknown, onnx: ArrayBuffer | Uint8Array | string): FormData {
-  const data = new FormData();
-  data.set(
-    "manifest",
-    new Blob([typeof manifest === "string" ? manifest : JSON.stringify(manifest)], {
-      type: "application/json",
-    }),
-    "manifest.json",
-  );
-  if (typeof onnx === "string") data.set("onnx", onnx);
-  else data.set("onnx", new Blob([onnx]), "student.onnx");
-  return data;
-}
 
 const upload = (
   name: string,
