@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, connect, type Socket } from "node:net";
 
 /**
  * A small real HTTP server (Node) for the teacher client's workerd tests: an http-json teacher that
@@ -294,11 +294,26 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
   };
 }
 
-/** An address nothing listens on: a port that was free a moment ago and has been closed again. */
+/**
+ * An address nothing listens on, for good. A freed ephemeral port would not do: the kernel hands it to
+ * the next server a parallel test file starts (seen in CI: "connection refused" answered 4xx). Ports
+ * below 1024 are never handed out as ephemeral ports, so a low port found refusing stays refusing.
+ * The candidates avoid the fetch spec's blocked ports (1, 7, 9, …), which a runtime may refuse itself.
+ */
 export async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  for (const port of [2, 3, 4, 5, 6, 8, 10, 12, 14, 16]) {
+    if (await refuses(port)) return `http://127.0.0.1:${port}`;
+  }
+  throw new Error("no low port on 127.0.0.1 refuses connections");
+}
+
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"));
+  });
 }
