@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_TEXT_CHARS, type TextLimits } from "../core/text.ts";
 import type { Env } from "./bindings.ts";
+import { BudgetEnvSchema, type BudgetLimits, defaultLimits } from "./budget/limits.ts";
 import { ApiError, describeIssues } from "./errors.ts";
 import { type HardLogConfig, HardLogEnvSchema, hardLogConfig } from "./hard-example-log/config.ts";
 import { type MetricsConfig, MetricsEnvSchema, metricsConfig } from "./metrics/config.ts";
@@ -83,6 +84,8 @@ export interface GatewayConfig {
   redaction: RedactionPolicy;
   metrics: MetricsConfig;
   access: ClientAccessConfig;
+  /** TEACHER_BUDGET_*: the teacher budget of every model whose definition does not set its own. */
+  budget: BudgetLimits;
 }
 
 /** Validates one group of variables; a bad value is a 500 config_invalid naming the variable. */
@@ -99,12 +102,14 @@ export function parseConfig(env: Env): GatewayConfig {
   // a config error like any other: the teacher's TEACHER_* (teacher-client/config.ts), the hard-example
   // log's AUDIT_RATE (hard-example-log/config.ts), privacy's REDACTION (privacy/policy.ts), client
   // access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and CORS_ORIGINS (middleware/api-key/config.ts), telemetry's
-  // LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and METRICS_TOKEN (metrics/config.ts).
+  // LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and METRICS_TOKEN (metrics/config.ts); the teacher
+  // budgets' TEACHER_BUDGET_* (budget/limits.ts).
   const teacher = parseVars(TeacherEnvSchema, env);
   const hardLog = parseVars(HardLogEnvSchema, env);
   const privacy = parseVars(PrivacyEnvSchema, env);
   const access = parseVars(ClientAccessEnvSchema, env);
   const metrics = parseVars(MetricsEnvSchema, env);
+  const budget = parseVars(BudgetEnvSchema, env);
   return {
     defaultModel: v.DEFAULT_MODEL,
     costs: { teacherPricePerCall: v.TEACHER_PRICE_PER_CALL },
@@ -116,6 +121,7 @@ export function parseConfig(env: Env): GatewayConfig {
     redaction: privacy.REDACTION,
     metrics: metricsConfig(metrics),
     access: clientAccessConfig(access),
+    budget: defaultLimits(budget),
   };
 }
 

@@ -2,6 +2,9 @@ import { createApp } from "./app.ts";
 import type { Env } from "./bindings.ts";
 import { consumeHardExamples } from "./hard-example-log/consumer.ts";
 
+// The teacher budgets' counters (wrangler.toml [[durable_objects.bindings]] TEACHER_BUDGET).
+export { TeacherBudget } from "./budget/counter.ts";
+
 /** The Worker entry: the gateway app with its production wiring (bundled models, configured teacher). */
 const app = createApp();
 

@@ -66,7 +66,8 @@ function versions(rows: StatsRows): StatsResponse["versions"] {
   });
 }
 
-export function assembleStats(rows: StatsRows, ctx: StatsContext): StatsResponse {
+/** Everything but the teacher budget, which comes from its own counter, not from D1. */
+export function assembleStats(rows: StatsRows, ctx: StatsContext): Omit<StatsResponse, "budget"> {
   const { window, pricePerCall } = ctx;
   const totals = tally(rows.byHour);
   const perHour = groupBy(rows.byHour, "hour");

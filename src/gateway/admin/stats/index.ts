@@ -1,5 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { limitsFor } from "../../budget/limits.ts";
+import { readBudgetStats } from "../../budget/stats.ts";
 import { ApiError } from "../../errors.ts";
 import type { ModelCatalog } from "../../models/catalog.ts";
 import { type DocumentedApp, documentedApp, jsonContent, mount } from "../../openapi.ts";
@@ -14,7 +16,8 @@ import { StatsResponse } from "./schema.ts";
 /**
  * GET /admin/stats: the live statistics of one model (or one of its versions) over the last hours, from
  * D1, across every isolate: answers by source per hour, the score histogram, the student's agreement
- * with the teacher on the audit sample, the most confused label pairs, hard examples by route.
+ * with the teacher on the audit sample, the most confused label pairs, hard examples by route; and the
+ * model's teacher budget, from its Durable Object.
  */
 const MAX_HOURS = 720;
 const DEFAULT_HOURS = 24;
@@ -66,6 +69,8 @@ export function statsRoutes(catalog: ModelCatalog): DocumentedApp {
     const rows = await readD1("the statistics' D1 tables do not exist", () =>
       readStats(db, { model, version, window, top: query.top }),
     );
+    // The budget's own counter, read live: exact and global, unlike the per-isolate /metrics.
+    const budget = await readBudgetStats(c.env ?? {}, model, limitsFor(definition?.budget, config.budget));
     const stats = assembleStats(rows, {
       model,
       version,
@@ -73,6 +78,6 @@ export function statsRoutes(catalog: ModelCatalog): DocumentedApp {
       threshold,
       pricePerCall: definition?.teacher?.pricePerCall ?? config.costs.teacherPricePerCall,
     });
-    return c.json(stats, 200, { "cache-control": "no-store" });
+    return c.json({ ...stats, budget }, 200, { "cache-control": "no-store" });
   });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RoutingScoreKind } from "../../../core/routing-score.ts";
+import { BudgetStats } from "../../budget/stats.ts";
 import { SCORE_BINS } from "../../metrics/usage.ts";
 
 /**
@@ -105,6 +106,7 @@ export const StatsResponse = z
         agreement: Agreement,
       }),
     ),
+    budget: BudgetStats,
   })
   .meta({ id: "StatsResponse" });
 export type StatsResponse = z.infer<typeof StatsResponse>;
