@@ -8,7 +8,7 @@ import { PERIODS } from "./ledger.ts";
  * isolate last read it on a reservation); the reservation counts are this isolate's own.
  */
 const LAST_SEEN =
-  "Global figure of the model's budget counter in the current UTC window, as this isolate last read it (on its last reservation).";
+  "The model's global budget counter in the current UTC window, as this isolate last read it (on its last reservation): stale when another isolate reserved since.";
 
 function windowFamily(
   name: string,
@@ -30,7 +30,7 @@ function windowFamily(
           value: v,
         });
     }
-  return { name, help: `${what} ${LAST_SEEN}`, type: "gauge", samples };
+  return { name, help: `${what} ${LAST_SEEN} ${ISOLATE_NOTE}`, type: "gauge", samples };
 }
 
 export function budgetFamilies(readings: readonly BudgetReading[]): MetricFamily[] {
