@@ -159,6 +159,29 @@ describe("teacher budgets", () => {
     });
   });
 
+  it("cached teacher answers cost nothing and still answer once the budget is spent", async () => {
+    await inOneHour(async () => {
+      const model = `budget-cache-${crypto.randomUUID().slice(0, 8)}`;
+      const env = gatewayEnv({ TEACHER_CACHE_TTL_S: "600" });
+      try {
+        const key = await defineModel(model, { perHour: 1 }, env);
+        const text = unique("free prize");
+        expect((await answers(await classify({ model, text }, env)))[0]).toMatchObject({ source: "teacher" });
+        // The same text again: the cache answers, without asking the spent budget.
+        expect((await answers(await classify({ model, text }, env)))[0]).toMatchObject({ source: "cache" });
+        await expectError(
+          await classify({ model, text: unique("call now") }, env),
+          503,
+          "teacher_unavailable",
+        );
+        expect(await fixtureCount(key)).toBe(1);
+        expect((await stats(model, env)).budget!.hour).toMatchObject({ used: 1, refused: 1 });
+      } finally {
+        await bindings.REGISTRY!.delete(`definition/${model}`);
+      }
+    });
+  });
+
   it("with client keys on, each key has its own budget beside the model's", async () => {
     await inOneHour(async () => {
       const model = `budget-keys-${crypto.randomUUID().slice(0, 8)}`;
