@@ -8,7 +8,8 @@ export type TeacherSlot =
   | { kind: "answer"; answer: TeacherAnswer; cached: boolean; latencyMs: number }
   | {
       kind: "failed";
-      reason: TeacherFailureKind /** For `budget`: until the window resets. */;
+      reason: TeacherFailureKind;
+      /** For `budget`: seconds until the spent window resets. */
       retryAfterS?: number;
     };
 

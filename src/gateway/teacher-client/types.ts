@@ -57,7 +57,12 @@ export interface AskOptions {
 /** A teacher budget's answer to one call's reservation of `count` texts. */
 export type BudgetVerdict =
   | { granted: true }
-  | { granted: false; message: string /** When the exhausted window resets. */; retryAfterS: number };
+  | {
+      granted: false;
+      message: string;
+      /** Seconds until the spent window resets. */
+      retryAfterS: number;
+    };
 
 export interface BudgetGate {
   reserve(count: number): Promise<BudgetVerdict>;
