@@ -85,7 +85,9 @@ async function byRequest(input: FeedbackRequest, scope: FeedbackScope): Promise<
     );
   }
   if (input.model !== undefined && input.model !== entry.model)
-    throw badRequest(`request "${input.request_id}" was answered by model "${entry.model}", not "${input.model}"`);
+    throw badRequest(
+      `request "${input.request_id}" was answered by model "${entry.model}", not "${input.model}"`,
+    );
   const index = indexIn(entry, input);
   return { model: entry.model, version: entry.version, index, answer: entry.answers[index]! };
 }
@@ -106,7 +108,8 @@ function byText(input: FeedbackRequest, services: Services): Answered {
   const { config } = services;
   const model = input.model ?? config.defaultModel;
   // The schema's refine guarantees a text here; the check keeps the types honest.
-  if (input.text === undefined) throw badRequest('give "request_id" (the x-request-id of an answer) or "text"');
+  if (input.text === undefined)
+    throw badRequest('give "request_id" (the x-request-id of an answer) or "text"');
   const max = config.limits.maxTextChars;
   if (input.text.length > max) throw badRequest(`text: at most ${max} characters`);
   const logged = forLog(input.text, modeFor(config.redaction, model));

@@ -37,7 +37,9 @@ export type FeedbackRequest = z.infer<typeof FeedbackRequest>;
 
 export const FeedbackAccepted = z
   .strictObject({
-    id: z.string().meta({ description: "The feedback's id: the same request and text (or text) give the same id" }),
+    id: z
+      .string()
+      .meta({ description: "The feedback's id: the same request and text (or text) give the same id" }),
     example_id: z.string().meta({ description: "The hard-example id of the text" }),
     model: z.string(),
     version: z.string().nullable().meta({ description: "The version that answered; null by text alone" }),

@@ -66,7 +66,8 @@ function versions(rows: StatsRows): StatsResponse["versions"] {
   });
 }
 
-export function assembleStats(rows: StatsRows, ctx: StatsContext): StatsResponse {
+/** Everything but the feedback figures, which feedback.ts reads and assembles. */
+export function assembleStats(rows: StatsRows, ctx: StatsContext): Omit<StatsResponse, "feedback"> {
   const { window, pricePerCall } = ctx;
   const totals = tally(rows.byHour);
   const perHour = groupBy(rows.byHour, "hour");
