@@ -101,9 +101,8 @@ export function parseConfig(env: Env): GatewayConfig {
   // Each part of the gateway defines its own variables, validated here with the rest so a bad value is
   // a config error like any other: the teacher's TEACHER_* (teacher-client/config.ts), the hard-example
   // log's AUDIT_RATE (hard-example-log/config.ts), feedback's FEEDBACK_WINDOW_S (feedback/config.ts),
-  // privacy's REDACTION (privacy/policy.ts), client
-  // access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and CORS_ORIGINS (middleware/api-key/config.ts), telemetry's
-  // LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and METRICS_TOKEN (metrics/config.ts).
+  // privacy's REDACTION (privacy/policy.ts), client access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and
+  // CORS_ORIGINS (middleware/api-key/config.ts), telemetry's LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and METRICS_TOKEN (metrics/config.ts).
   const teacher = parseVars(TeacherEnvSchema, env);
   const hardLog = parseVars(HardLogEnvSchema, env);
   const feedback = parseVars(FeedbackEnvSchema, env);
