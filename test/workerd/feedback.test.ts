@@ -170,6 +170,62 @@ describe("POST /v1/feedback by request id", () => {
   });
 });
 
+describe("the consumer loses no feedback", () => {
+  it("retries the batch when D1 fails, and the retry stores each record once", async () => {
+    const gw = gateway();
+    expect(
+      (await gw.call("/v1/feedback", { text: `${SURE} ${crypto.randomUUID()}`, label: "alarm" })).status,
+    ).toBe(202);
+    const [record] = gw.feedback();
+    const messages = [{ id: `flaky-${record!.id}`, timestamp: new Date(), attempts: 1, body: record }];
+    let failures = 1;
+    const flakyDb = new Proxy(db, {
+      get(target, key) {
+        if (key === "batch")
+          return async (statements: D1PreparedStatement[]) => {
+            if (failures-- > 0) throw new Error("D1_ERROR: database is locked");
+            return target.batch(statements);
+          };
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const attempt = async () => {
+      const batch = createMessageBatch("hard-examples", messages);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, { ...bindings, DB: flakyDb });
+      return (await getQueueResult(batch, ctx)) as { explicitAcks: string[]; retryMessages: unknown[] };
+    };
+    const first = await attempt();
+    expect(first.explicitAcks).toEqual([]);
+    expect(first.retryMessages).toHaveLength(1);
+    expect(await row(record!.id)).toBeNull();
+    const second = await attempt();
+    expect(second.explicitAcks).toHaveLength(1);
+    const { results } = await db.prepare("SELECT id FROM feedback WHERE id = ?").bind(record!.id).all();
+    expect(results).toHaveLength(1);
+  });
+
+  it("dead-letters a message that claims to be feedback but is not", async () => {
+    const dead: unknown[] = [];
+    const dlq = {
+      async send(body: unknown) {
+        dead.push(body);
+      },
+    } as unknown as Queue<unknown>;
+    const body = { kind: "feedback", label: "alarm" };
+    const batch = createMessageBatch("hard-examples", [
+      { id: "bad-fb", timestamp: new Date(), attempts: 1, body },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, { ...bindings, HARD_EXAMPLES_DLQ: dlq });
+    expect(((await getQueueResult(batch, ctx)) as { explicitAcks: string[] }).explicitAcks).toEqual([
+      "bad-fb",
+    ]);
+    expect(dead).toEqual([body]);
+  });
+});
+
 describe("POST /v1/feedback by text", () => {
   it("takes the text (redacted) when no answer is named, and when the named one is not kept", async () => {
     const gw = gateway();
