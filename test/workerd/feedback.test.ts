@@ -59,9 +59,9 @@ function gateway(vars: Env = {}) {
     HARD_EXAMPLES: queue,
   };
   const app = createApp({ teacher: () => kserveTeacher(teachers.healthy) });
-  const call = async (path: string, body: unknown) => {
+  const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const ctx = createExecutionContext();
-    const res = await app.request(path, post(body), env, ctx);
+    const res = await app.request(path, post(body, headers), env, ctx);
     await waitOnExecutionContext(ctx);
     return res;
   };
@@ -167,6 +167,41 @@ describe("POST /v1/feedback by request id", () => {
       202,
     );
     expect(gw.feedback()[0]).toMatchObject({ index: 1, text: UNSURE });
+  });
+});
+
+describe("the answer trail", () => {
+  it("keeps /v2 answers too", async () => {
+    const gw = gateway();
+    const answered = await gw.call("/v2/models/clinc150/infer", {
+      inputs: [{ name: "text", datatype: "BYTES", shape: [1], data: [SURE] }],
+    });
+    expect(answered.status).toBe(200);
+    const requestId = answered.headers.get("x-request-id")!;
+    expect((await gw.call("/v1/feedback", { request_id: requestId, label: "credit_score" })).status).toBe(
+      202,
+    );
+    expect(gw.feedback()[0]).toMatchObject({ text: SURE, request_id: requestId, version: "1.0.0" });
+  });
+
+  it("is per client: one API key cannot name another's answers, even with the same request id", async () => {
+    const gw = gateway({ CLIENT_AUTH: "api-key" });
+    const key = async (name: string) => {
+      const res = await gw.call("/admin/keys", { name }, auth);
+      expect(res.status).toBe(201);
+      return { "x-api-key": ((await res.json()) as { key: string }).key };
+    };
+    const [alice, mallory] = [await key("alice"), await key("mallory")];
+    const requestId = `shared-${crypto.randomUUID()}`;
+    const answered = await gw.call("/v1/classify", { text: SURE }, { ...alice, "x-request-id": requestId });
+    expect(answered.headers.get("x-request-id")).toBe(requestId);
+    const named = { request_id: requestId, label: "alarm" };
+    await expectError(await gw.call("/v1/feedback", named, mallory), 404, "answer_not_found");
+    // Mallory's own request with the same id does not overwrite Alice's entry.
+    await gw.call("/v1/classify", { text: UNSURE }, { ...mallory, "x-request-id": requestId });
+    expect((await gw.call("/v1/feedback", named, alice)).status).toBe(202);
+    expect(gw.feedback()[0]).toMatchObject({ text: SURE, request_id: requestId });
+    await expectError(await gw.call("/v1/feedback", named), 401, "unauthorized");
   });
 });
 

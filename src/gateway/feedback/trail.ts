@@ -61,9 +61,10 @@ export function answerTrail(c: AppContext): AnswerListener {
   const { config } = c.var.services;
   const windowS = config.feedback.windowS;
   if (!kv || windowS === 0) return () => {};
-  const key = trailKey(clientOf(c).client, c.var.requestId);
   const { waitUntil } = waitUntilOf(c);
   return (batch) => {
+    // Read when the answer is ready: the listener is made before the API key is checked.
+    const key = trailKey(clientOf(c).client, c.var.requestId);
     // Redaction runs in a later task than the answer, as the log's does.
     const work = afterResponse()
       .then(() => {
