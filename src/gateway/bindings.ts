@@ -1,5 +1,6 @@
 import type { AdminBindings } from "./admin/bindings.ts";
 import type { BudgetBindings } from "./budget/bindings.ts";
+import type { FeedbackBindings } from "./feedback/bindings.ts";
 import type { HardLogBindings } from "./hard-example-log/bindings.ts";
 import type { ClientAccessBindings } from "./middleware/api-key/config.ts";
 import type { RegistryBindings } from "./registry/bindings.ts";
@@ -15,6 +16,7 @@ export interface Env
     RegistryBindings,
     AdminBindings,
     HardLogBindings,
+    FeedbackBindings,
     ClientAccessBindings,
     BudgetBindings {
   DEFAULT_MODEL?: string;
@@ -49,6 +51,8 @@ export interface Env
   // The hard-example log's audit sample rate and records per model per hour (hard-example-log/config.ts).
   AUDIT_RATE?: string | number;
   HARD_EXAMPLES_PER_HOUR?: string | number;
+  // How long an answer can be found by its request id for feedback, in seconds (feedback/config.ts).
+  FEEDBACK_WINDOW_S?: string | number;
   // Per-model redaction of what is logged and sent to the teacher (src/gateway/privacy/policy.ts).
   REDACTION?: string | Record<string, unknown>;
   // Telemetry (src/gateway/metrics/config.ts): JSON request log on/off (default on) and whether it

@@ -91,7 +91,7 @@ export function servedModel(manifest: ModelManifest): ServedModel {
 }
 
 /** A model with no student, as it is served: by its teacher, over its definition's labels. */
-function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
+export function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
   return {
     name,
     version: NO_STUDENT_VERSION,
