@@ -1,5 +1,11 @@
 import { HardExampleRecord } from "../../core/hard-example.ts";
 import { describeIssues } from "../errors.ts";
+import {
+  type AgreementDelivery,
+  AgreementMessage,
+  isAgreementKind,
+  storeAgreement,
+} from "../evidence/agreement.ts";
 import { isUsageKind, storeUsage, type UsageDelivery, UsageMessage } from "../metrics/usage.ts";
 import type { HardLogBindings } from "./bindings.ts";
 import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } from "./storage.ts";
@@ -29,7 +35,8 @@ import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } fro
  *
  * The queue also carries the gateway's answer counts (`{"kind": "usage"}`, src/gateway/metrics): those
  * are validated by their own schema, written to D1 only (usage_counts, usage_scores; a redelivery adds
- * nothing) and acked once written, retried otherwise, dead-lettered when invalid, like records.
+ * nothing) and acked once written, retried otherwise, dead-lettered when invalid, like records. The
+ * per-request agreement counts (`{"kind": "agreement"}`, src/gateway/evidence) are handled the same way.
  */
 export const RETRY_BASE_S = 10;
 export const RETRY_MAX_S = 3600;
@@ -51,6 +58,8 @@ export interface ConsumeReport {
   acked: number;
   /** Usage rows written to D1 (usage_counts and usage_scores). */
   usage: number;
+  /** Agreement rows written to D1 (agreement_counts: the evidence for shadows and canaries). */
+  agreement: number;
 }
 
 export async function consumeHardExamples(
@@ -65,6 +74,7 @@ export async function consumeHardExamples(
     retried: 0,
     acked: 0,
     usage: 0,
+    agreement: 0,
   };
   const ack = (m: Message<unknown>) => {
     m.ack();
@@ -90,7 +100,14 @@ export async function consumeHardExamples(
     invalid.push(deadLetter(env.HARD_EXAMPLES_DLQ, message).then((sent) => (sent ? ack : retry)(message)));
   };
   const usage: UsageDelivery[] = [];
+  const agreement: AgreementDelivery[] = [];
   for (const message of batch.messages) {
+    if (isAgreementKind(message.body)) {
+      const parsed = AgreementMessage.safeParse(message.body);
+      if (parsed.success) agreement.push({ message, body: parsed.data });
+      else reject(message, `is not an agreement message: ${describeIssues(parsed.error)}`);
+      continue;
+    }
     if (isUsageKind(message.body)) {
       const parsed = UsageMessage.safeParse(message.body);
       if (parsed.success) usage.push({ message, body: parsed.data });
@@ -107,6 +124,7 @@ export async function consumeHardExamples(
   }
   await Promise.all(invalid);
   report.usage = await storeUsage(db, usage, { ack, retry });
+  report.agreement = await storeAgreement(db, agreement, { ack, retry });
   if (valid.length === 0) return log(report);
 
   const plans = await planObjects(valid);
