@@ -1,5 +1,6 @@
 import type { AnsweredBatch } from "../answered.ts";
 import { type AppContext, waitUntilOf } from "../context.ts";
+import { afterResponse } from "../hard-example-log/producer.ts";
 import type { ModelCatalog, Shadowing } from "../models/catalog.ts";
 import { type AgreementCount, agreementMessage, type LabelSource } from "./agreement.ts";
 import { shadowLabels } from "./shadow.ts";
@@ -34,7 +35,9 @@ export function agreementLog(c: AppContext, catalog: ModelCatalog): TeacherLabel
   return (batch, source, labels) => {
     if (batch.verdicts === null || labels.length === 0) return;
     const shadow = () => catalog.shadowFor(env, ttlMs, batch.model.name, requestId);
-    const work = tally(batch, source, labels, shadow)
+    // After the response, like the records: the shadow's session run must not delay the answer.
+    const work = afterResponse()
+      .then(() => tally(batch, source, labels, shadow))
       .then((counts) =>
         queue.send(agreementMessage(batch.model.name, new Date(), counts), { contentType: "json" }),
       )

@@ -67,7 +67,7 @@ interface LogContext {
  * Resolves in a later task than the one that returns the response: work after it (redaction, hashing,
  * the audit's teacher call and its redaction under "log+teacher") runs once the answer is on its way.
  */
-const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+export const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
  * Starts the work for one request, all of it after the response: the escalated texts' records, and the
