@@ -1,6 +1,5 @@
 import type { AnsweredBatch } from "../answered.ts";
-import { type AppContext, waitUntilOf } from "../context.ts";
-import { afterResponse } from "../hard-example-log/producer.ts";
+import { type AppContext, afterResponse, waitUntilOf } from "../context.ts";
 import type { ModelCatalog, Shadowing } from "../models/catalog.ts";
 import { type AgreementCount, agreementMessage, type LabelSource } from "./agreement.ts";
 import { shadowLabels } from "./shadow.ts";

@@ -2,7 +2,7 @@ import type { HardExampleRecord } from "../../core/hard-example.ts";
 import type { AnsweredBatch, AnswerListener } from "../answered.ts";
 import type { TeacherSlot } from "../cascade/answer.ts";
 import { askTeacher } from "../cascade/classify.ts";
-import { type AppContext, clientOf, waitUntilOf } from "../context.ts";
+import { type AppContext, afterResponse, clientOf, waitUntilOf } from "../context.ts";
 import type { TeacherLabels } from "../evidence/listener.ts";
 import { modeFor, type RedactionMode } from "../privacy/policy.ts";
 import { sampleIndices } from "./audit.ts";
@@ -62,12 +62,6 @@ interface LogContext {
   teacherLabels?: TeacherLabels;
   client?: string;
 }
-
-/**
- * Resolves in a later task than the one that returns the response: work after it (redaction, hashing,
- * the audit's teacher call and its redaction under "log+teacher") runs once the answer is on its way.
- */
-export const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
  * Starts the work for one request, all of it after the response: the escalated texts' records, and the
