@@ -9,6 +9,7 @@ import { configFor, type GatewayConfig } from "./config.ts";
 import type { AppEnv, Services } from "./context.ts";
 import { dashboardRoutes } from "./dashboard/index.ts";
 import { ApiError } from "./errors.ts";
+import { agreementLog } from "./evidence/listener.ts";
 import { answerTrail } from "./feedback/trail.ts";
 import { hardExampleLog } from "./hard-example-log/producer.ts";
 import { HourlyRecordCap } from "./hard-example-log/record-cap.ts";
@@ -101,7 +102,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   // and telemetry records it all once the response is ready.
   app.on("POST", INFERENCE_PATHS, async (c, next) => {
     const request = observed.start();
-    c.set("onAnswered", allOf([hardExampleLog(c, recordCap), answerTrail(c), request.answered]));
+    const labels = agreementLog(c, catalog);
+    c.set("onAnswered", allOf([hardExampleLog(c, recordCap, labels), answerTrail(c), request.answered]));
     await next();
     request.finish(c);
   });

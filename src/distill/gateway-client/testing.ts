@@ -213,6 +213,7 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
       live: s.live?.version ?? null,
       previous: [],
       canary: null,
+      shadow: null,
       updated_at: null,
       versions: [
         ...(s.live ? [version(s.live.version, s.live.sha256)] : []),

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { AnsweredBatch, AnswerListener } from "../answered.ts";
-import { type AppContext, clientOf, waitUntilOf } from "../context.ts";
-import { afterResponse } from "../hard-example-log/producer.ts";
+import { type AppContext, afterResponse, clientOf, waitUntilOf } from "../context.ts";
 import { forLog, modeFor, type RedactionMode } from "../privacy/policy.ts";
 
 /**

@@ -1,6 +1,12 @@
 import { FeedbackRecord, isFeedbackKind } from "../../core/feedback.ts";
 import { HardExampleRecord } from "../../core/hard-example.ts";
 import { describeIssues } from "../errors.ts";
+import {
+  type AgreementDelivery,
+  AgreementMessage,
+  isAgreementKind,
+  storeAgreement,
+} from "../evidence/agreement.ts";
 import { type FeedbackDelivery, storeFeedback } from "../feedback/storage.ts";
 import { isUsageKind, storeUsage, type UsageDelivery, UsageMessage } from "../metrics/usage.ts";
 import type { HardLogBindings } from "./bindings.ts";
@@ -32,7 +38,8 @@ import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } fro
  * The queue also carries the gateway's answer counts (`{"kind": "usage"}`, src/gateway/metrics): those
  * are validated by their own schema, written to D1 only (usage_counts, usage_scores; a redelivery adds
  * nothing) and acked once written, retried otherwise, dead-lettered when invalid, like records. So does
- * feedback (`{"kind": "feedback"}`, src/gateway/feedback/storage.ts): R2 under feedback/, then D1.
+ * feedback (`{"kind": "feedback"}`, src/gateway/feedback/storage.ts): R2 under feedback/, then D1; and
+ * so do the per-request agreement counts (`{"kind": "agreement"}`, src/gateway/evidence): D1 only.
  */
 export const RETRY_BASE_S = 10;
 export const RETRY_MAX_S = 3600;
@@ -56,6 +63,8 @@ export interface ConsumeReport {
   usage: number;
   /** Feedback records stored (R2 and D1). */
   feedback: number;
+  /** Agreement rows written to D1 (agreement_counts: the evidence for shadows and canaries). */
+  agreement: number;
 }
 
 export async function consumeHardExamples(
@@ -71,6 +80,7 @@ export async function consumeHardExamples(
     acked: 0,
     usage: 0,
     feedback: 0,
+    agreement: 0,
   };
   const ack = (m: Message<unknown>) => {
     m.ack();
@@ -97,11 +107,18 @@ export async function consumeHardExamples(
   };
   const usage: UsageDelivery[] = [];
   const feedback: FeedbackDelivery[] = [];
+  const agreement: AgreementDelivery[] = [];
   for (const message of batch.messages) {
     if (isFeedbackKind(message.body)) {
       const parsed = FeedbackRecord.safeParse(message.body);
       if (parsed.success) feedback.push({ message, messageId: message.id, record: parsed.data });
       else reject(message, `is not a feedback record: ${describeIssues(parsed.error)}`);
+      continue;
+    }
+    if (isAgreementKind(message.body)) {
+      const parsed = AgreementMessage.safeParse(message.body);
+      if (parsed.success) agreement.push({ message, body: parsed.data });
+      else reject(message, `is not an agreement message: ${describeIssues(parsed.error)}`);
       continue;
     }
     if (isUsageKind(message.body)) {
@@ -121,6 +138,7 @@ export async function consumeHardExamples(
   await Promise.all(invalid);
   report.usage = await storeUsage(db, usage, { ack, retry });
   report.feedback = await storeFeedback(bucket, db, feedback, { ack, retry });
+  report.agreement = await storeAgreement(db, agreement, { ack, retry });
   if (valid.length === 0) return log(report);
 
   const plans = await planObjects(valid);
