@@ -16,7 +16,9 @@ function guarded(token: string | undefined) {
   app.use(adminAuth({ token: () => token }));
   app.get("/", (c) => c.text("in"));
   app.onError((err, c) =>
-    err instanceof ApiError ? c.json({ code: err.code }, err.status) : c.text("unexpected", 500),
+    err instanceof ApiError
+      ? c.json({ code: err.code, message: err.message }, err.status)
+      : c.text("unexpected", 500),
   );
   return app;
 }
@@ -60,14 +62,17 @@ describe("adminAuth", () => {
   it("answers 503 admin_disabled with a weak token, even to the right bearer", async () => {
     const res = await guarded("short").request("/", { headers: { authorization: "Bearer short" } });
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ code: "admin_disabled" });
+    expect(await res.json()).toMatchObject({ code: "admin_disabled" });
   });
 
   it("answers 401 with WWW-Authenticate when no bearer token comes", async () => {
     const res = await guarded(TOKEN).request("/");
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="apprentice-admin"');
-    expect(await res.json()).toEqual({ code: "unauthorized" });
+    expect(await res.json()).toEqual({
+      code: "unauthorized",
+      message: "the admin routes need Authorization: Bearer <ADMIN_TOKEN>",
+    });
   });
 
   it("answers 403 to a wrong token and lets the right one through", async () => {
@@ -75,7 +80,10 @@ describe("adminAuth", () => {
       headers: { authorization: `Bearer ${"u".repeat(32)}` },
     });
     expect(wrong.status).toBe(403);
-    expect(await wrong.json()).toEqual({ code: "forbidden" });
+    expect(await wrong.json()).toEqual({
+      code: "forbidden",
+      message: "the bearer token is not the admin token",
+    });
     const right = await guarded(TOKEN).request("/", { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(right.status).toBe(200);
     expect(await right.text()).toBe("in");
