@@ -167,6 +167,18 @@ describe("secrets in URLs", () => {
     expect(yes.filter(isSecretParam)).toEqual(yes);
     expect(no.filter(isSecretParam)).toEqual([]);
   });
+
+  it("names written as one word that are credentials as a whole", () => {
+    const oneWord = ["accesstoken", "refreshtoken", "idtoken", "clientsecret", "sessionkey", "ClientSecret"];
+    expect(oneWord.filter(isSecretParam)).toEqual(oneWord);
+    expect(isSecretParam("clientname")).toBe(false);
+  });
+
+  it("leaves an empty userinfo alone, and redacts the last @ of the authority only", () => {
+    expect(r("see https://@example.com/x")).toBe("see https://@example.com/x");
+    expect(r("see https://a@b@example.com/x?q=1")).toBe("see https://[SECRET]@example.com/x?q=1");
+    expect(r("see https://example.com/x?to=a@b.io")).toBe("see https://example.com/x?to=[EMAIL]");
+  });
 });
 
 describe("counts and policy", () => {
