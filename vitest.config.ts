@@ -10,18 +10,21 @@ import { wranglerModules } from "./test/helpers/wrangler-modules.ts";
  */
 const WORKERD_TESTS = ["src/**/*.workerd.test.ts", "test/workerd/**/*.test.ts"];
 
+/** The Node project on its own; vitest.mutation.config.ts runs only this one. */
+export const nodeProject = {
+  plugins: [wranglerModules()],
+  test: {
+    name: "node",
+    include: ["src/**/*.test.ts", "test/node/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/*.workerd.test.ts"],
+    environment: "node" as const,
+  },
+};
+
 export default defineConfig({
   test: {
     projects: [
-      {
-        plugins: [wranglerModules()],
-        test: {
-          name: "node",
-          include: ["src/**/*.test.ts", "test/node/**/*.test.ts"],
-          exclude: ["**/node_modules/**", "**/*.workerd.test.ts"],
-          environment: "node",
-        },
-      },
+      nodeProject,
       {
         plugins: [
           cloudflareTest(async () => ({

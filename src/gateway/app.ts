@@ -9,6 +9,8 @@ import { configFor, type GatewayConfig } from "./config.ts";
 import type { AppEnv, Services } from "./context.ts";
 import { dashboardRoutes } from "./dashboard/index.ts";
 import { ApiError } from "./errors.ts";
+import { agreementLog } from "./evidence/listener.ts";
+import { answerTrail } from "./feedback/trail.ts";
 import { hardExampleLog } from "./hard-example-log/producer.ts";
 import { HourlyRecordCap } from "./hard-example-log/record-cap.ts";
 import { metricsRoutes } from "./metrics/route.ts";
@@ -25,6 +27,7 @@ import { ModelCatalog } from "./models/catalog.ts";
 import { documentedApp } from "./openapi.ts";
 import { redactingTeacher } from "./privacy/teacher.ts";
 import { classifyRoutes } from "./routes/classify.ts";
+import { feedbackRoutes } from "./routes/feedback.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { serveOpenApi } from "./routes/openapi.ts";
@@ -95,11 +98,12 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     await next();
   });
   // Every inference request: telemetry times it, refused ones included; the route hands its answered
-  // batch to the listeners set here (the hard-example log and telemetry), and telemetry records it all
-  // once the response is ready.
+  // batch to the listeners set here (the hard-example log, the answer trail for feedback, telemetry),
+  // and telemetry records it all once the response is ready.
   app.on("POST", INFERENCE_PATHS, async (c, next) => {
     const request = observed.start();
-    c.set("onAnswered", allOf([hardExampleLog(c, recordCap), request.answered]));
+    const labels = agreementLog(c, catalog);
+    c.set("onAnswered", allOf([hardExampleLog(c, recordCap, labels), answerTrail(c), request.answered]));
     await next();
     request.finish(c);
   });
@@ -112,6 +116,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/", dashboardRoutes);
   app.use(except("/admin/*", modelVersion(catalog)));
   app.route("/", classifyRoutes);
+  app.route("/", feedbackRoutes);
   app.route("/", modelRoutes);
   app.route("/", healthRoutes);
   app.route("/", metricsRoutes(observed));

@@ -1,4 +1,6 @@
 import type { AdminBindings } from "./admin/bindings.ts";
+import type { BudgetBindings } from "./budget/bindings.ts";
+import type { FeedbackBindings } from "./feedback/bindings.ts";
 import type { HardLogBindings } from "./hard-example-log/bindings.ts";
 import type { ClientAccessBindings } from "./middleware/api-key/config.ts";
 import type { RegistryBindings } from "./registry/bindings.ts";
@@ -14,7 +16,9 @@ export interface Env
     RegistryBindings,
     AdminBindings,
     HardLogBindings,
-    ClientAccessBindings {
+    FeedbackBindings,
+    ClientAccessBindings,
+    BudgetBindings {
   DEFAULT_MODEL?: string;
   MAX_TEXT_CHARS?: string | number;
   MAX_BATCH?: string | number;
@@ -35,12 +39,20 @@ export interface Env
   BREAKER_FAILURES?: string | number;
   BREAKER_COOLDOWN_MS?: string | number;
   TEACHER_CACHE_TTL_S?: string | number;
+  // Teacher budgets (src/gateway/budget/limits.ts): texts to the teacher per model and UTC hour / day,
+  // and per client key; unset = no limit.
+  TEACHER_BUDGET_PER_HOUR?: string | number;
+  TEACHER_BUDGET_PER_DAY?: string | number;
+  TEACHER_BUDGET_PER_CLIENT_PER_HOUR?: string | number;
+  TEACHER_BUDGET_PER_CLIENT_PER_DAY?: string | number;
   // The model registry and its admin routes (src/gateway/registry, src/gateway/admin).
   REGISTRY_TTL_MS?: string | number;
   MAX_UPLOAD_BYTES?: string | number;
   // The hard-example log's audit sample rate and records per model per hour (hard-example-log/config.ts).
   AUDIT_RATE?: string | number;
   HARD_EXAMPLES_PER_HOUR?: string | number;
+  // How long an answer can be found by its request id for feedback, in seconds (feedback/config.ts).
+  FEEDBACK_WINDOW_S?: string | number;
   // Per-model redaction of what is logged and sent to the teacher (src/gateway/privacy/policy.ts).
   REDACTION?: string | Record<string, unknown>;
   // Telemetry (src/gateway/metrics/config.ts): JSON request log on/off (default on) and whether it

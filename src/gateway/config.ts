@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_TEXT_CHARS, type TextLimits } from "../core/text.ts";
 import type { Env } from "./bindings.ts";
+import { BudgetEnvSchema, type BudgetLimits, defaultLimits } from "./budget/limits.ts";
 import { ApiError, describeIssues } from "./errors.ts";
+import { type FeedbackConfig, FeedbackEnvSchema, feedbackConfig } from "./feedback/config.ts";
 import { type HardLogConfig, HardLogEnvSchema, hardLogConfig } from "./hard-example-log/config.ts";
 import { type MetricsConfig, MetricsEnvSchema, metricsConfig } from "./metrics/config.ts";
 import {
@@ -79,10 +81,14 @@ export interface GatewayConfig {
   teacher: TeacherConfig;
   registry: RegistryConfig;
   hardLog: HardLogConfig;
+  /** FEEDBACK_WINDOW_S: how long an answer can be found by its request id (feedback/config.ts). */
+  feedback: FeedbackConfig;
   /** REDACTION: per model, what the hard-example log, the request log and the teacher may see of a text. */
   redaction: RedactionPolicy;
   metrics: MetricsConfig;
   access: ClientAccessConfig;
+  /** TEACHER_BUDGET_*: the teacher budget of every model whose definition does not set its own. */
+  budget: BudgetLimits;
 }
 
 /** Validates one group of variables; a bad value is a 500 config_invalid naming the variable. */
@@ -97,14 +103,17 @@ export function parseConfig(env: Env): GatewayConfig {
   const v = parseVars(GatewayVars, env);
   // Each part of the gateway defines its own variables, validated here with the rest so a bad value is
   // a config error like any other: the teacher's TEACHER_* (teacher-client/config.ts), the hard-example
-  // log's AUDIT_RATE (hard-example-log/config.ts), privacy's REDACTION (privacy/policy.ts), client
-  // access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and CORS_ORIGINS (middleware/api-key/config.ts), telemetry's
-  // LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and METRICS_TOKEN (metrics/config.ts).
+  // log's AUDIT_RATE (hard-example-log/config.ts), feedback's FEEDBACK_WINDOW_S (feedback/config.ts),
+  // privacy's REDACTION (privacy/policy.ts), client access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and
+  // CORS_ORIGINS (middleware/api-key/config.ts), telemetry's LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and
+  // METRICS_TOKEN (metrics/config.ts); the teacher budgets' TEACHER_BUDGET_* (budget/limits.ts).
   const teacher = parseVars(TeacherEnvSchema, env);
   const hardLog = parseVars(HardLogEnvSchema, env);
+  const feedback = parseVars(FeedbackEnvSchema, env);
   const privacy = parseVars(PrivacyEnvSchema, env);
   const access = parseVars(ClientAccessEnvSchema, env);
   const metrics = parseVars(MetricsEnvSchema, env);
+  const budget = parseVars(BudgetEnvSchema, env);
   return {
     defaultModel: v.DEFAULT_MODEL,
     costs: { teacherPricePerCall: v.TEACHER_PRICE_PER_CALL },
@@ -113,9 +122,11 @@ export function parseConfig(env: Env): GatewayConfig {
     teacher,
     registry: { ttlMs: v.REGISTRY_TTL_MS, maxUploadBytes: v.MAX_UPLOAD_BYTES },
     hardLog: hardLogConfig(hardLog),
+    feedback: feedbackConfig(feedback),
     redaction: privacy.REDACTION,
     metrics: metricsConfig(metrics),
     access: clientAccessConfig(access),
+    budget: defaultLimits(budget),
   };
 }
 

@@ -40,6 +40,10 @@ describe("gateway configuration", () => {
     [{ TEACHER_PROTOCOL: "carrier-pigeon" }, "TEACHER_PROTOCOL"],
     // docs/configuration.md: a promotion reaches every isolate within 30 s, so the TTL is capped there.
     [{ REGISTRY_TTL_MS: "30001" }, "REGISTRY_TTL_MS"],
+    // KV expires nothing sooner than 60 s: a shorter answer trail cannot be kept.
+    [{ FEEDBACK_WINDOW_S: "59" }, "FEEDBACK_WINDOW_S"],
+    [{ FEEDBACK_WINDOW_S: "2592001" }, "FEEDBACK_WINDOW_S"],
+    [{ FEEDBACK_WINDOW_S: "1.5" }, "FEEDBACK_WINDOW_S"],
   ])("rejects %j as config_invalid naming %s", (env, name) => {
     try {
       parseConfig(env);
@@ -50,6 +54,12 @@ describe("gateway configuration", () => {
       expect((error as ApiError).code).toBe("config_invalid");
       expect((error as ApiError).message).toContain(name);
     }
+  });
+
+  it("keeps answers for feedback 24 h by default; 0 keeps none", () => {
+    expect(parseConfig({}).feedback.windowS).toBe(86_400);
+    expect(parseConfig({ FEEDBACK_WINDOW_S: "0" }).feedback.windowS).toBe(0);
+    expect(parseConfig({ FEEDBACK_WINDOW_S: 3600 }).feedback.windowS).toBe(3600);
   });
 
   it("trusts registry pointers 10 s by default and at most 30 s", () => {

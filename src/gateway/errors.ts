@@ -35,6 +35,9 @@ export const ERROR_CODES = [
   // Client access (middleware/api-key, middleware/rate-limit, admin/keys).
   "rate_limited",
   "key_not_found",
+  // Feedback (routes/feedback.ts): a label outside the model's set; a request id whose answer is not kept.
+  "unknown_label",
+  "answer_not_found",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -163,6 +163,51 @@ describe.skipIf(missing !== null)(TITLE, () => {
     expect(await page.locator("#threshold-label").textContent()).toContain(s.threshold!.value.toFixed(3));
   }, 60_000);
 
+  it("shows the accuracy of student and teacher against feedback, and the teacher's worst labels", async () => {
+    // Feedback by text on logged texts: their student and teacher labels come from the log.
+    const logged = (await hardExamples("2000-01-01")).filter((r) => r.teacher && r.student).slice(0, 4);
+    expect(logged).toHaveLength(4);
+    const wrongLabel = (r: HardExampleRecord) => (r.teacher!.label === "alarm" ? "balance" : "alarm");
+    // The teacher is right on the first three, wrong on the last.
+    const labels = logged.map((r, i) => (i < 3 ? r.teacher!.label : wrongLabel(r)));
+    for (const [i, r] of logged.entries()) {
+      const res = await fetch(`${stack.gatewayUrl}/v1/feedback`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "clinc150", text: r.text, label: labels[i] }),
+      });
+      expect(res.status).toBe(202);
+    }
+    await expect
+      .poll(async () => (await stats()).feedback.samples, { timeout: 30_000, interval: 500 })
+      .toBe(4);
+    await refreshPage(page);
+    await ready();
+    const { feedback } = await stats();
+    const rowText = (table: string) =>
+      page
+        .locator(`#${table} tbody tr`)
+        .evaluateAll((rows) =>
+          rows.map((row) => [...row.querySelectorAll("td")].map((td) => td.textContent)),
+        );
+    const pct = (x: number | null) => `${(x! * 100).toFixed(1)}%`;
+    const line = (who: string, a: typeof feedback.student) => [
+      who,
+      pct(a.rate),
+      `${pct(a.low)}–${pct(a.high)}`,
+      `${a.correct} of ${a.samples}`,
+    ];
+    expect(feedback.teacher).toMatchObject({ samples: 4, correct: 3 });
+    expect(await rowText("feedback-table")).toEqual([
+      line("Student", feedback.student),
+      line("Teacher", feedback.teacher),
+    ]);
+    // Of the feedback with that true label, the teacher missed one.
+    const missed = labels[3]!;
+    const withMissed = String(labels.filter((l) => l === missed).length);
+    expect(await rowText("teacher-errors-table")).toEqual([[missed, "1", withMissed]]);
+  }, 60_000);
+
   it("narrows the figures to one version and to a shorter window", async () => {
     await page.selectOption("#version", VERSION);
     const uploaded = await drawsStats(`&version=${VERSION}`);

@@ -20,6 +20,8 @@ const SKIPPED_DIRS = new Set([
   "scratch",
   "tmp",
   "test-results",
+  ".stryker-tmp",
+  "reports",
 ]);
 const CODE = /\.(ts|js|mjs|cjs|toml|sh)$|^\.ci\/run$/;
 /** A path into the repository's own top folders, as prose names one: `src/gateway/cascade/`, `docs/api.md`. */

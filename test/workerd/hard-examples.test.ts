@@ -14,6 +14,7 @@ import { HardExampleRecord } from "../../src/core/hard-example.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
 import type { TeacherPort } from "../../src/gateway/cascade/port.ts";
+import { AgreementMessage, isAgreementKind } from "../../src/gateway/evidence/agreement.ts";
 import { backoffSeconds } from "../../src/gateway/hard-example-log/consumer.ts";
 import worker from "../../src/gateway/index.ts";
 import { isUsageKind } from "../../src/gateway/metrics/usage.ts";
@@ -45,15 +46,19 @@ const unique = (text: string) => `${text} ${crypto.randomUUID().slice(0, 8)}`;
 
 /**
  * A queue producer binding that keeps what it is sent (and may fail). The gateway's answer counts travel
- * on the same queue (src/gateway/metrics, tested in usage.test.ts); they are kept apart in `usage`.
+ * on the same queue (src/gateway/metrics, tested in usage.test.ts); they are kept apart in `usage`, and
+ * the agreement counts (src/gateway/evidence, canary-decisions.test.ts) in `agreement`.
  */
 function recordingQueue(fail = false) {
   const bodies: unknown[] = [];
   const usage: unknown[] = [];
-  const keep = (body: unknown) => (isUsageKind(body) ? usage : bodies).push(body);
+  const agreement: unknown[] = [];
+  const keep = (body: unknown) =>
+    (isUsageKind(body) ? usage : isAgreementKind(body) ? agreement : bodies).push(body);
   const queue = {
     bodies,
     usage,
+    agreement,
     async send(body: unknown) {
       if (fail) throw new Error("queue down");
       keep(body);
@@ -153,9 +158,15 @@ describe("producer: records from the cascade, sent in ctx.waitUntil", () => {
     // Answered: the escalation was asked, the audit not yet, and no record was built (so none redacted).
     expect(port.queries.map((q) => q.texts)).toEqual([[body.texts[1]]]);
     expect(queue.bodies).toEqual([]);
+    expect(queue.agreement).toEqual([]);
     await waitOnExecutionContext(ctx);
     expect(port.queries.map((q) => q.texts)).toEqual([[body.texts[1]], [SURE]]);
     expect(queue.bodies).toHaveLength(2);
+    // The teacher's labels as evidence: one agreement message for the escalation, one for the audit.
+    expect(queue.agreement.map((m) => AgreementMessage.parse(m).counts[0]?.source).sort()).toEqual([
+      "audit",
+      "escalated",
+    ]);
   });
 
   it("an audit record carries the audit rate as the probability that it was logged", async () => {

@@ -180,3 +180,27 @@ export function manyNodes(bytes: Uint8Array, count: number): Uint8Array {
     ),
   );
 }
+
+/**
+ * The graph with its output columns permuted (a Gather over the class axis): a valid student that is
+ * wrong on purpose, nearly always, for the canary and shadow tests.
+ */
+export function shuffledOutputs(bytes: Uint8Array, classes: number, seed: number): Uint8Array {
+  const rng = seededRandom(seed);
+  const order = Array.from({ length: classes }, (_, i) => i);
+  for (let i = classes - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return edited(bytes, (model) => {
+    graphOf(model).initializer.push(
+      onnx.TensorProto.create({
+        name: "shuffle.order",
+        dataType: onnx.TensorProto.DataType.INT64,
+        dims: [classes],
+        int64Data: order,
+      }),
+    );
+    appendToOutput(model, (inner) => [node("Gather", [inner, "shuffle.order"], "logits", [int("axis", 1)])]);
+  });
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FeedbackRecord } from "../../core/feedback.ts";
 import { HardExampleRecord, type HardExampleRoute } from "../../core/hard-example.ts";
 import { errorOf, GatewayError } from "./errors.ts";
 import { parseNdjson } from "./ndjson.ts";
@@ -92,6 +93,19 @@ export class GatewayClient {
     const all: HardExampleRecord[] = [];
     for await (const record of records) all.push(record);
     return { indexed, records: all };
+  }
+
+  /** The model's current feedback records (`GET /admin/feedback`), each validated against the core schema. */
+  async feedback(query: { model: string; since?: string }): Promise<FeedbackRecord[]> {
+    const params = new URLSearchParams({ model: query.model, limit: String(MAX_EXPORT_LIMIT) });
+    if (query.since !== undefined) params.set("since", query.since);
+    const path = `/admin/feedback?${params}`;
+    const res = await this.request("GET", path, { admin: true });
+    if (!res.body) throw new GatewayError(res.status, "empty_body", `GET ${path}: no body`);
+    const all: FeedbackRecord[] = [];
+    for await (const record of parseNdjson(res.body, FeedbackRecord, `GET ${this.base}${path}`))
+      all.push(record);
+    return all;
   }
 
   /** The model as `GET /v1/models` lists it: its live version and shipped evaluation figures. */

@@ -14,7 +14,7 @@ import { type DistillOptions, STUDENT_RECIPE, TEACHER_RECIPE } from "../pipeline
 import { distill } from "../pipeline/distill.ts";
 import { SILENT } from "../pipeline/progress.ts";
 import { distillFromGateway, type FromGatewayOptions, GateRefused } from "./from-gateway.ts";
-import { type FakeGateway, record, startFakeGateway, TEST_TOKEN } from "./testing.ts";
+import { type FakeGateway, feedbackRecord, record, startFakeGateway, TEST_TOKEN } from "./testing.ts";
 
 /** Three intents of a few templated texts each: a teacher and student train on them in a second. */
 function tinyDataset(): Dataset {
@@ -120,6 +120,23 @@ describe("distillFromGateway: pull, merge, student-only re-distillation, gate, p
     };
     expect(NOVEL.b.map(label)).toEqual(["b", "b", "b"]);
     expect(NOVEL.oos.map(label)).toEqual(["oos", "oos", "oos"]);
+  }, 60_000);
+
+  it("trains on the clients' feedback labels over the teacher's", async () => {
+    // Clients say the texts the teacher called "oos" are "a".
+    const feedbackBody = NOVEL.oos.map((text) => JSON.stringify(feedbackRecord(text, "a"))).join("\n");
+    gateway = await startFakeGateway({ exportBody, feedbackBody, versions: ["1.0.1"], live: liveAt(0) });
+    const result = await run({ force: true });
+    expect(result.merge.feedback).toEqual({ records: 3, relabelled: 3, overruled: 3, added: 0, skipped: 0 });
+    const [upload] = gateway.state.uploads;
+    const manifest = ModelManifest.parse(JSON.parse(upload!.manifest));
+    const student = readEnsembleWeights(upload!.onnx);
+    const label = (text: string) => {
+      const z = new Float32Array(3);
+      ensembleLogits(student, featurize(text, manifest.featurizer), z);
+      return manifest.labels[argmax(z)];
+    };
+    expect(NOVEL.oos.map(label)).toEqual(["a", "a", "a"]);
   }, 60_000);
 
   it("refuses a student worse than the live one: nothing uploaded or promoted", async () => {

@@ -70,10 +70,21 @@ export async function distillFromGateway(
   const registry = await client.adminModel(name);
   const version = chooseVersion(name, live.version, registry, options);
   const records = await pullRecords(client, name, options.since, log);
-  const merged = mergeHardExamples(options.dataset, options.teacher.manifest.labels, records, {
-    normalization: options.teacher.manifest.featurizer.normalization,
-    lowercase: options.teacher.manifest.featurizer.lowercase,
+  // Clients' true labels outrank the teacher's (pipeline/merge.ts).
+  const feedback = await client.feedback({
+    model: name,
+    ...(options.since !== undefined ? { since: options.since } : {}),
   });
+  const merged = mergeHardExamples(
+    options.dataset,
+    options.teacher.manifest.labels,
+    records,
+    {
+      normalization: options.teacher.manifest.featurizer.normalization,
+      lowercase: options.teacher.manifest.featurizer.lowercase,
+    },
+    feedback,
+  );
   log(describeMerge(merged.stats));
 
   const result = await redistill(
@@ -194,6 +205,8 @@ export function describeMerge(s: MergeStats): string {
   return [
     `hard examples: ${s.records} records, ${s.used} used (${routes})`,
     `skipped: ${s.noTeacher} without a teacher answer, ${s.duplicateIds} duplicate ids, ${s.inBaseTrain} already in the base data,`,
-    `${s.heldOut} in val/test, ${s.unknownLabel} with an unknown label; ${s.oneHot} used as one-hot (no probs)`,
+    `${s.heldOut} in val/test, ${s.unknownLabel} with an unknown label; ${s.oneHot} used as one-hot (no probs);`,
+    `feedback: ${s.feedback.records} texts, ${s.feedback.relabelled} relabelled (${s.feedback.overruled} overruling the teacher),`,
+    `${s.feedback.added} added, ${s.feedback.skipped} skipped`,
   ].join(" ");
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import type { FeedbackRecord } from "../../core/feedback.ts";
 import type { HardExampleRecord, HardExampleRoute } from "../../core/hard-example.ts";
 
 /** Test helpers: hard-example records and a tiny stand-in gateway speaking the admin contract. */
@@ -50,6 +51,27 @@ export function record(
   };
 }
 
+/** A client's true label for `text`, as GET /admin/feedback sends it; its example id is record()'s id. */
+export function feedbackRecord(text: string, label: string, ts = "2026-01-02T00:00:00.000Z"): FeedbackRecord {
+  const exampleId = createHash("sha256").update(`m\n${text.toLowerCase()}`).digest("hex");
+  return {
+    kind: "feedback",
+    id: createHash("sha256").update(`m\nexample\n${exampleId}`).digest("hex"),
+    example_id: exampleId,
+    ts,
+    model: "m",
+    version: null,
+    text,
+    redactions: {},
+    label,
+    request_id: null,
+    index: null,
+    source: null,
+    student_label: null,
+    teacher_label: null,
+  };
+}
+
 export interface FakeGatewayState {
   /** The live student's figures, or null for a model with no student yet. */
   live: { version: string; n: number; accuracy: number; teacherRate: number; sha256?: string } | null;
@@ -60,6 +82,8 @@ export interface FakeGatewayState {
   versions: string[];
   /** The raw export body (NDJSON). */
   exportBody: string;
+  /** The raw feedback export body (NDJSON of FeedbackRecord). */
+  feedbackBody: string;
   uploads: { path: string; manifest: string; onnx: Uint8Array }[];
   /** A version stored in the registry, served by GET /admin/models/m/versions/{version}/{file}. */
   stored: { version: string; manifest: string; onnx: Uint8Array } | null;
@@ -80,6 +104,7 @@ export async function startFakeGateway(state: Partial<FakeGatewayState> = {}): P
     registryLabels: null,
     versions: [],
     exportBody: "",
+    feedbackBody: "",
     uploads: [],
     stored: null,
     promotions: [],
@@ -169,6 +194,10 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
     res.end(s.exportBody.slice(cut));
     return;
   }
+  if (url.pathname === "/admin/feedback") {
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    return void res.end(s.feedbackBody);
+  }
   if (url.pathname === "/admin/models/m" && req.method === "GET") {
     if (!s.live && s.versions.length === 0 && !s.registryLabels)
       return send(res, 404, { error: { code: "model_not_found", message: "no model m" } });
@@ -184,6 +213,7 @@ async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResp
       live: s.live?.version ?? null,
       previous: [],
       canary: null,
+      shadow: null,
       updated_at: null,
       versions: [
         ...(s.live ? [version(s.live.version, s.live.sha256)] : []),

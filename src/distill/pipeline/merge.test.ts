@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { record } from "../gateway-client/testing.ts";
+import { feedbackRecord, record } from "../gateway-client/testing.ts";
 import { mergeHardExamples, targetLogits } from "./merge.ts";
 
 const LABELS = ["a", "b", "oos"];
@@ -98,5 +98,52 @@ describe("targetLogits", () => {
     expect(e[0]! / sum).toBeCloseTo(0.2, 5);
     expect(e[1]! / sum).toBeCloseTo(0.8, 5);
     expect(Number.isFinite(z[2]!)).toBe(true);
+  });
+
+  describe("feedback labels outrank the teacher's", () => {
+    const withFeedback = (
+      records: ReturnType<typeof record>[],
+      feedback: ReturnType<typeof feedbackRecord>[],
+    ) => mergeHardExamples(base, LABELS, records, NORM, feedback);
+
+    it("relabels a logged text with its newest feedback label, one-hot, whatever the teacher said", () => {
+      const { examples, stats } = withFeedback(
+        [record("logged text", { label: "b", probs: [0.1, 0.8, 0.1] }), record("other", { label: "a" })],
+        [
+          feedbackRecord("logged text", "a", "2026-01-02T00:00:00.000Z"),
+          feedbackRecord("logged text", "oos", "2026-01-03T00:00:00.000Z"),
+        ],
+      );
+      const logged = examples.find((e) => e.text === "logged text")!;
+      expect(logged).toMatchObject({ label: 2, soft: false, route: "teacher" });
+      expect(Array.from(logged.target)).toEqual([0, 0, 1]);
+      expect(examples.find((e) => e.text === "other")!.label).toBe(0);
+      expect(stats.feedback).toEqual({ records: 1, relabelled: 1, overruled: 1, added: 0, skipped: 0 });
+      expect(stats.used).toBe(2);
+    });
+
+    it("gives a degraded text (no teacher answer) its feedback label", () => {
+      const { examples, stats } = withFeedback(
+        [record("timed out", { route: "degraded", label: null })],
+        [feedbackRecord("timed out", "b")],
+      );
+      expect(examples).toHaveLength(1);
+      expect(examples[0]).toMatchObject({ label: 1, route: "degraded" });
+      expect(stats).toMatchObject({ noTeacher: 0, feedback: { relabelled: 1, overruled: 1 } });
+    });
+
+    it("adds texts only feedback named; skips base, held-out texts and unknown labels", () => {
+      const { examples, stats } = withFeedback(
+        [],
+        [
+          feedbackRecord("never logged", "b"),
+          feedbackRecord("Gold text", "a"),
+          feedbackRecord("a validation text", "b"),
+          feedbackRecord("bad label", "zzz"),
+        ],
+      );
+      expect(examples.map((e) => [e.text, e.label, e.route])).toEqual([["never logged", 1, "feedback"]]);
+      expect(stats.feedback).toEqual({ records: 4, relabelled: 0, overruled: 0, added: 1, skipped: 3 });
+    });
   });
 });

@@ -1,15 +1,20 @@
 import { type FeaturizerConfig, normalizeText } from "../../core/featurizer.ts";
+import { type FeedbackRecord, latestLabels } from "../../core/feedback.ts";
 import { type HardExampleRecord, type HardExampleRoute, weightOf } from "../../core/hard-example.ts";
 import type { Dataset } from "../data/index.ts";
 
-/** A logged hard example turned into a training example: the teacher's answer is its target. */
+/**
+ * A logged hard example turned into a training example: the teacher's answer is its target, unless a
+ * client's feedback gave the text's true label, which outranks the teacher's ("feedback": a text only
+ * feedback named).
+ */
 export interface LoggedExample {
   id: string;
   text: string;
-  route: HardExampleRoute;
-  /** Index of the teacher's label: the hard label of the CE term. */
+  route: HardExampleRoute | "feedback";
+  /** Index of the feedback's label, else the teacher's: the hard label of the CE term. */
   label: number;
-  /** The teacher's distribution in the model's label order (a one-hot when it logged no probs). */
+  /** The teacher's distribution in the model's label order (a one-hot when it logged no probs, or of the feedback label). */
   target: Float32Array;
   /** The teacher logged its distribution (false: target is the one-hot of its label). */
   soft: boolean;
@@ -35,6 +40,20 @@ export interface MergeStats {
   unknownLabel: number;
   /** Used with a one-hot of the teacher's label: no probs, or probs that did not fit the label set. */
   oneHot: number;
+  /** Feedback (core/feedback.ts), the newest per text: its label is the target wherever it is used. */
+  feedback: FeedbackStats;
+}
+
+export interface FeedbackStats {
+  /** Feedback records read (the newest per text counts). */
+  records: number;
+  /** Hard examples whose target became the feedback label, and of those where the teacher said otherwise. */
+  relabelled: number;
+  overruled: number;
+  /** Texts only feedback named, added as examples. */
+  added: number;
+  /** Feedback not used: in the base data or val/test, or a label outside the label set. */
+  skipped: number;
 }
 
 export interface Merged {
@@ -52,6 +71,7 @@ export function mergeHardExamples(
   labels: readonly string[],
   records: Iterable<HardExampleRecord>,
   normalization: Pick<FeaturizerConfig, "normalization" | "lowercase">,
+  feedback: Iterable<FeedbackRecord> = [],
 ): Merged {
   const norm = (text: string) => normalizeText(text, normalization);
   const baseTrain = new Set(dataset.train.map((e) => norm(e.text)));
@@ -67,7 +87,10 @@ export function mergeHardExamples(
     noTeacher: 0,
     unknownLabel: 0,
     oneHot: 0,
+    feedback: { records: 0, relabelled: 0, overruled: 0, added: 0, skipped: 0 },
   };
+  const truth = latestLabels(feedback);
+  stats.feedback.records = truth.size;
 
   const newest = new Map<string, HardExampleRecord>();
   for (const record of records) {
@@ -83,6 +106,19 @@ export function mergeHardExamples(
   const examples: LoggedExample[] = [];
   for (const record of newest.values()) {
     const text = norm(record.text);
+    const given = truth.get(record.id);
+    if (given) {
+      // Used here or nowhere: the feedback's label replaces the teacher's answer.
+      truth.delete(record.id);
+      const example = feedbackExample(given, text);
+      if (example === null) continue;
+      stats.used++;
+      stats.byRoute[record.route]++;
+      stats.feedback.relabelled++;
+      if (record.teacher?.label !== given.label) stats.feedback.overruled++;
+      examples.push({ ...example, id: record.id, route: record.route, trafficWeight: weightOf(record) });
+      continue;
+    }
     if (record.teacher === null) {
       stats.noTeacher++;
       continue;
@@ -120,9 +156,39 @@ export function mergeHardExamples(
       trafficWeight: weightOf(record),
     });
   }
+  // Texts only feedback named: one-hot examples of their true label.
+  for (const given of truth.values()) {
+    const example = feedbackExample(given, norm(given.text));
+    if (example === null) continue;
+    stats.used++;
+    stats.feedback.added++;
+    examples.push(example);
+  }
   // Record order from the gateway is arbitrary; sorting by id makes training independent of it.
   examples.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { examples, stats };
+
+  /** A feedback label as a one-hot example, or null (counted) when the text or the label may not be used. */
+  function feedbackExample(given: FeedbackRecord, text: string): LoggedExample | null {
+    const label = labelIndex.get(given.label);
+    if (baseTrain.has(text) || heldOut.has(text) || label === undefined) {
+      stats.feedback.skipped++;
+      return null;
+    }
+    const target = new Float32Array(labels.length);
+    target[label] = 1;
+    const id = given.example_id;
+    return {
+      id,
+      text: given.text,
+      route: "feedback",
+      label,
+      target,
+      soft: false,
+      weight: 1,
+      trafficWeight: 1,
+    };
+  }
 }
 
 /** Of two records of one text, one with a teacher answer beats one without; then the newer wins. */

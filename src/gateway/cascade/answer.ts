@@ -6,7 +6,12 @@ import type { StudentVerdict } from "./decide.ts";
 export type TeacherSlot =
   | { kind: "not_asked" }
   | { kind: "answer"; answer: TeacherAnswer; cached: boolean; latencyMs: number }
-  | { kind: "failed"; reason: TeacherFailureKind };
+  | {
+      kind: "failed";
+      reason: TeacherFailureKind;
+      /** For `budget`: seconds until the spent window resets. */
+      retryAfterS?: number;
+    };
 
 /**
  * Spreads one outcome over the escalated texts. The port promises one answer per text with a label from
@@ -27,7 +32,9 @@ export function teacherSlots(
     const fromCache = outcome.cachedAnswers?.length === count ? outcome.cachedAnswers : null;
     return Array.from({ length: count }, (_, i): TeacherSlot => {
       const hit = fromCache?.[i];
-      return hit ? checked(hit, true) : { kind: "failed", reason: outcome.kind };
+      if (hit) return checked(hit, true);
+      const retry = outcome.retryAfterS;
+      return { kind: "failed", reason: outcome.kind, ...(retry !== undefined ? { retryAfterS: retry } : {}) };
     });
   }
   if (outcome.answers.length !== count)

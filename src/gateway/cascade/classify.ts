@@ -91,7 +91,7 @@ export function servedModel(manifest: ModelManifest): ServedModel {
 }
 
 /** A model with no student, as it is served: by its teacher, over its definition's labels. */
-function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
+export function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
   return {
     name,
     version: NO_STUDENT_VERSION,
@@ -103,7 +103,8 @@ function teacherOnlyModel(registry: ModelSet, name: string): ServedModel {
 /**
  * Asks a model's teacher about texts: one query through its port (answers cached per client, model,
  * version and text normalised as the featuriser does), its outcome checked against the model's labels.
- * Escalation, a model with no student and the hard-example log's audit sample all ask this way.
+ * Escalation, a model with no student and the hard-example log's audit sample all ask this way, so the
+ * model's teacher budget (../budget) meters all three.
  */
 export async function askTeacher(
   teacher: ModelTeacher,
@@ -112,6 +113,7 @@ export async function askTeacher(
   options: AskAs = {},
 ): Promise<TeacherSlot[]> {
   const { name, version, normalization } = model;
+  const budget = teacher.budgetFor?.(options.client);
   const outcome = await teacher.port.ask(
     {
       model: teacher.model,
@@ -119,7 +121,10 @@ export async function askTeacher(
       texts,
       cache: { model: name, version, normalization, ...(options.client ? { client: options.client } : {}) },
     },
-    options.waitUntil ? { waitUntil: options.waitUntil } : {},
+    {
+      ...(options.waitUntil ? { waitUntil: options.waitUntil } : {}),
+      ...(budget ? { budget } : {}),
+    },
   );
   return teacherSlots(outcome, texts.length, model.labels);
 }

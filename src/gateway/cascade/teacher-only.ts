@@ -15,8 +15,16 @@ export interface TeacherOnlyAnswer {
   teacherMs: number;
 }
 
-/** Seconds a client should wait: an open breaker's cooldown, else a short pause. */
-export function retryAfterSeconds(kind: TeacherFailureKind, breakerCooldownMs: number): number {
+/**
+ * Seconds a client should wait: until the spent budget window resets, an open breaker's cooldown, else a
+ * short pause.
+ */
+export function retryAfterSeconds(
+  kind: TeacherFailureKind,
+  breakerCooldownMs: number,
+  budgetResetS?: number,
+): number {
+  if (kind === "budget" && budgetResetS !== undefined) return Math.max(1, Math.ceil(budgetResetS));
   if (kind === "breaker_open") return Math.max(1, Math.ceil(breakerCooldownMs / 1000));
   if (kind === "not_configured") return 300; // an operator has to act first
   return 5;
@@ -33,12 +41,14 @@ export async function answerFromTeacher(
   const results = slots.map((slot): ClassifyResult => {
     if (slot.kind !== "answer") {
       const reason = slot.kind === "failed" ? slot.reason : "bad_response";
-      throw new ApiError(
-        503,
-        "teacher_unavailable",
-        `the model has no student yet and its teacher (${teacher.protocol} ${teacher.model}) failed: ${reason}`,
-        { "retry-after": String(retryAfterSeconds(reason, teacher.breakerCooldownMs)) },
-      );
+      const resetS = slot.kind === "failed" ? slot.retryAfterS : undefined;
+      const why =
+        reason === "budget"
+          ? "its teacher budget is spent until the window resets"
+          : `its teacher (${teacher.protocol} ${teacher.model}) failed: ${reason}`;
+      throw new ApiError(503, "teacher_unavailable", `the model has no student yet and ${why}`, {
+        "retry-after": String(retryAfterSeconds(reason, teacher.breakerCooldownMs, resetS)),
+      });
     }
     return teacherResult(slot, null);
   });

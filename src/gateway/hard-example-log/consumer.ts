@@ -1,5 +1,13 @@
+import { FeedbackRecord, isFeedbackKind } from "../../core/feedback.ts";
 import { HardExampleRecord } from "../../core/hard-example.ts";
 import { describeIssues } from "../errors.ts";
+import {
+  type AgreementDelivery,
+  AgreementMessage,
+  isAgreementKind,
+  storeAgreement,
+} from "../evidence/agreement.ts";
+import { type FeedbackDelivery, storeFeedback } from "../feedback/storage.ts";
 import { isUsageKind, storeUsage, type UsageDelivery, UsageMessage } from "../metrics/usage.ts";
 import type { HardLogBindings } from "./bindings.ts";
 import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } from "./storage.ts";
@@ -29,7 +37,9 @@ import { indexStatement, jsonl, type ObjectPlan, type Pending, planObjects } fro
  *
  * The queue also carries the gateway's answer counts (`{"kind": "usage"}`, src/gateway/metrics): those
  * are validated by their own schema, written to D1 only (usage_counts, usage_scores; a redelivery adds
- * nothing) and acked once written, retried otherwise, dead-lettered when invalid, like records.
+ * nothing) and acked once written, retried otherwise, dead-lettered when invalid, like records. So does
+ * feedback (`{"kind": "feedback"}`, src/gateway/feedback/storage.ts): R2 under feedback/, then D1; and
+ * so do the per-request agreement counts (`{"kind": "agreement"}`, src/gateway/evidence): D1 only.
  */
 export const RETRY_BASE_S = 10;
 export const RETRY_MAX_S = 3600;
@@ -51,6 +61,10 @@ export interface ConsumeReport {
   acked: number;
   /** Usage rows written to D1 (usage_counts and usage_scores). */
   usage: number;
+  /** Feedback records stored (R2 and D1). */
+  feedback: number;
+  /** Agreement rows written to D1 (agreement_counts: the evidence for shadows and canaries). */
+  agreement: number;
 }
 
 export async function consumeHardExamples(
@@ -65,6 +79,8 @@ export async function consumeHardExamples(
     retried: 0,
     acked: 0,
     usage: 0,
+    feedback: 0,
+    agreement: 0,
   };
   const ack = (m: Message<unknown>) => {
     m.ack();
@@ -90,7 +106,21 @@ export async function consumeHardExamples(
     invalid.push(deadLetter(env.HARD_EXAMPLES_DLQ, message).then((sent) => (sent ? ack : retry)(message)));
   };
   const usage: UsageDelivery[] = [];
+  const feedback: FeedbackDelivery[] = [];
+  const agreement: AgreementDelivery[] = [];
   for (const message of batch.messages) {
+    if (isFeedbackKind(message.body)) {
+      const parsed = FeedbackRecord.safeParse(message.body);
+      if (parsed.success) feedback.push({ message, messageId: message.id, record: parsed.data });
+      else reject(message, `is not a feedback record: ${describeIssues(parsed.error)}`);
+      continue;
+    }
+    if (isAgreementKind(message.body)) {
+      const parsed = AgreementMessage.safeParse(message.body);
+      if (parsed.success) agreement.push({ message, body: parsed.data });
+      else reject(message, `is not an agreement message: ${describeIssues(parsed.error)}`);
+      continue;
+    }
     if (isUsageKind(message.body)) {
       const parsed = UsageMessage.safeParse(message.body);
       if (parsed.success) usage.push({ message, body: parsed.data });
@@ -107,6 +137,8 @@ export async function consumeHardExamples(
   }
   await Promise.all(invalid);
   report.usage = await storeUsage(db, usage, { ack, retry });
+  report.feedback = await storeFeedback(bucket, db, feedback, { ack, retry });
+  report.agreement = await storeAgreement(db, agreement, { ack, retry });
   if (valid.length === 0) return log(report);
 
   const plans = await planObjects(valid);
@@ -165,10 +197,10 @@ async function deadLetter(dlq: Queue<unknown> | undefined, message: Message<unkn
 }
 
 function log(report: ConsumeReport): ConsumeReport {
-  const { objects, indexed, duplicates, invalid, retried, acked, usage } = report;
+  const { objects, indexed, duplicates, invalid, retried, acked, usage, feedback } = report;
   console.log(
     `hard examples: ${objects.length} object(s), ${indexed} new row(s), ${duplicates} known id(s), ` +
-      `${usage} usage row(s), ${invalid} invalid, ${acked} acked, ${retried} retried`,
+      `${usage} usage row(s), ${feedback} feedback, ${invalid} invalid, ${acked} acked, ${retried} retried`,
   );
   return report;
 }

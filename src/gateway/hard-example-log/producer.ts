@@ -2,7 +2,8 @@ import type { HardExampleRecord } from "../../core/hard-example.ts";
 import type { AnsweredBatch, AnswerListener } from "../answered.ts";
 import type { TeacherSlot } from "../cascade/answer.ts";
 import { askTeacher } from "../cascade/classify.ts";
-import { type AppContext, clientOf, waitUntilOf } from "../context.ts";
+import { type AppContext, afterResponse, clientOf, waitUntilOf } from "../context.ts";
+import type { TeacherLabels } from "../evidence/listener.ts";
 import { modeFor, type RedactionMode } from "../privacy/policy.ts";
 import { sampleIndices } from "./audit.ts";
 import { buildRecord, type RecordInput } from "./record.ts";
@@ -17,7 +18,11 @@ import { sendRecords } from "./send.ts";
  * At most HARD_EXAMPLES_PER_HOUR records of a model per hour are logged (record-cap.ts). Without the
  * queue binding nothing is logged (and nothing is audited: an audit nobody records is wasted teacher time).
  */
-export function hardExampleLog(c: AppContext, cap: HourlyRecordCap): AnswerListener {
+export function hardExampleLog(
+  c: AppContext,
+  cap: HourlyRecordCap,
+  teacherLabels?: TeacherLabels,
+): AnswerListener {
   const queue = c.env?.HARD_EXAMPLES;
   if (!queue) return () => {};
   const { config } = c.var.services;
@@ -28,6 +33,7 @@ export function hardExampleLog(c: AppContext, cap: HourlyRecordCap): AnswerListe
     auditRate: config.hardLog.auditRate,
     admit: (model, wanted) => cap.admit(model, wanted, config.hardLog.recordsPerHour),
     ...(waitUntil ? { waitUntil } : {}),
+    ...(teacherLabels ? { teacherLabels } : {}),
     // The audit's answer is cached for the client whose text it is, like its escalations.
     ...clientOf(c),
   };
@@ -52,14 +58,10 @@ interface LogContext {
   /** How many of `wanted` records of a model the hourly cap admits. */
   admit(model: string, wanted: number): number;
   waitUntil?(promise: Promise<unknown>): void;
+  /** Told every teacher label (escalated texts, answered audits): the evidence for shadows and canaries. */
+  teacherLabels?: TeacherLabels;
   client?: string;
 }
-
-/**
- * Resolves in a later task than the one that returns the response: work after it (redaction, hashing,
- * the audit's teacher call and its redaction under "log+teacher") runs once the answer is on its way.
- */
-const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
  * Starts the work for one request, all of it after the response: the escalated texts' records, and the
@@ -98,6 +100,14 @@ function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: Lo
         reason: escalationReason,
       });
   });
+  // Every escalated text the teacher answered is evidence, logged or not (the cap bounds records only).
+  context.teacherLabels?.(
+    batch,
+    "escalated",
+    batch.slots.flatMap((slot, index) =>
+      slot.kind === "answer" ? [{ index, label: slot.answer.label }] : [],
+    ),
+  );
   const work: Promise<void>[] = [];
   const admitted = escalated.slice(0, context.admit(batch.model.name, escalated.length));
   if (admitted.length > 0) work.push(afterResponse().then(() => send(context.queue, admitted)));
@@ -132,6 +142,13 @@ function logAnswered(batch: AnsweredBatch, redaction: RedactionMode, context: Lo
                 reason: "audit_sample",
               });
           });
+          context.teacherLabels?.(
+            batch,
+            "audit",
+            slots.flatMap((slot, j) =>
+              slot.kind === "answer" ? [{ index: sample[j]!, label: slot.answer.label }] : [],
+            ),
+          );
           // An audit the teacher could not answer says nothing about the student; it is not logged.
           if (audited.length < sample.length)
             console.warn(

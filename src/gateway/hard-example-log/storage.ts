@@ -15,15 +15,21 @@ import type { HardExampleRecord, HardExampleRoute } from "../../core/hard-exampl
  */
 export const PREFIX = "hard-examples";
 
-export interface Pending {
-  messageId: string;
-  record: HardExampleRecord;
+/** What an object holds a line of: a hard-example record, or (src/gateway/feedback) a feedback record. */
+interface Logged {
+  model: string;
+  ts: string;
 }
 
-export interface ObjectPlan {
+export interface Pending<R extends Logged = HardExampleRecord> {
+  messageId: string;
+  record: R;
+}
+
+export interface ObjectPlan<R extends Logged = HardExampleRecord> {
   key: string;
   /** Sorted by ts, then message id. */
-  entries: Pending[];
+  entries: Pending<R>[];
 }
 
 const dayOf = (ts: string) => new Date(ts).toISOString().slice(0, 10);
@@ -32,12 +38,15 @@ export async function batchId(messageIds: readonly string[]): Promise<string> {
   return (await sha256Hex([...messageIds].sort().join("\n"))).slice(0, 32);
 }
 
-/** Groups a batch's records into the objects to write. */
-export async function planObjects(pending: readonly Pending[]): Promise<ObjectPlan[]> {
-  const groups = new Map<string, Pending[]>();
+/** Groups a batch's records into the objects to write, under `root` (hard-examples, or feedback). */
+export async function planObjects<R extends Logged>(
+  pending: readonly Pending<R>[],
+  root = PREFIX,
+): Promise<ObjectPlan<R>[]> {
+  const groups = new Map<string, Pending<R>[]>();
   for (const p of pending) {
     // encodeURIComponent: the record schema allows any model name; a "/" or ".." must not move the key.
-    const prefix = `${PREFIX}/${encodeURIComponent(p.record.model)}/${dayOf(p.record.ts)}`;
+    const prefix = `${root}/${encodeURIComponent(p.record.model)}/${dayOf(p.record.ts)}`;
     const group = groups.get(prefix);
     if (group) group.push(p);
     else groups.set(prefix, [p]);
@@ -55,7 +64,7 @@ export async function planObjects(pending: readonly Pending[]): Promise<ObjectPl
   );
 }
 
-export function jsonl(entries: readonly Pending[]): string {
+export function jsonl<R extends Logged>(entries: readonly Pending<R>[]): string {
   return entries.map((e) => `${JSON.stringify(e.record)}\n`).join("");
 }
 

@@ -1,5 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { budgetReadings } from "../budget/gate.ts";
+import { budgetFamilies } from "../budget/metrics.ts";
 import type { AppEnv, Services } from "../context.ts";
 import { type DocumentedApp, documentedApp, errorResponses, mount } from "../openapi.ts";
 import { metricsAuth } from "./config.ts";
@@ -21,7 +23,7 @@ const metricsRoute = createRoute({
   operationId: "getMetrics",
   summary: "This isolate's metrics in the Prometheus text format 0.0.4",
   description:
-    "Per model and version: requests, answers by source (student, teacher, cache, degraded), teacher failures by kind, the teacher breaker's state, histograms of student inference, teacher call and request time and of the routing score, and the estimated money saved. The figures are one isolate's since it started: for global figures use GET /admin/stats or Analytics Engine.",
+    "Per model and version: requests, answers by source (student, teacher, cache, degraded), teacher failures by kind, the teacher breaker's state, histograms of student inference, teacher call and request time and of the routing score, the estimated money saved, and each teacher budget (limit, use and refusals in the current window, as last read from its global counter). The figures are one isolate's since it started: for global figures use GET /admin/stats or Analytics Engine.",
   // Open unless METRICS_TOKEN is set.
   security: [{}, { metricsToken: [] }],
   responses: {
@@ -38,7 +40,10 @@ export function metricsRoutes(telemetry: IsolateTelemetry): DocumentedApp {
   const app = documentedApp();
   app.openAPIRegistry.registerComponent("securitySchemes", "metricsToken", METRICS_TOKEN_SCHEME);
   return mount(app, metricsRoute, metricsAuth<AppEnv>(), (c) => {
-    const body = writeExposition(telemetry.metrics.families(breakers(c.var.services)));
+    const body = writeExposition([
+      ...telemetry.metrics.families(breakers(c.var.services)),
+      ...budgetFamilies(budgetReadings()),
+    ]);
     return c.body(body, 200, { "content-type": CONTENT_TYPE, "cache-control": "no-store" });
   });
 }

@@ -1,5 +1,5 @@
 import type { RegistryBindings } from "../registry/bindings.ts";
-import { chooseVersion } from "../registry/canary.ts";
+import { chooseVersion, inShadow } from "../registry/canary.ts";
 import type { Pointer } from "../registry/pointer.ts";
 import { PointerCache } from "../registry/pointer-cache.ts";
 import { VersionStore } from "../registry/versions.ts";
@@ -23,6 +23,13 @@ interface RemoteEntry {
   at: number;
   found: boolean;
   pkg: Promise<ModelPackage | null>;
+}
+
+export interface Shadowing {
+  version: string;
+  /** The live version the shadow is compared with. */
+  live: string;
+  models: ModelSet;
 }
 
 /** Manifests are small, and a long-lived isolate sees few versions; the bound is for the pathological case. */
@@ -64,6 +71,33 @@ export class ModelCatalog {
       }),
     );
     return new ModelSet(packages, definitions);
+  }
+
+  /**
+   * The model's shadow (evidence/shadow.ts) when this request is in its share: its version alone in a
+   * ModelSet, and the live version it runs beside. null without a shadow, outside its share, or when
+   * its package cannot be read.
+   */
+  async shadowFor(
+    env: RegistryBindings,
+    ttlMs: number,
+    name: string,
+    requestId: string,
+  ): Promise<Shadowing | null> {
+    if (!env.REGISTRY) return null;
+    const { pointers } = await this.pointers.get(env.REGISTRY, ttlMs);
+    const pointer = pointers.get(name);
+    const shadow = pointer?.shadow;
+    if (!pointer || !shadow || !inShadow(shadow, requestId)) return null;
+    const pkg =
+      shadow.version === this.bundledVersion(name)
+        ? this.packages[name]!
+        : env.MODELS_BUCKET
+          ? await this.remotePackage(env.MODELS_BUCKET, name, shadow.version, ttlMs)
+          : null;
+    return pkg
+      ? { version: shadow.version, live: pointer.live, models: new ModelSet({ [name]: pkg }) }
+      : null;
   }
 
   private async packageFor(

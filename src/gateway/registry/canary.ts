@@ -1,5 +1,5 @@
 import { hashString } from "../../core/hash.ts";
-import type { Pointer } from "./pointer.ts";
+import type { Pointer, Shadow } from "./pointer.ts";
 
 /**
  * Which requests see the canary. The bucket is FNV-1a (32-bit) over the UTF-8 bytes of the request id,
@@ -17,3 +17,13 @@ export function chooseVersion(pointer: Pick<Pointer, "live" | "canary">, request
   const { canary } = pointer;
   return canary !== null && canaryBucket(requestId) < canary.percent ? canary.version : pointer.live;
 }
+
+/**
+ * Which requests run the shadow: the same stable hash of the request id with another seed, so the
+ * shadow's share is independent of the canary's (a request may be in both; the shadow then skips it,
+ * as it only runs beside the live version).
+ */
+export function inShadow(shadow: Pick<Shadow, "percent">, requestId: string): boolean {
+  return hashString(requestId, SHADOW_SEED) % 100 < shadow.percent;
+}
+const SHADOW_SEED = 0x5ad0;

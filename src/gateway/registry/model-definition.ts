@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BudgetSpec } from "../budget/limits.ts";
 import { TEACHER_PROTOCOLS } from "../teacher-client/config.ts";
 import { ModelName } from "./keys.ts";
 
@@ -80,6 +81,7 @@ export const ModelDefinitionInput = z
     teacher: TeacherSpec.optional().meta({
       description: "The model's own teacher; without one, the gateway's TEACHER_* variables",
     }),
+    budget: BudgetSpec.optional(),
   })
   .superRefine((input, ctx) => {
     const seen = new Set<string>();
@@ -104,6 +106,8 @@ export const ModelDefinition = z.strictObject({
   labels: z.array(z.string().min(1)).min(2),
   outOfScopeLabel: z.string().nullable(),
   teacher: TeacherSpec.nullable(),
+  // Absent in definitions written before budgets existed: the TEACHER_BUDGET_* defaults apply.
+  budget: BudgetSpec.optional(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
 });

@@ -5,6 +5,7 @@ import { breakerState, type GuardSettings, guardFor, runGuarded } from "./guard.
 import {
   type AskOptions,
   type BreakerState,
+  type BudgetGate,
   type TeacherAdapter,
   type TeacherAnswer,
   type TeacherCacheScope,
@@ -65,6 +66,14 @@ async function cacheKeys(
   }
 }
 
+/** One reservation for every text about to be sent (cached answers cost nothing); refusal throws. */
+function admitAll(budget: BudgetGate, count: number): () => Promise<void> {
+  return async () => {
+    const verdict = await budget.reserve(count);
+    if (!verdict.granted) throw new TeacherError("budget", verdict.message, undefined, verdict.retryAfterS);
+  };
+}
+
 export function createTeacherClient(
   config: TeacherConfig,
   env: TeacherBindings = {},
@@ -96,6 +105,7 @@ export function createTeacherClient(
       kind: error.kind,
       message: error.message,
       latencyMs: latency(),
+      ...(error.retryAfterS !== undefined ? { retryAfterS: error.retryAfterS } : {}),
       ...(hits ? { cachedAnswers: hits } : {}),
     });
     if (missing.length === 0) {
@@ -117,8 +127,10 @@ export function createTeacherClient(
     let fresh: TeacherAnswer[];
     try {
       const guard = guardFor(teacher, query.model, settings);
-      fresh = await runGuarded(guard, async (signal) =>
-        checkAnswers(await adapter.classify(sub, signal), sub),
+      fresh = await runGuarded(
+        guard,
+        async (signal) => checkAnswers(await adapter.classify(sub, signal), sub),
+        options.budget ? admitAll(options.budget, sub.texts.length) : undefined,
       );
     } catch (error) {
       return fail(error instanceof TeacherError ? error : answerError(String(error)));

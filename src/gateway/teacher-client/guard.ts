@@ -145,8 +145,16 @@ async function withDeadline<T>(
   }
 }
 
-/** Runs `call` under the guard; every failure is a TeacherError. */
-export async function runGuarded<T>(guard: Guard, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Runs `call` under the guard; every failure is a TeacherError. `admit` (the teacher budget) runs once the
+ * breaker and the cap let the call through, before it goes out, so a call they refuse costs no budget; its
+ * refusal (a TeacherError "budget") is the budget's, not the teacher's, and leaves the breaker as it was.
+ */
+export async function runGuarded<T>(
+  guard: Guard,
+  call: (signal: AbortSignal) => Promise<T>,
+  admit?: () => Promise<void>,
+): Promise<T> {
   const { settings } = guard;
   const open = guard.openedAt !== 0;
   if (open && (guard.probing || cooling(guard))) {
@@ -162,6 +170,13 @@ export async function runGuarded<T>(guard: Guard, call: (signal: AbortSignal) =>
   }
   guard.probing = open;
   guard.inFlight++;
+  try {
+    await admit?.();
+  } catch (error) {
+    guard.inFlight--;
+    if (open) guard.probing = false;
+    throw asTeacherError(error);
+  }
   try {
     const result = await withDeadline(settings, open ? 0 : settings.retries, call);
     guard.failures = 0;

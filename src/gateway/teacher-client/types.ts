@@ -46,6 +46,26 @@ export interface AskOptions {
    * client awaits them before answering.
    */
   waitUntil?(promise: Promise<unknown>): void;
+  /**
+   * The model's teacher budget (src/gateway/budget): asked once per call, for every text the cache did
+   * not answer, when the breaker and the concurrency cap have let the call through and before anything
+   * is sent; a refusal fails the call as `budget`. Absent: no budget.
+   */
+  budget?: BudgetGate;
+}
+
+/** A teacher budget's answer to one call's reservation of `count` texts. */
+export type BudgetVerdict =
+  | { granted: true }
+  | {
+      granted: false;
+      message: string;
+      /** Seconds until the spent window resets. */
+      retryAfterS: number;
+    };
+
+export interface BudgetGate {
+  reserve(count: number): Promise<BudgetVerdict>;
 }
 
 export interface TeacherAnswer {
@@ -86,7 +106,8 @@ export type TeacherFailureKind =
   | "unknown_label"
   | "breaker_open"
   | "overloaded"
-  | "not_configured";
+  | "not_configured"
+  | "budget";
 
 export class TeacherError extends Error {
   constructor(
@@ -94,6 +115,8 @@ export class TeacherError extends Error {
     message: string,
     /** HTTP status of the teacher's answer, for http_4xx / http_5xx. */
     readonly status?: number,
+    /** For `budget`: seconds until the spent window resets. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = "TeacherError";
@@ -107,6 +130,8 @@ export type TeacherOutcome =
       kind: TeacherFailureKind;
       message: string;
       latencyMs: number;
+      /** For `budget`: seconds until the spent window resets. */
+      retryAfterS?: number;
       /**
        * Answers the cache held for some of the texts (null where it held none), so a caller may still
        * use them when the teacher failed for the rest. Absent when the cache was not consulted.

@@ -32,6 +32,7 @@ export async function putDefinition(
     labels: input.labels,
     outOfScopeLabel: input.outOfScopeLabel ?? null,
     teacher: input.teacher ?? null,
+    ...(input.budget ? { budget: input.budget } : {}),
     created_at: previous?.created_at ?? now,
     updated_at: now,
   };

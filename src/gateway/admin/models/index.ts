@@ -11,6 +11,7 @@ import { ModelDefinitionInput } from "../../registry/model-definition.ts";
 import { promote, rollback } from "../../registry/pointer.ts";
 import { adminRoute } from "../route.ts";
 import { putDefinition, requireDefinedLabels } from "./definition.ts";
+import { mountEvidenceRoutes } from "./evidence.ts";
 import { ModelState, ModelStates, PromoteRequest, Uploaded } from "./schemas.ts";
 import {
   currentPointer,
@@ -25,7 +26,7 @@ import { UPLOAD_PARTS, uploadBody, uploadVersion } from "./upload.ts";
 
 /**
  * The model registry's admin routes: list, define a model (labels, own teacher), upload a version,
- * promote (live or canary), roll back.
+ * promote (live or canary), roll back; shadows and canary decisions are in evidence.ts.
  * Gateways pick a change up within REGISTRY_TTL_MS (see models/catalog.ts).
  */
 const MAX_PROMOTE_BODY = 4096;
@@ -237,7 +238,8 @@ export function modelAdminRoutes(catalog: ModelCatalog): DocumentedApp {
     const pointers = requirePointers(s);
     await requireModel(s, name);
     await requireServable(s, name, body.version);
-    const next = promote(await currentPointer(s, name), body.version, body.canary_percent, new Date());
+    const current = await currentPointer(s, name);
+    const next = promote(current, body.version, body.canary_percent, new Date(), body.decision);
     await pointers.put(name, next);
     return c.json(await modelState(s, name, next));
   });
@@ -250,5 +252,6 @@ export function modelAdminRoutes(catalog: ModelCatalog): DocumentedApp {
     await pointers.put(name, next);
     return c.json(await modelState(s, name, next));
   });
+  mountEvidenceRoutes(app, stores, (c) => param(c, "name"), requireServable);
   return app;
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { CanaryDecision, CanaryPolicy } from "../../registry/canary-decision.ts";
 import { ModelName, Version } from "../../registry/keys.ts";
 import { ModelDefinition } from "../../registry/model-definition.ts";
-import { Canary } from "../../registry/pointer.ts";
+import { Canary, Shadow } from "../../registry/pointer.ts";
 
 /** Bodies of the admin model routes: the requests they validate and the answers they give. */
 
@@ -12,6 +13,14 @@ export const PromoteRequest = z
       description:
         "Serve the version to this share of inference requests (by request id) instead of making it live",
     }),
+    decision: CanaryPolicy.optional().meta({
+      description:
+        "With canary_percent: how the canary is decided automatically (defaults: alpha 0.05, 72 hours, then rollback)",
+    }),
+  })
+  .refine((r) => r.decision === undefined || r.canary_percent !== undefined, {
+    message: "decision applies to a canary: give canary_percent too",
+    path: ["decision"],
   })
   .meta({ id: "PromoteRequest" });
 export type PromoteRequest = z.infer<typeof PromoteRequest>;
@@ -36,6 +45,7 @@ export const ModelState = z
       .array(z.string())
       .meta({ description: "Versions live before, oldest first; rollback takes the last" }),
     canary: Canary.nullable(),
+    shadow: Shadow.nullable().meta({ description: "The version run beside the live one, never answering" }),
     updated_at: z
       .string()
       .nullable()
@@ -63,3 +73,49 @@ export const Uploaded = z
   })
   .meta({ id: "Uploaded" });
 export type Uploaded = z.infer<typeof Uploaded>;
+
+export const ShadowRequest = z
+  .strictObject({
+    version: Version,
+    percent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .meta({ description: "Share of inference requests (by request id) on which the shadow runs" }),
+  })
+  .meta({ id: "ShadowRequest" });
+export type ShadowRequest = z.infer<typeof ShadowRequest>;
+
+const Rate = z.strictObject({
+  version: z.string(),
+  agree: z.number().int(),
+  total: z.number().int(),
+  rate: z.number().nullable(),
+  lower: z.number().meta({ description: "Confidence sequence at level alpha/2 (anytime-valid)" }),
+  upper: z.number(),
+});
+
+/** Where a running canary or shadow stands against the live version, as the decision would read it. */
+export const Evidence = z
+  .strictObject({
+    role: z.enum(["canary", "shadow"]),
+    since: z.string(),
+    alpha: z.number(),
+    verdict: z.enum(["better", "worse", "undecided"]),
+    candidate: Rate,
+    live: Rate,
+    difference: z
+      .strictObject({ lower: z.number(), upper: z.number() })
+      .meta({ description: "Candidate minus live agreement: anytime-valid at level alpha" }),
+  })
+  .meta({ id: "Evidence" });
+export type Evidence = z.infer<typeof Evidence>;
+
+export const Decisions = z
+  .strictObject({
+    decisions: z.array(CanaryDecision).meta({ description: "The automatic decisions, oldest first" }),
+    evidence: z.array(Evidence).meta({ description: "The running canary and shadow, if any" }),
+  })
+  .meta({ id: "Decisions" });
+export type Decisions = z.infer<typeof Decisions>;

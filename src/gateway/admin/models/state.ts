@@ -108,6 +108,7 @@ export async function modelState(
     live: current?.live ?? null,
     previous: current?.previous ?? [],
     canary: current?.canary ?? null,
+    shadow: current?.shadow ?? null,
     updated_at: current && "updated_at" in current ? current.updated_at : null,
     versions,
     definition,

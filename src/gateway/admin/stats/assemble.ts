@@ -66,7 +66,11 @@ function versions(rows: StatsRows): StatsResponse["versions"] {
   });
 }
 
-export function assembleStats(rows: StatsRows, ctx: StatsContext): StatsResponse {
+/** Everything but the teacher budget (its own counter) and the feedback figures (feedback.ts reads them). */
+export function assembleStats(
+  rows: StatsRows,
+  ctx: StatsContext,
+): Omit<StatsResponse, "budget" | "feedback"> {
   const { window, pricePerCall } = ctx;
   const totals = tally(rows.byHour);
   const perHour = groupBy(rows.byHour, "hour");

@@ -1,5 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { limitsFor } from "../../budget/limits.ts";
+import { readBudgetStats } from "../../budget/stats.ts";
 import { ApiError } from "../../errors.ts";
 import type { ModelCatalog } from "../../models/catalog.ts";
 import { type DocumentedApp, documentedApp, jsonContent, mount } from "../../openapi.ts";
@@ -8,13 +10,15 @@ import { storesOf } from "../models/state.ts";
 import { countParam, parseQuery, readD1 } from "../query.ts";
 import { adminRoute } from "../route.ts";
 import { assembleStats } from "./assemble.ts";
+import { readFeedbackStats } from "./feedback.ts";
 import { readStats, statsWindow, thresholdOf } from "./queries.ts";
 import { StatsResponse } from "./schema.ts";
 
 /**
  * GET /admin/stats: the live statistics of one model (or one of its versions) over the last hours, from
  * D1, across every isolate: answers by source per hour, the score histogram, the student's agreement
- * with the teacher on the audit sample, the most confused label pairs, hard examples by route.
+ * with the teacher on the audit sample, the most confused label pairs, hard examples by route; and the
+ * model's teacher budget, from its Durable Object.
  */
 const MAX_HOURS = 720;
 const DEFAULT_HOURS = 24;
@@ -26,7 +30,7 @@ export const StatsQuery = z.strictObject({
   model: ModelName.optional().meta({ description: "The model (default DEFAULT_MODEL)" }),
   version: Version.optional().meta({ description: "Only this version's figures" }),
   hours: countParam(MAX_HOURS, DEFAULT_HOURS, "Hours in the window, the last one the current hour"),
-  top: countParam(MAX_TOP, DEFAULT_TOP, "Confused label pairs to list"),
+  top: countParam(MAX_TOP, DEFAULT_TOP, "Confused label pairs (and labels the teacher gets wrong) to list"),
   until: z.iso
     .datetime({ offset: true })
     .transform((text) => new Date(text))
@@ -41,7 +45,8 @@ const statsRoute = adminRoute(
     method: "get",
     path: "/admin/stats",
     operationId: "getStats",
-    summary: "Live statistics of a model (D1): answers per hour, audit agreement, confused pairs",
+    summary:
+      "Live statistics of a model (D1): answers per hour, audit agreement, confused pairs, feedback accuracy",
     request: { query: StatsQuery },
     responses: { 200: jsonContent(StatsResponse, "OK") },
   }),
@@ -63,9 +68,12 @@ export function statsRoutes(catalog: ModelCatalog): DocumentedApp {
     if (!db)
       throw new ApiError(503, "not_configured", "the statistics are not configured: bind the D1 database DB");
     const window = statsWindow(query.until ?? new Date(), query.hours);
-    const rows = await readD1("the statistics' D1 tables do not exist", () =>
-      readStats(db, { model, version, window, top: query.top }),
+    const filter = { model, version, window, top: query.top };
+    const [rows, feedback] = await readD1("the statistics' D1 tables do not exist", () =>
+      Promise.all([readStats(db, filter), readFeedbackStats(db, filter)]),
     );
+    // The budget's own counter, read live: exact and global, unlike the per-isolate /metrics.
+    const budget = await readBudgetStats(c.env ?? {}, model, limitsFor(definition?.budget, config.budget));
     const stats = assembleStats(rows, {
       model,
       version,
@@ -73,6 +81,8 @@ export function statsRoutes(catalog: ModelCatalog): DocumentedApp {
       threshold,
       pricePerCall: definition?.teacher?.pricePerCall ?? config.costs.teacherPricePerCall,
     });
-    return c.json(stats, 200, { "cache-control": "no-store" });
+    return c.json({ ...stats, budget, feedback } satisfies StatsResponse, 200, {
+      "cache-control": "no-store",
+    });
   });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RoutingScoreKind } from "../../../core/routing-score.ts";
+import { BudgetStats } from "../../budget/stats.ts";
 import { SCORE_BINS } from "../../metrics/usage.ts";
 
 /**
@@ -35,6 +36,40 @@ export const Agreement = z
   })
   .meta({ description: "The student's agreement with the teacher on the audit sample (route audit)" });
 export type Agreement = z.infer<typeof Agreement>;
+
+/** Feedback (POST /v1/feedback): admin/stats/feedback.ts reads these figures. */
+export const Accuracy = z
+  .strictObject({
+    samples: Count.meta({ description: "Feedback records where this model's label is known" }),
+    correct: Count.meta({ description: "Of those, where its label was the feedback's" }),
+    rate: Rate.nullable().meta({ description: "correct / samples; null without samples" }),
+    low: Rate.nullable().meta({ description: "Lower bound of the Wilson score interval" }),
+    high: Rate.nullable().meta({ description: "Upper bound of the Wilson score interval" }),
+    level: z.literal(AGREEMENT_LEVEL),
+  })
+  .meta({ description: "Accuracy against feedback labels" });
+export type Accuracy = z.infer<typeof Accuracy>;
+
+export const FeedbackStats = z
+  .strictObject({
+    samples: Count.meta({ description: "Feedback records received in the window (the newest per answer)" }),
+    student: Accuracy,
+    teacher: Accuracy,
+    teacher_errors: z
+      .array(
+        z.strictObject({
+          label: z.string().meta({ description: "The true label (feedback)" }),
+          samples: Count.meta({ description: "Feedback with this label where the teacher's label is known" }),
+          wrong: Count.meta({ description: "Of those, where the teacher said another label" }),
+          rate: Rate,
+        }),
+      )
+      .meta({
+        description: "The labels the teacher gets wrong most often, most wrong answers first (at most top)",
+      }),
+  })
+  .meta({ description: "Live accuracy of the student and the teacher against client feedback" });
+export type FeedbackStats = z.infer<typeof FeedbackStats>;
 
 const HourStats = z.strictObject({
   hour: z
@@ -105,6 +140,8 @@ export const StatsResponse = z
         agreement: Agreement,
       }),
     ),
+    budget: BudgetStats,
+    feedback: FeedbackStats,
   })
   .meta({ id: "StatsResponse" });
 export type StatsResponse = z.infer<typeof StatsResponse>;

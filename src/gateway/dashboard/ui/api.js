@@ -23,7 +23,11 @@
  *   routes: { teacher: number, degraded: number, cache: number, audit: number },
  *   endpoints: { v1: number, v2: number },
  *   versions: { version: string, answers: number, teacher_rate: number | null, agreement: Agreement }[],
+ *   feedback: { samples: number, student: Accuracy, teacher: Accuracy,
+ *     teacher_errors: { label: string, samples: number, wrong: number, rate: number }[] },
  * }} Stats
+ * @typedef {{ samples: number, correct: number, rate: number | null, low: number | null, high: number | null,
+ *   level: number }} Accuracy
  * @typedef {{ version: string, source: "bundled" | "registry", bytes: number, sha256: string,
  *   uploaded_at: string | null }} VersionInfo
  * @typedef {{ name: string, live: string | null, previous: string[],

@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * The figures around the charts: the totals, the live agreement with its Wilson interval, and the most
- * confused label pairs, from one /admin/stats answer.
+ * The figures around the charts: the totals, the live agreement with its Wilson interval, the most
+ * confused label pairs, and the accuracy of student and teacher against feedback, from one /admin/stats
+ * answer.
  */
 import { byId, count, dollars, el, fillRows, percent } from "./format.js";
 
@@ -14,6 +15,8 @@ const ui = {
   agreementBar: byId("agreement-bar", HTMLDivElement),
   agreementNote: byId("agreement-note", HTMLParagraphElement),
   confusions: byId("confusions-table", HTMLTableElement),
+  feedback: byId("feedback-table", HTMLTableElement),
+  teacherErrors: byId("teacher-errors-table", HTMLTableElement),
 };
 
 /** @param {Stats} s */
@@ -79,9 +82,47 @@ function showConfusions(s) {
   );
 }
 
+/** @param {Stats} s */
+function showFeedback(s) {
+  const f = s.feedback;
+  /** @type {[string, import("./api.js").Accuracy][]} */
+  const who = [
+    ["Student", f.student],
+    ["Teacher", f.teacher],
+  ];
+  const rows = who
+    .filter(([, a]) => a.samples > 0)
+    .map(([name, a]) =>
+      el("tr", {}, [
+        el("td", { text: name }),
+        el("td", { text: percent(a.rate) }),
+        el("td", { text: a.low === null || a.high === null ? "–" : `${percent(a.low)}–${percent(a.high)}` }),
+        el("td", { text: `${count(a.correct)} of ${count(a.samples)}` }),
+      ]),
+    );
+  fillRows(
+    /** @type {HTMLTableSectionElement} */ (ui.feedback.tBodies[0]),
+    rows,
+    "No feedback yet (POST /v1/feedback).",
+  );
+  const errors = f.teacher_errors.map((e) =>
+    el("tr", {}, [
+      el("td", { text: e.label }),
+      el("td", { text: count(e.wrong) }),
+      el("td", { text: count(e.samples) }),
+    ]),
+  );
+  fillRows(
+    /** @type {HTMLTableSectionElement} */ (ui.teacherErrors.tBodies[0]),
+    errors,
+    "No teacher mistakes in the feedback.",
+  );
+}
+
 /** @param {Stats} stats */
 export function showOverview(stats) {
   showKpis(stats);
   showAgreement(stats);
   showConfusions(stats);
+  showFeedback(stats);
 }

@@ -1,0 +1,133 @@
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { compareRates } from "../../../core/sequential-test.ts";
+import type { AppContext, AppEnv } from "../../context.ts";
+import { ApiError, parseRequest } from "../../errors.ts";
+import { readAgreement } from "../../evidence/agreement.ts";
+import { jsonBody } from "../../middleware/json-body/index.ts";
+import { type DocumentedApp, jsonContent, jsonRequest, mount } from "../../openapi.ts";
+import { CanaryPolicy } from "../../registry/canary-decision.ts";
+import { ModelName } from "../../registry/keys.ts";
+import { type Pointer, startShadow, stopShadow } from "../../registry/pointer.ts";
+import { adminRoute } from "../route.ts";
+import { Decisions, type Evidence, ModelState, ShadowRequest } from "./schemas.ts";
+import { currentPointer, modelState, requireModel, requirePointers, type Stores } from "./state.ts";
+
+/**
+ * The admin side of shadows and canary decisions: start and stop a shadow, and read the automatic
+ * decisions with the evidence the next one will be taken on (src/gateway/evidence).
+ */
+const nameParams = z.object({ name: ModelName.meta({ description: "Model name" }) });
+const MAX_SHADOW_BODY = 1024;
+
+const startShadowRoute = adminRoute(
+  createRoute({
+    method: "put",
+    path: "/admin/models/{name}/shadow",
+    operationId: "startShadow",
+    summary: "Run a version beside the live one on a share of requests, never answering",
+    description:
+      "On `percent` % of inference requests (by request id) served by the live version, the shadow runs after the response on the texts the teacher labelled (escalated texts and the audit sample); its agreement with the teacher is counted per version in D1 (GET /admin/models/{name}/decisions). Replaces a running shadow.",
+    request: { params: nameParams, body: jsonRequest(ShadowRequest) },
+    responses: { 200: jsonContent(ModelState, "The new pointer") },
+  }),
+  400,
+  404,
+  413,
+  415,
+);
+
+const stopShadowRoute = adminRoute(
+  createRoute({
+    method: "delete",
+    path: "/admin/models/{name}/shadow",
+    operationId: "stopShadow",
+    summary: "Stop the model's shadow (its counts stay in D1)",
+    request: { params: nameParams },
+    responses: { 200: jsonContent(ModelState, "The new pointer") },
+  }),
+  400,
+  404,
+);
+
+const decisionsRoute = adminRoute(
+  createRoute({
+    method: "get",
+    path: "/admin/models/{name}/decisions",
+    operationId: "listCanaryDecisions",
+    summary:
+      "Automatic canary decisions with their figures, and the evidence on the running canary and shadow",
+    request: { params: nameParams },
+    responses: { 200: jsonContent(Decisions, "OK") },
+  }),
+  400,
+  404,
+);
+
+/** The running canary's and shadow's standing against live, as the scheduled decision reads it. */
+async function evidenceOf(db: D1Database | undefined, name: string, pointer: Omit<Pointer, "updated_at">) {
+  if (!db) return [];
+  const found: Evidence[] = [];
+  const compare = async (role: Evidence["role"], version: string, since: Date, alpha: number) => {
+    const [candidate, live] = await Promise.all([
+      readAgreement(db, name, version, role === "canary" ? "served" : "shadow", since),
+      readAgreement(db, name, pointer.live, "served", since),
+    ]);
+    const c = compareRates(candidate, live, alpha);
+    found.push({
+      role,
+      since: since.toISOString(),
+      alpha,
+      verdict: c.verdict,
+      candidate: { version, ...c.canary },
+      live: { version: pointer.live, ...c.live },
+      difference: c.difference,
+    });
+  };
+  const { canary, shadow } = pointer;
+  const updatedAt = "updated_at" in pointer ? String(pointer.updated_at) : new Date(0).toISOString();
+  if (canary) {
+    const policy = canary.decision ?? CanaryPolicy.parse({});
+    await compare("canary", canary.version, new Date(canary.started_at ?? updatedAt), policy.alpha);
+  }
+  if (shadow)
+    await compare("shadow", shadow.version, new Date(shadow.started_at), CanaryPolicy.parse({}).alpha);
+  return found;
+}
+
+export function mountEvidenceRoutes(
+  app: DocumentedApp,
+  stores: (c: AppContext) => Stores,
+  param: (c: AppContext) => string,
+  requireServable: (s: Stores, name: string, version: string) => Promise<unknown>,
+): void {
+  mount(app, startShadowRoute, jsonBody<AppEnv>({ maxBytes: () => MAX_SHADOW_BODY }), async (c) => {
+    const name = param(c);
+    const body = parseRequest(ShadowRequest, c.var.jsonBody);
+    const s = stores(c);
+    const pointers = requirePointers(s);
+    await requireModel(s, name);
+    await requireServable(s, name, body.version);
+    const next = startShadow(await currentPointer(s, name), body.version, body.percent, new Date());
+    await pointers.put(name, next);
+    return c.json(await modelState(s, name, next));
+  });
+  mount(app, stopShadowRoute, async (c) => {
+    const name = param(c);
+    const s = stores(c);
+    const pointers = requirePointers(s);
+    await requireModel(s, name);
+    const next = stopShadow(await currentPointer(s, name), new Date());
+    await pointers.put(name, next);
+    return c.json(await modelState(s, name, next));
+  });
+  mount(app, decisionsRoute, async (c) => {
+    const name = param(c);
+    const s = stores(c);
+    await requireModel(s, name);
+    const pointer = await currentPointer(s, name);
+    if (pointer === null) throw new ApiError(404, "model_not_found", `model "${name}" has no live version`);
+    const evidence = await evidenceOf(c.env?.DB, name, pointer);
+    return c.json({ decisions: pointer.decisions ?? [], evidence });
+  });
+}

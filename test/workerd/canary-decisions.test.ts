@@ -1,0 +1,228 @@
+import {
+  applyD1Migrations,
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { sha256Hex } from "../../src/core/digest.ts";
+import { Decisions, ModelState } from "../../src/gateway/admin/models/schemas.ts";
+import type { Env } from "../../src/gateway/bindings.ts";
+import worker from "../../src/gateway/index.ts";
+import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
+import { canaryBucket, inShadow } from "../../src/gateway/registry/canary.ts";
+import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
+import texts from "../fixtures/clinc150-parity-texts.json";
+import { adminEnv, app, auth, bindings, db } from "./admin-stats-helpers.ts";
+import { post } from "./gateway-helpers.ts";
+import { form, shuffledOutputs } from "./registry-helpers.ts";
+
+/**
+ * Shadow and canary on the real stack: versions uploaded to R2, pointers in KV, answers from the local
+ * teacher server, agreement counts through the real queue and consumer into D1, and the decision taken
+ * by the Worker's own scheduled() handler. The worse version is the shipped clinc150 student with its
+ * output columns shuffled (nearly always wrong); the better one is the shipped student under a new version.
+ */
+const MODEL = "clinc150";
+const shipped = BUNDLED_MODELS[MODEL]!;
+const CLASSES = (shipped.manifest as { labels: string[] }).labels.length;
+const TEXTS_PER_ARM = 40;
+const BATCH = 10;
+
+beforeAll(async () => {
+  await applyD1Migrations(db, bindings.TEST_MIGRATIONS);
+});
+
+const env = (): Env => adminEnv({ TEACHER_URL: inject("teachers").healthy, AUDIT_RATE: "1" });
+
+async function admin(method: string, path: string, body?: unknown | FormData): Promise<Response> {
+  const init: RequestInit =
+    body instanceof FormData
+      ? { method, body, headers: auth }
+      : {
+          method,
+          headers: { ...auth, "content-type": "application/json" },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        };
+  return app.request(`/admin/models/${MODEL}${path}`, init, env());
+}
+
+async function upload(version: string, graph: Uint8Array): Promise<void> {
+  const manifest = structuredClone(shipped.manifest) as Record<string, unknown> & {
+    onnx: Record<string, unknown>;
+  };
+  manifest.version = version;
+  manifest.onnx = { ...manifest.onnx, bytes: graph.byteLength, sha256: await sha256Hex(graph) };
+  const res = await admin("PUT", `/versions/${version}`, form(manifest, graph));
+  expect(res.status, await res.clone().text()).toBe(201);
+}
+
+const shippedGraph = () => new Uint8Array(shipped.onnx as ArrayBuffer);
+
+/** A request id whose requests the canary (or, with `shadow`, the shadow at 50 %) takes, or does not. */
+function requestId(wanted: boolean, percent: number, salt: string, shadow = false): string {
+  for (let i = 0; ; i++) {
+    const id = `${salt}-${i}`;
+    const taken = shadow ? inShadow({ percent }, id) : canaryBucket(id) < percent;
+    if (taken === wanted) return id;
+  }
+}
+
+/** Sends `count` texts, teacher "always", with request ids the split sends where `wanted` says. */
+async function traffic(
+  count: number,
+  pick: (salt: string) => string,
+  from: number,
+): Promise<ClassifyResponse[]> {
+  const answers: ClassifyResponse[] = [];
+  for (let start = from; start < from + count; start += BATCH) {
+    const ctx = createExecutionContext();
+    const batch = (texts as string[]).slice(start, start + BATCH);
+    const res = await app.request(
+      "/v1/classify",
+      post(
+        { texts: batch, model: MODEL, options: { teacher: "always" } },
+        { "x-request-id": pick(`r${start}-${crypto.randomUUID()}`) },
+      ),
+      env(),
+      ctx,
+    );
+    expect(res.status, await res.clone().text()).toBe(200);
+    answers.push(ClassifyResponse.parse(await res.json()));
+    await waitOnExecutionContext(ctx);
+  }
+  return answers;
+}
+
+/** Waits until the consumer has written `n` texts of the version's agreement (queue batch timeout: 5 s). */
+async function counted(version: string, role: "served" | "shadow", n: number): Promise<void> {
+  const read = () =>
+    db
+      .prepare(
+        "SELECT COALESCE(SUM(n), 0) AS n FROM agreement_counts WHERE model = ? AND version = ? AND role = ?",
+      )
+      .bind(MODEL, version, role)
+      .first<{ n: number }>();
+  let row = await read();
+  for (let i = 0; i < 120 && (row?.n ?? 0) < n; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    row = await read();
+  }
+  expect(row?.n).toBeGreaterThanOrEqual(n);
+}
+
+async function state(): Promise<ModelState> {
+  const res = await admin("GET", "");
+  expect(res.status).toBe(200);
+  return ModelState.parse(await res.json());
+}
+
+async function decisions(): Promise<Decisions> {
+  const res = await admin("GET", "/decisions");
+  expect(res.status, await res.clone().text()).toBe(200);
+  return Decisions.parse(await res.json());
+}
+
+/** The Worker's cron handler, as the [triggers] schedule runs it. */
+async function cron(): Promise<void> {
+  await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), adminEnv());
+}
+
+describe("shadow and canary decided by evidence", () => {
+  it("a shadow runs beside live without answering; a worse canary is rolled back by the cron", async () => {
+    const live = (await state()).live!;
+    await upload("9.0.0-shuffled", shuffledOutputs(shippedGraph(), CLASSES, 1));
+
+    // Shadow: half the requests, never the answer.
+    let res = await admin("PUT", "/shadow", { version: "9.0.0-shuffled", percent: 50 });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await state()).shadow).toMatchObject({ version: "9.0.0-shuffled", percent: 50 });
+    const shadowed = await traffic(TEXTS_PER_ARM, (s) => requestId(true, 50, s, true), 0);
+    for (const a of shadowed) expect(a.version).toBe(live);
+    await counted("9.0.0-shuffled", "shadow", TEXTS_PER_ARM);
+    const [shadow] = (await decisions()).evidence;
+    expect(shadow).toMatchObject({
+      role: "shadow",
+      verdict: "worse",
+      candidate: { version: "9.0.0-shuffled" },
+    });
+    expect(shadow!.candidate.rate!).toBeLessThan(shadow!.live.rate!);
+
+    // Canary: made one, the shadow ends (the version now serves).
+    res = await admin("POST", "/promote", { version: "9.0.0-shuffled", canary_percent: 50 });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(ModelState.parse(await res.json())).toMatchObject({
+      live,
+      shadow: null,
+      canary: { version: "9.0.0-shuffled", percent: 50 },
+    });
+    await cron(); // no evidence yet: nothing is decided
+    expect((await state()).canary?.version).toBe("9.0.0-shuffled");
+
+    const onCanary = await traffic(TEXTS_PER_ARM, (s) => requestId(true, 50, s), 40);
+    for (const a of onCanary) expect(a.version).toBe("9.0.0-shuffled");
+    await traffic(TEXTS_PER_ARM, (s) => requestId(false, 50, s), 80);
+    await counted("9.0.0-shuffled", "served", TEXTS_PER_ARM);
+    await counted(live, "served", 2 * TEXTS_PER_ARM);
+    await cron();
+
+    expect(await state()).toMatchObject({ live, canary: null });
+    const last = (await decisions()).decisions.at(-1)!;
+    expect(last).toMatchObject({
+      action: "rollback",
+      reason: "worse",
+      canary: "9.0.0-shuffled",
+      live,
+      alpha: 0.05,
+    });
+    expect(last.figures.canary.total).toBeGreaterThanOrEqual(TEXTS_PER_ARM);
+    expect(last.figures.difference.upper).toBeLessThan(0);
+  }, 120_000);
+
+  it("a better canary is promoted by the cron, the old live kept for rollback", async () => {
+    await upload("9.1.0-shuffled", shuffledOutputs(shippedGraph(), CLASSES, 2));
+    await upload("9.2.0", shippedGraph());
+    let res = await admin("POST", "/promote", { version: "9.1.0-shuffled" });
+    expect(res.status, await res.clone().text()).toBe(200);
+    res = await admin("POST", "/promote", {
+      version: "9.2.0",
+      canary_percent: 30,
+      decision: { alpha: 0.01 },
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+
+    await traffic(TEXTS_PER_ARM, (s) => requestId(true, 30, s), 120);
+    await traffic(TEXTS_PER_ARM, (s) => requestId(false, 30, s), 160);
+    await counted("9.2.0", "served", TEXTS_PER_ARM);
+    await counted("9.1.0-shuffled", "served", TEXTS_PER_ARM);
+    await cron();
+
+    const now = await state();
+    expect(now).toMatchObject({ live: "9.2.0", canary: null });
+    expect(now.previous.at(-1)).toBe("9.1.0-shuffled");
+    const last = (await decisions()).decisions.at(-1)!;
+    expect(last).toMatchObject({
+      action: "promote",
+      reason: "better",
+      canary: "9.2.0",
+      live: "9.1.0-shuffled",
+      alpha: 0.01,
+    });
+    expect(last.figures.difference.lower).toBeGreaterThan(0);
+    expect(last.figures.canary.rate!).toBeGreaterThan(last.figures.live.rate!);
+  }, 120_000);
+
+  it("refuses a shadow of the live version, a decision policy without a canary, and stopping no shadow", async () => {
+    const live = (await state()).live!;
+    for (const [method, path, body] of [
+      ["PUT", "/shadow", { version: live, percent: 10 }],
+      ["PUT", "/shadow", { version: live, percent: 0 }],
+      ["POST", "/promote", { version: live, decision: { alpha: 0.05 } }],
+      ["DELETE", "/shadow", undefined],
+    ] as const) {
+      const res = await admin(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_request");
+    }
+  });
+});
