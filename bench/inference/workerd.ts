@@ -69,8 +69,8 @@ export async function startBenchWorker(port: number): Promise<BenchWorker> {
     await dispose();
     throw error;
   }
-  const post = async (path: string, body: unknown): Promise<Response> => {
-    const response = await fetch(new URL(path, base), {
+  const send = (path: string, body: unknown): Promise<Response> =>
+    fetch(new URL(path, base), {
       method: "POST",
       // A fresh connection per request: the driver's gaps between requests (while Node times its own
       // series) are about as long as the server's keep-alive timeout, and a request sent on a pooled
@@ -78,6 +78,11 @@ export async function startBenchWorker(port: number): Promise<BenchWorker> {
       headers: { "content-type": "application/json", connection: "close" },
       body: JSON.stringify(body),
     });
+  const post = async (path: string, body: unknown): Promise<Response> => {
+    let response = await send(path, body);
+    // wrangler's proxy answers this when workerd restarted under the request (seen on loaded machines);
+    // it retries only GET and HEAD itself and asks the client to send again. Our requests are pure.
+    if (response.status === 503 && (await restarted(response))) response = await send(path, body);
     if (!response.ok) throw new Error(`bench worker ${path}: ${response.status} ${await response.text()}`);
     return response;
   };
@@ -94,4 +99,9 @@ export async function startBenchWorker(port: number): Promise<BenchWorker> {
     },
     dispose,
   };
+}
+
+/** Whether a 503 is wrangler's "Your worker restarted mid-request" (read from a clone: the body stays). */
+async function restarted(response: Response): Promise<boolean> {
+  return (await response.clone().text()).includes("restarted mid-request");
 }
