@@ -31,4 +31,4 @@ export function chatError(
 
 /** Something a chat client may send that the gateway cannot honour: a 400 rather than a wrong answer. */
 export const unsupported = (param: string, message: string): ApiError =>
-  chatError(param, message, "unsupported_parameter");
+  new ApiError(400, "unsupported_parameter", message, {}, param);
