@@ -5,7 +5,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/core/digest.ts";
 import { normalizeText } from "../../src/core/featurizer.ts";
 import type { ChatCompletionChunk } from "../../src/core/openai-chat.ts";
@@ -326,5 +326,92 @@ describe("GET /v1/models", () => {
     expect(list.object).toBe("list");
     expect(list.data.map((m) => m.id)).toEqual(list.models.map((m) => m.name));
     expect(list.data[0]).toMatchObject({ object: "model", owned_by: "apprentice" });
+  });
+});
+
+describe("POST /v1/chat/completions, a model defined with a chat rule and no student yet", () => {
+  const TOKEN = "test-admin-token-0123456789abcdef-xyz";
+  const kv = bindings.REGISTRY!;
+  const NAMES = ["chat-intents", "chat-down"];
+  const envOf = (extra: Record<string, string> = {}): Env => ({
+    ...bindings,
+    ADMIN_TOKEN: TOKEN,
+    REGISTRY_TTL_MS: "0",
+    BREAKER_FAILURES: "1000",
+    TEACHER_RETRIES: "0",
+    ...extra,
+  });
+  const define = async (name: string, key: string) => {
+    const body = {
+      labels: CLINC_LABELS,
+      teacher: { protocol: "openai", url: fixtureUrl(key), model: "clinc150" },
+      chat: { text: { after: "Text:" }, alias: `${name}-llm` },
+    };
+    const res = await app.request(
+      `/admin/models/${name}`,
+      { ...post(body, { authorization: `Bearer ${TOKEN}` }), method: "PUT" },
+      envOf(),
+    );
+    expect([200, 201], await res.text()).toContain(res.status);
+  };
+  const prompt = (text: string) =>
+    user(`Classify the text into one intent; answer with the intent only.\nText: ${text}`);
+
+  afterAll(async () => {
+    for (const name of NAMES) await kv.delete(`definition/${name}`);
+  });
+
+  it("reads the text after the marker, takes the alias as the model, and sends the teacher its own model id", async () => {
+    const key = fixtureKey("ok");
+    await define("chat-intents", key);
+    const text = `what is my credit score ${crypto.randomUUID().slice(0, 6)}`;
+    const body = { model: "chat-intents-llm", messages: prompt(text) };
+    const { res, text: answer } = await chat(body, envOf());
+    expect(res.status, answer).toBe(200);
+    expect(res.headers.get("x-apprentice-source")).toBe("teacher");
+    expect(res.headers.get("x-apprentice-version")).toBe("none");
+    expect((await bodiesAt(key)).map((b) => JSON.parse(b))).toEqual([{ ...body, model: "clinc150" }]);
+    // The record holds the text the rule read, not the prompt, and the teacher's label.
+    const id = await sha256Hex(
+      `chat-intents\n${normalizeText(text, { normalization: "NFKC", lowercase: true })}`,
+    );
+    expect(await loggedRecord(id)).toMatchObject({
+      model: "chat-intents",
+      version: "none",
+      route: "teacher",
+      teacher_label: "credit_score",
+      student_label: null,
+    });
+  }, 60_000);
+
+  it("redacts every message for the teacher under REDACTION log+teacher", async () => {
+    const key = fixtureKey("ok");
+    await define("chat-intents", key);
+    const env = envOf({ REDACTION: JSON.stringify({ "chat-intents": "log+teacher" }) });
+    const { res } = await chat(
+      { model: "chat-intents", messages: prompt("mail jane.doe@example.com my balance") },
+      env,
+    );
+    expect(res.status).toBe(200);
+    const [sent] = await bodiesAt(key);
+    expect(sent).not.toContain("jane.doe@example.com");
+    expect(sent).toContain("my balance");
+  });
+
+  it("400 naming the message when the marker is missing; 503 teacher_unavailable when its teacher fails", async () => {
+    await define("chat-down", fixtureKey("503"));
+    const none = await app.request(
+      "/v1/chat/completions",
+      post({ model: "chat-down", messages: user("no marker here") }),
+      envOf(),
+    );
+    expect((await expectOpenAiError(none, 400, "invalid_request")).param).toBe("messages.0.content");
+    const down = await app.request(
+      "/v1/chat/completions",
+      post({ model: "chat-down", messages: prompt("what is my credit score") }),
+      envOf(),
+    );
+    expect(down.headers.get("retry-after")).toBeTruthy();
+    expect(await expectOpenAiError(down, 503, "teacher_unavailable")).toMatchObject({ type: "server_error" });
   });
 });
