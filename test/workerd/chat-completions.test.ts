@@ -245,6 +245,14 @@ describe("POST /v1/chat/completions, unsure student", () => {
     expect(await fixtureCount(key)).toBe(1);
   });
 
+  it("keeps the model's teacher budget: a spent one is the student's answer, flagged, and no call", async () => {
+    const { key, env } = openaiEnv("ok", { TEACHER_BUDGET_PER_HOUR: "0" });
+    const { res, text } = await chat({ model: "clinc150", messages: user(UNSURE) }, env);
+    expect(res.status, text).toBe(200);
+    expect(res.headers.get("x-apprentice-degraded")).toBe("budget");
+    expect(await fixtureCount(key)).toBe(0);
+  });
+
   it("passes a teacher's 4xx on as it sent it", async () => {
     const { env } = openaiEnv("400");
     const { res, text } = await chat({ model: "clinc150", messages: user(UNSURE) }, env);
