@@ -14,6 +14,7 @@ import type { Env } from "../../src/gateway/bindings.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
 import { ChatCompletionResponse } from "../../src/gateway/schemas/chat.ts";
 import { ModelList } from "../../src/gateway/schemas/models.ts";
+import { componentValidator } from "../helpers/openapi.ts";
 import { expectOpenAiError, kserveTeacher, post } from "./gateway-helpers.ts";
 import { fixtureCount, fixtureKey, fixtureUrl, teachers } from "./teacher-helpers.ts";
 
@@ -325,6 +326,26 @@ describe("POST /v1/chat/completions, what the gateway cannot honour: OpenAI's er
     await expectOpenAiError(await app.request("/v1/chat/completions", post("{"), env), 400, "invalid_json");
     const bad = await expectOpenAiError(await send({ ...base, top_logprobs: 3 }), 400, "invalid_request");
     expect(bad.param).toBe("top_logprobs");
+  });
+});
+
+describe("/openapi.json", () => {
+  it("describes the route, and its schemas accept what the gateway answers and refuse what it refuses", async () => {
+    const { env } = openaiEnv();
+    const doc = (await (await app.request("/openapi.json", {}, env)).json()) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    expect(doc.paths["/v1/chat/completions"]!.post!.operationId).toBe("createChatCompletion");
+    const validator = (id: string) => componentValidator(doc, id);
+    const request = { model: "clinc150", messages: user(SURE), logprobs: true, top_logprobs: 2 };
+    expect(validator("ChatCompletionRequest").validate(request).valid).toBe(true);
+    expect(validator("ChatCompletionRequest").validate({ model: "clinc150", messages: [] }).valid).toBe(
+      false,
+    );
+    const { text } = await chat(request, env);
+    expect(validator("ChatCompletion").validate(JSON.parse(text)).valid).toBe(true);
+    const refused = await app.request("/v1/chat/completions", post({ ...request, n: 3 }), env);
+    expect(validator("OpenAIError").validate(await refused.json()).valid).toBe(true);
   });
 });
 
