@@ -26,6 +26,7 @@ import { BUNDLED_MODELS, type ModelPackage } from "./models/bundled.ts";
 import { ModelCatalog } from "./models/catalog.ts";
 import { documentedApp } from "./openapi.ts";
 import { redactingTeacher } from "./privacy/teacher.ts";
+import { chatRoutes } from "./routes/chat.ts";
 import { classifyRoutes } from "./routes/classify.ts";
 import { feedbackRoutes } from "./routes/feedback.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -116,6 +117,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route("/", dashboardRoutes);
   app.use(except("/admin/*", modelVersion(catalog)));
   app.route("/", classifyRoutes);
+  app.route("/", chatRoutes);
   app.route("/", feedbackRoutes);
   app.route("/", modelRoutes);
   app.route("/", healthRoutes);

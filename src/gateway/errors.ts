@@ -3,7 +3,8 @@ import type { z } from "zod";
 
 /**
  * Every error the gateway answers with (docs/api.md "Errors": `{"error": {"code", "message"}}`, or under
- * /v2 `{"error": "<message>"}` with the code in x-error-code; never HTML or a stack). Handlers throw ApiError; the json-errors middleware renders it, and turns anything else
+ * /v2 `{"error": "<message>"}` with the code in x-error-code, or on POST /v1/chat/completions OpenAI's
+ * `{"error": {"message", "type", "param", "code"}}`; never HTML or a stack). Handlers throw ApiError; the json-errors middleware renders it, and turns anything else
  * into a generic 500 whose details only reach the log.
  *
  * ERROR_CODES is the one list of codes a client can receive: ApiError accepts nothing else, and
@@ -38,6 +39,8 @@ export const ERROR_CODES = [
   // Feedback (routes/feedback.ts): a label outside the model's set; a request id whose answer is not kept.
   "unknown_label",
   "answer_not_found",
+  // POST /v1/chat/completions (src/gateway/chat): a parameter or value the gateway cannot honour.
+  "unsupported_parameter",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -56,6 +59,8 @@ export class ApiError extends Error {
     message: string,
     /** Extra response headers, e.g. Retry-After on a 503. */
     readonly headers: Readonly<Record<string, string>> = {},
+    /** The request field at fault, for errors in OpenAI's shape (its `param`); null when none is. */
+    readonly param: string | null = null,
   ) {
     super(message);
     this.name = "ApiError";

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Prediction } from "./model.ts";
 import {
   ANSWER_PREFIX,
   ANSWER_SUFFIX,
@@ -9,7 +8,8 @@ import {
   MIN_LOGPROB,
   messageText,
   textToClassify,
-} from "./openai-answer.ts";
+} from "../core/openai-answer.ts";
+import type { Prediction } from "./model.ts";
 import { answerFormat } from "./openai-format.ts";
 
 function prediction(labels: string[], probs: number[]): Prediction {

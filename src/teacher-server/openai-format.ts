@@ -1,8 +1,9 @@
+import { type AnswerFormat, jsonFormat, LABEL_JSON, PLAIN_TEXT } from "../core/openai-answer.ts";
 import type { ChatRequest } from "../core/openai-chat.ts";
 import { HttpError } from "./http.ts";
 
 /**
- * What `response_format` makes of the answer (the rest of the conventions are in openai-answer.ts):
+ * What `response_format` makes of the answer (the rest of the conventions are in src/core/openai-answer.ts):
  * - absent or `json_object`: `{"label":"<label>"}`, the answer the gateway's openai client reads;
  * - `text`: the bare label;
  * - `json_schema` whose schema is an object with one string property, optionally an enum:
@@ -10,24 +11,6 @@ import { HttpError } from "./http.ts";
  *   constrained to the schema would choose; a schema of any object (no properties) gets the usual
  *   answer. Any other schema is a 400 saying why it cannot be answered.
  */
-export interface AnswerFormat {
-  /** The content is prefix + the label as spelt + suffix. */
-  prefix: string;
-  suffix: string;
-  /** The label as it appears in the content: escaped inside a JSON string, or as it is. */
-  spell(label: string): string;
-  /** The labels the answer may take; null: any of the model's. */
-  allowed: ReadonlySet<string> | null;
-}
-
-const inJsonString = (label: string) => JSON.stringify(label).slice(1, -1);
-
-function jsonFormat(key: string, allowed: ReadonlySet<string> | null): AnswerFormat {
-  return { prefix: `{${JSON.stringify(key)}:"`, suffix: '"}', spell: inJsonString, allowed };
-}
-
-export const LABEL_JSON = jsonFormat("label", null);
-const PLAIN_TEXT: AnswerFormat = { prefix: "", suffix: "", spell: (label) => label, allowed: null };
 
 const PARAM = "response_format.json_schema.schema";
 const ANSWERABLE = "an object with exactly one property, a string or an enum of labels";

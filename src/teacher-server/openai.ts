@@ -1,8 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { type ChatCompletion, ChatRequest } from "../core/openai-chat.ts";
-import { checkText, parseRequest, type TeacherContext } from "./context.ts";
-import { HttpError } from "./http.ts";
-import type { TeacherModel } from "./model.ts";
 import {
   answerContent,
   answerIndex,
@@ -10,15 +6,19 @@ import {
   estimateTokens,
   messageText,
   textToClassify,
-} from "./openai-answer.ts";
+} from "../core/openai-answer.ts";
+import { type ChatCompletion, ChatRequest } from "../core/openai-chat.ts";
+import { completionChunks } from "../core/openai-stream.ts";
+import { checkText, parseRequest, type TeacherContext } from "./context.ts";
+import { HttpError } from "./http.ts";
+import type { TeacherModel } from "./model.ts";
 import { answerFormat } from "./openai-format.ts";
-import { completionChunks } from "./openai-stream.ts";
 import type { Reply, Route, RouteRequest } from "./router.ts";
 
 /**
  * OpenAI-compatible routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /v1/models/{id}`.
- * The prompt, answer and logprobs conventions are documented in openai-answer.ts, `response_format` in
- * openai-format.ts, `stream` in openai-stream.ts. `n` choices are all the same answer: the teacher is
+ * The prompt, answer and logprobs conventions are documented in src/core/openai-answer.ts, `response_format` in
+ * openai-format.ts, `stream` in src/core/openai-stream.ts. `n` choices are all the same answer: the teacher is
  * deterministic. Errors have OpenAI's shape `{"error": {"message", "type", "param", "code"}}` (see
  * router.ts).
  */

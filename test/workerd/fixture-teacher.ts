@@ -9,10 +9,11 @@ import { type AddressInfo, connect, type Socket } from "node:net";
  * `ANY /k/{key}/{rest}`: counted under `key`, answered by the key's mode. The mode starts as the part of
  * the key before the first "." (`/k/503.retry/...` answers 503) and can be changed with
  * `POST /mode/{key}` `{"mode"}`. `GET /count/{key}` → `{"count", "mode"}`; `DELETE /count/{key}` resets
- * the count to 0.
+ * the count to 0. `GET /bodies/{key}` → `{"bodies"}`: every request body the key received, as received.
  *
  * Modes:
- * - `ok`: `/v1/...` and `/v2/...` are proxied to the local teacher (kserve-v2, openai); any other rest
+ * - `ok`: `/v1/...` and `/v2/...` are proxied to the local teacher (kserve-v2, openai; answers, streamed
+ *   ones too, as it sent them); any other rest
  *   `/{model}` is an http-json teacher: `{"text"}` → `{"label", "probs"}` from the local teacher's V2
  *   infer (`?probs=record` sends probs keyed by label, `?probs=none` leaves them out).
  * - `slow`: waits 400 ms, then as `ok`.  `fail1`: the first request gets 503, later ones as `ok`.
@@ -69,6 +70,7 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
   const labelsOf = new Map<string, Promise<string[]>>();
   const sockets = new Set<Socket>();
   const written = new Map<string, number>();
+  const bodies = new Map<string, string[]>();
 
   const teacherLabels = (model: string) => {
     let labels = labelsOf.get(model);
@@ -87,7 +89,13 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
       headers: { "content-type": req.headers["content-type"] ?? "application/json" },
       ...(req.method === "POST" ? { body } : {}),
     });
-    send(res, upstream.status, await upstream.json());
+    // As the teacher sent it: a JSON answer or a stream of server-sent events.
+    const text = await upstream.text();
+    res.writeHead(upstream.status, {
+      "content-type": upstream.headers.get("content-type") ?? "application/json",
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
   }
 
   async function httpJson(res: ServerResponse, model: string, query: URLSearchParams, body: string) {
@@ -200,6 +208,7 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
   ) {
     const rest = `/${url.pathname.split("/").slice(3).join("/")}`;
     const body = await readBody(req);
+    bodies.set(key, [...(bodies.get(key) ?? []), body]);
     if (mode === "slow") {
       await new Promise((resolve) => setTimeout(resolve, 400));
       mode = "ok";
@@ -263,6 +272,7 @@ export async function startFixtureServer(teacherUrl: string): Promise<FixtureSer
     }
     if (route === "count")
       return send(res, 200, { count: counts.get(key) ?? 0, mode: modeOf(), written: written.get(key) ?? 0 });
+    if (route === "bodies") return send(res, 200, { bodies: bodies.get(key) ?? [] });
     if (route === "mode" && req.method === "POST") {
       modes.set(key, (JSON.parse(await readBody(req)) as { mode: string }).mode);
       return send(res, 200, { count: counts.get(key) ?? 0, mode: modeOf() });

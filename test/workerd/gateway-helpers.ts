@@ -2,7 +2,9 @@ import { expect } from "vitest";
 import { z } from "zod";
 import type { Env } from "../../src/gateway/bindings.ts";
 import type { TeacherPort } from "../../src/gateway/cascade/port.ts";
+import { isOpenAiPath } from "../../src/gateway/chat/errors.ts";
 import { ERROR_CODE_HEADER } from "../../src/gateway/errors.ts";
+import { OpenAiErrorResponse } from "../../src/gateway/schemas/chat.ts";
 import { ErrorResponse, V2ErrorResponse } from "../../src/gateway/schemas/error.ts";
 import type { TeacherAnswer, TeacherOutcome, TeacherQuery } from "../../src/gateway/teacher-client/types.ts";
 
@@ -109,9 +111,24 @@ export async function expectV2Error(res: Response, status: number, code?: string
   return sent;
 }
 
-/** expectError or expectV2Error, by the path the request went to. */
-export const expectErrorOn = (path: string, res: Response, status: number, code?: string) =>
-  (path.startsWith("/v2") ? expectV2Error : expectError)(res, status, code);
+/**
+ * The same for POST /v1/chat/completions: OpenAI's `{"error": {"message", "type", "param", "code"}}`.
+ * Returns the error.
+ */
+export async function expectOpenAiError(res: Response, status: number, code?: string) {
+  expectErrorHead(res, status);
+  const { error } = OpenAiErrorResponse.parse(await res.json());
+  if (code) expect(error.code).toBe(code);
+  expect(error.message).toBeTruthy();
+  return error;
+}
+
+/** expectError, expectV2Error or expectOpenAiError, by the path the request went to. */
+export const expectErrorOn = async (path: string, res: Response, status: number, code?: string) => {
+  if (path.startsWith("/v2")) return expectV2Error(res, status, code);
+  if (isOpenAiPath(path)) return (await expectOpenAiError(res, status, code)).code;
+  return expectError(res, status, code);
+};
 
 /** A fresh env object per call gives the app fresh per-env state (config, teacher port). */
 export const envWith = (vars: Env = {}): Env => ({ ...vars });

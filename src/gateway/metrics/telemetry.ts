@@ -21,6 +21,7 @@ import { UsageFlusher } from "./usage.ts";
  */
 export const INFERENCE_PATHS = [
   "/v1/classify",
+  "/v1/chat/completions",
   "/v2/models/:name/infer",
   "/v2/models/:name/versions/:version/infer",
 ];

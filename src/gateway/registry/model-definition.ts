@@ -66,6 +66,27 @@ export type TeacherSpec = z.infer<typeof TeacherSpec>;
 
 const Label = z.string().trim().min(1, "labels must not be empty").max(MAX_LABEL_CHARS);
 
+/**
+ * How POST /v1/chat/completions reads a chat request for this model (docs/api.md "POST
+ * /v1/chat/completions"): which text is classified, and another model name clients may send.
+ */
+export const ChatSpec = z.strictObject({
+  text: z
+    .union([z.literal("last_user"), z.strictObject({ after: z.string().min(1).max(200) })])
+    .default("last_user")
+    .meta({
+      description: '"last_user": the last user message\'s text; {"after": M}: what follows the last M in it',
+    }),
+  alias: z
+    .string()
+    .trim()
+    .min(1)
+    .max(256)
+    .optional()
+    .meta({ description: 'Another name clients may send as "model", e.g. the LLM they called' }),
+});
+export type ChatSpec = z.output<typeof ChatSpec>;
+
 /** PUT /admin/models/{name}: what an operator gives. */
 export const ModelDefinitionInput = z
   .strictObject({
@@ -82,6 +103,7 @@ export const ModelDefinitionInput = z
       description: "The model's own teacher; without one, the gateway's TEACHER_* variables",
     }),
     budget: BudgetSpec.optional(),
+    chat: ChatSpec.optional().meta({ description: "How chat completions read requests for this model" }),
   })
   .superRefine((input, ctx) => {
     const seen = new Set<string>();
@@ -108,6 +130,8 @@ export const ModelDefinition = z.strictObject({
   teacher: TeacherSpec.nullable(),
   // Absent in definitions written before budgets existed: the TEACHER_BUDGET_* defaults apply.
   budget: BudgetSpec.optional(),
+  // Absent: the last user message's text, and no alias.
+  chat: ChatSpec.optional(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
 });

@@ -6,6 +6,7 @@ import {
   ModelDetail,
   ModelList,
   type ModelSummary,
+  type OpenAiModel,
   summarize,
   summarizeTeacherOnly,
 } from "../schemas/models.ts";
@@ -41,8 +42,11 @@ function summaryOf(c: AppContext, name: string): ModelSummary {
 export const modelRoutes = documentedApp();
 mount(modelRoutes, listRoute, (c) => {
   const { registry, config } = c.var.services;
-  const models = registry.names().map((name) => summaryOf(c, name));
-  return c.json({ default_model: config.defaultModel, models });
+  const names = registry.names();
+  const models = names.map((name) => summaryOf(c, name));
+  // OpenAI's `created` is when a model was made; the registry keeps no such date, so 0.
+  const data = names.map((id): OpenAiModel => ({ id, object: "model", created: 0, owned_by: "apprentice" }));
+  return c.json({ default_model: config.defaultModel, models, object: "list", data });
 });
 mount(modelRoutes, detailRoute, (c) => {
   const { registry } = c.var.services;

@@ -36,8 +36,22 @@ export const ModelSummary = z.strictObject({
 });
 export type ModelSummary = z.infer<typeof ModelSummary>;
 
+/** A model as OpenAI's `GET /v1/models` lists it, so OpenAI SDKs can list the gateway's models. */
+export const OpenAiModel = z.strictObject({
+  id: z.string(),
+  object: z.literal("model"),
+  created: z.number().int(),
+  owned_by: z.literal("apprentice"),
+});
+export type OpenAiModel = z.infer<typeof OpenAiModel>;
+
 export const ModelList = z
-  .strictObject({ default_model: z.string(), models: z.array(ModelSummary) })
+  .strictObject({
+    default_model: z.string(),
+    models: z.array(ModelSummary),
+    object: z.literal("list").meta({ description: "OpenAI's list shape, with `data`" }),
+    data: z.array(OpenAiModel).meta({ description: "The same models as OpenAI clients list them" }),
+  })
   .meta({ id: "ModelList" });
 
 export const ModelDetail = ModelSummary.extend({ labels: z.array(z.string()) }).meta({ id: "ModelDetail" });

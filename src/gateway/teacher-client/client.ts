@@ -74,6 +74,21 @@ function admitAll(budget: BudgetGate, count: number): () => Promise<void> {
   };
 }
 
+/** How a teacher's guards are keyed: its protocol and URL (guard.ts adds the model). */
+export const teacherEndpoint = (protocol: TeacherProtocol, config: TeacherConfig): string =>
+  `${protocol} ${config.TEACHER_URL ?? ""}`;
+
+/** The deadline, retry, breaker and cap settings of a teacher's calls. */
+export function guardSettings(config: TeacherConfig): GuardSettings {
+  return {
+    timeoutMs: config.TEACHER_TIMEOUT_MS,
+    retries: config.TEACHER_RETRIES,
+    maxConcurrency: config.TEACHER_MAX_CONCURRENCY,
+    breakerFailures: config.BREAKER_FAILURES,
+    breakerCooldownMs: config.BREAKER_COOLDOWN_MS,
+  };
+}
+
 export function createTeacherClient(
   config: TeacherConfig,
   env: TeacherBindings = {},
@@ -82,14 +97,8 @@ export function createTeacherClient(
 ): TeacherClient {
   const adapter = adapterOverride ?? createAdapter(config, env);
   const protocol = adapter instanceof TeacherError ? config.TEACHER_PROTOCOL : adapter.protocol;
-  const teacher = `${protocol} ${config.TEACHER_URL ?? ""}`;
-  const settings: GuardSettings = {
-    timeoutMs: config.TEACHER_TIMEOUT_MS,
-    retries: config.TEACHER_RETRIES,
-    maxConcurrency: config.TEACHER_MAX_CONCURRENCY,
-    breakerFailures: config.BREAKER_FAILURES,
-    breakerCooldownMs: config.BREAKER_COOLDOWN_MS,
-  };
+  const teacher = teacherEndpoint(protocol, config);
+  const settings = guardSettings(config);
   const ttl = config.TEACHER_CACHE_TTL_S;
 
   async function ask(query: TeacherQuery, options: AskOptions, started: number): Promise<TeacherOutcome> {

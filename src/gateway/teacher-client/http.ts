@@ -9,7 +9,7 @@ import { TeacherError } from "./types.ts";
 const SNIPPET = 200;
 
 /** An abort of our own signal is the deadline (or a sibling's failure); anything else is the network. */
-function transportError(error: unknown, signal: AbortSignal, what: string): TeacherError {
+export function transportError(error: unknown, signal: AbortSignal, what: string): TeacherError {
   if (signal.aborted) return new TeacherError("timeout", `${what}: aborted at the deadline`);
   const message = error instanceof Error ? error.message : String(error);
   return new TeacherError("network", `${what}: ${message}`);
@@ -35,7 +35,7 @@ const ERROR_BODY_BYTES = 16 * 1024;
  * The answer's body as text, at most `maxBytes` of it: an endless or oversized answer fails as soon as it
  * passes the cap, and the read is cancelled at the deadline (the signal), not only the wait for headers.
  */
-async function bodyText(response: Response, maxBytes: number, signal: AbortSignal, what: string) {
+export async function bodyText(response: Response, maxBytes: number, signal: AbortSignal, what: string) {
   const tooLarge = () =>
     new TeacherError("bad_response", `${what}: the answer is larger than ${maxBytes} bytes`);
   const declared = Number(response.headers.get("content-length"));

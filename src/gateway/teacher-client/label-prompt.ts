@@ -1,7 +1,7 @@
 /**
  * The prompt and answer schema shared by the LLM adapters (openai, workers-ai). The user message ends
  * with a `Text:` line because the local teacher (and any server following its convention, see
- * src/teacher-server/openai-answer.ts) classifies what follows that marker; an LLM reads it as plain prose.
+ * src/core/openai-answer.ts) classifies what follows that marker; an LLM reads it as plain prose.
  */
 export function labelSchema(labels: readonly string[]) {
   return {

@@ -33,6 +33,7 @@ export async function putDefinition(
     outOfScopeLabel: input.outOfScopeLabel ?? null,
     teacher: input.teacher ?? null,
     ...(input.budget ? { budget: input.budget } : {}),
+    ...(input.chat ? { chat: input.chat } : {}),
     created_at: previous?.created_at ?? now,
     updated_at: now,
   };

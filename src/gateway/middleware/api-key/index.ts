@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { isOpenAiPath } from "../../chat/errors.ts";
 import type { AppEnv } from "../../context.ts";
 import { ApiError } from "../../errors.ts";
 import type { OpenApiDocument } from "../../openapi.ts";
@@ -84,7 +85,7 @@ const CLIENT_KEY_SCHEMES = {
 
 /** The refusals a key adds to an operation, in the error body of its surface (/v2: the protocol's). */
 function refusals(path: string) {
-  const schema = path.startsWith("/v2") ? "V2Error" : "Error";
+  const schema = path.startsWith("/v2") ? "V2Error" : isOpenAiPath(path) ? "OpenAIError" : "Error";
   const errorBody = { "application/json": { schema: { $ref: `#/components/schemas/${schema}` } } };
   return {
     "401": { description: "No client API key", content: errorBody },

@@ -21,6 +21,7 @@ const GUARDED: [string, RequestInit][] = [
   ["/v1/models", {}],
   ["/v1/models/clinc150", {}],
   ["/v1/classify", post(classifyBody)],
+  ["/v1/chat/completions", post({ model: "clinc150", messages: [{ role: "user", content: "hi" }] })],
   ["/v2/models/clinc150", {}],
   [
     "/v2/models/clinc150/infer",

@@ -9,7 +9,8 @@ import { ApiError } from "../../errors.ts";
  * size; any other coding is a 415 with `Accept-Encoding: gzip`. The parsed value is `c.get("jsonBody")`;
  * schemas validate it later.
  */
-export type JsonBodyVariables = { jsonBody: unknown };
+/** The body parsed, and as the client sent it (decoded): a route may forward it unchanged. */
+export type JsonBodyVariables = { jsonBody: unknown; jsonText: string };
 
 export interface JsonBodyOptions<E extends { Variables: JsonBodyVariables }> {
   /** The limit in bytes; a function so it can come from per-env configuration. */
@@ -72,6 +73,7 @@ export function jsonBody<E extends { Variables: JsonBodyVariables }>(
       throw new ApiError(400, "invalid_json", "the body is not valid JSON");
     }
     c.set("jsonBody", value);
+    c.set("jsonText", text);
     await next();
   };
 }

@@ -1,12 +1,14 @@
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isOpenAiPath, openAiErrorType } from "../../chat/errors.ts";
 import { ApiError, ERROR_CODE_HEADER, type ErrorCode } from "../../errors.ts";
 
 /**
  * Every 4xx/5xx of the gateway is `{"error": {"code", "message"}}` (docs/api.md "Errors"): never HTML, never a stack.
  * Under /v2 it is the Open Inference Protocol's `{"error": "<message>"}`, which Triton and KServe clients
- * read, with the code in the `x-error-code` header instead. Three pieces, because errors reach a response three ways in Hono: thrown (onError), no route
+ * read, with the code in the `x-error-code` header instead; on POST /v1/chat/completions it is OpenAI's
+ * `{"error": {"message", "type", "param", "code"}}`, which OpenAI SDKs read. Three pieces, because errors reach a response three ways in Hono: thrown (onError), no route
  * (notFound), or a Response some middleware built itself (the safety net below rewrites those).
  */
 
@@ -25,9 +27,12 @@ function render(
   code: ErrorCode,
   message: string,
   headers: Readonly<Record<string, string>> = {},
+  param: string | null = null,
 ): Response {
   if (V2_PATH.test(c.req.path))
     return c.json({ error: message }, status, { ...headers, [ERROR_CODE_HEADER]: code });
+  if (isOpenAiPath(c.req.path))
+    return c.json({ error: { message, type: openAiErrorType(status), param, code } }, status, headers);
   return c.json({ error: { code, message } }, status, headers);
 }
 
@@ -35,7 +40,7 @@ function render(
 export const onError: ErrorHandler = (err, c) => {
   if (err instanceof ApiError) {
     if (err.status >= 500) console.error(`${err.code}: ${err.message}`);
-    return render(c, err.status, err.code, err.message, err.headers);
+    return render(c, err.status, err.code, err.message, err.headers, err.param);
   }
   if (err instanceof HTTPException && err.status < 500) {
     const status = err.status as ContentfulStatusCode;

@@ -1,19 +1,18 @@
-import type { ChatMessage, TokenLogprob, TopLogprob } from "../core/openai-chat.ts";
-import type { Prediction } from "./model.ts";
-import { type AnswerFormat, LABEL_JSON } from "./openai-format.ts";
+import type { ChatMessage, TokenLogprob, TopLogprob } from "./openai-chat.ts";
 
 /**
- * The conventions that let a classifier speak chat completions (the gateway's `openai` adapter reads
- * them back; any OpenAI-compatible LLM prompted the same way can stand in for this server):
+ * The conventions that let a classifier speak chat completions, shared by the local teacher server
+ * (src/teacher-server/openai.ts) and the gateway's own chat completions (src/gateway/chat/); the gateway's
+ * `openai` adapter reads them back, and any OpenAI-compatible LLM prompted the same way can stand in:
  *
  * Prompt: the text to classify is taken from the last user message. If it has a line starting with
  * `Text:` (any case), the text is everything after that marker up to the end of the message, trimmed —
  * so put instructions first and the `Text:` line last; a multi-line text may follow the marker.
  * Without such a line the whole message is the text.
  *
- * Answer: the assistant content is exactly `{"label":"<label>"}` (JSON.stringify of {label}), unless
- * `response_format` asks for another shape (openai-format.ts: a bare label, or the one property of a
- * JSON schema, possibly limited to an enum of labels).
+ * Answer: the teacher server's content is exactly `{"label":"<label>"}` (JSON.stringify of {label}),
+ * unless `response_format` asks for another shape (src/teacher-server/openai-format.ts: a bare label, or
+ * the one property of a JSON schema, possibly limited to an enum of labels). An AnswerFormat says how.
  *
  * Logprobs: the content is split into (up to) three tokens that concatenate to it exactly:
  *   `{"label":"`   logprob 0 (the format's prefix; none for a bare label)
@@ -27,8 +26,35 @@ import { type AnswerFormat, LABEL_JSON } from "./openai-format.ts";
  * probability that underflows to 0 still serialises as a number.
  */
 export const MIN_LOGPROB = -9999;
+
+/** How a label is written into the content. */
+export interface AnswerFormat {
+  /** The content is prefix + the label as spelt + suffix. */
+  prefix: string;
+  suffix: string;
+  /** The label as it appears in the content: escaped inside a JSON string, or as it is. */
+  spell(label: string): string;
+  /** The labels the answer may take; null: any of the model's. */
+  allowed: ReadonlySet<string> | null;
+}
+
+const inJsonString = (label: string) => JSON.stringify(label).slice(1, -1);
+
+/** `{"<key>":"<label>"}`. */
+export function jsonFormat(key: string, allowed: ReadonlySet<string> | null): AnswerFormat {
+  return { prefix: `{${JSON.stringify(key)}:"`, suffix: '"}', spell: inJsonString, allowed };
+}
+
+export const LABEL_JSON = jsonFormat("label", null);
+export const PLAIN_TEXT: AnswerFormat = { prefix: "", suffix: "", spell: (label) => label, allowed: null };
 export const ANSWER_PREFIX = LABEL_JSON.prefix;
 export const ANSWER_SUFFIX = LABEL_JSON.suffix;
+
+/** A classifier's answer for one text: the label it chose and log p of every label, in label order. */
+export interface LabelScores {
+  index: number;
+  logprobs: ArrayLike<number>;
+}
 
 const TEXT_MARKER = /^[ \t]*text:/im;
 const encoder = new TextEncoder();
@@ -56,9 +82,13 @@ export function answerContent(label: string, format: AnswerFormat = LABEL_JSON):
 }
 
 /** The model's label, or, when the format allows only some labels, the most probable of those. */
-export function answerIndex(prediction: Prediction, labels: readonly string[], format: AnswerFormat): number {
+export function answerIndex(
+  prediction: LabelScores,
+  labels: readonly string[],
+  format: AnswerFormat,
+): number {
   const { allowed } = format;
-  if (!allowed || allowed.has(prediction.label)) return prediction.index;
+  if (!allowed || allowed.has(labels[prediction.index]!)) return prediction.index;
   let best = -1;
   for (const [index, label] of labels.entries()) {
     if (allowed.has(label) && (best < 0 || prediction.logprobs[index]! > prediction.logprobs[best]!))
@@ -77,7 +107,7 @@ function top(token: string, logprob: number): TopLogprob {
 
 /** Token log-probs of the answer; `topN` alternatives per token (0 or null: none, as OpenAI does). */
 export function answerLogprobs(
-  prediction: Prediction,
+  prediction: LabelScores,
   labels: readonly string[],
   topN: number | null,
   format: AnswerFormat = LABEL_JSON,
