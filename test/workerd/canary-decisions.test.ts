@@ -272,8 +272,13 @@ describe("shadow and canary decided by evidence", () => {
     // Clients say the canary's student was wrong every time, and live's right every time.
     const labels = (shipped.manifest as { labels: string[] }).labels;
     await feedback(onCanary, (student) => (student === labels[0] ? labels[1]! : labels[0]!));
-    await feedback(onLive, (student) => student);
     await feedbackStored("9.3.0", TEXTS_PER_ARM);
+    // Enough on one side only: still the teacher's call.
+    expect((await decisions()).evidence[0]).toMatchObject({
+      evidence: "teacher",
+      feedback: { candidate: TEXTS_PER_ARM, live: 0 },
+    });
+    await feedback(onLive, (student) => student);
     await feedbackStored(live, TEXTS_PER_ARM);
     const [standing] = (await decisions()).evidence;
     expect(standing).toMatchObject({
