@@ -36,6 +36,7 @@ if (missing && process.env.CI === "true") throw new Error(`dashboard browser tes
 if (missing) console.warn(`dashboard browser test skipped: ${missing}`);
 const VERSION = "1.0.1-dashboard";
 const SCREENSHOT = "test-results/dashboard.png";
+const CANARY_SHOT = "test-results/dashboard-canary.png";
 /** Table rows the page draws at first (PAGE_ROWS in ui/examples.js). */
 const PAGE_ROWS = 50;
 /** How many entries the page's origin keeps in session and local storage. */
@@ -54,6 +55,8 @@ const rateText = (r: Rate) =>
   r.total === 0
     ? "no evidence yet"
     : `${pct(r.rate)} (${pct(r.lower)}–${pct(r.upper)}, ${num(r.agree)} of ${num(r.total)})`;
+/** A rate with its interval and counts, as the page writes it. */
+const RATE_TEXT = /^\d+\.\d% \(\d+\.\d%–\d+\.\d%, \d+ of \d+\)$/;
 const differenceText = (d: { lower: number; upper: number }) => `${pp(d.lower)} to ${pp(d.upper)}`;
 /** Confident and unsure CLINC150 requests, all sent to the teacher so every text is evidence. */
 const TEACHER_TEXTS = [
@@ -411,7 +414,7 @@ describe.skipIf(missing !== null)(TITLE, () => {
       .toBeGreaterThan(0);
     const [shadow] = await shows("evidence-table", standing);
     expect(shadow!.slice(0, 3)).toEqual(["shadow", VERSION, "teacher"]);
-    expect(shadow![3]).toMatch(/^\d+\.\d% \(\d+\.\d%–\d+\.\d%, \d+ of \d+\)$/);
+    expect(shadow![3]).toMatch(RATE_TEXT);
 
     // The same version as a canary on half the requests, with a time limit the next cron run passes.
     const promoted = await model("POST", "/promote", {
@@ -422,11 +425,19 @@ describe.skipIf(missing !== null)(TITLE, () => {
     expect(promoted.status).toBe(200);
     await teacherTraffic();
     await expect
-      .poll(async () => (await decisions()).evidence[0]?.live.total ?? 0, { timeout: 30_000 })
+      .poll(
+        async () => {
+          const [e] = (await decisions()).evidence;
+          return Math.min(e?.candidate.total ?? 0, e?.live.total ?? 0);
+        },
+        { timeout: 30_000 },
+      )
       .toBeGreaterThan(0);
     const [canary] = await shows("evidence-table", standing);
     expect(canary!.slice(0, 3)).toEqual(["canary", VERSION, "teacher"]);
+    expect(canary![3]).toMatch(RATE_TEXT);
     expect(canary![7]).toMatch(/^0 \/ \d+ of 100$/);
+    await page.locator("section", { has: page.locator("#evidence-table") }).screenshot({ path: CANARY_SHOT });
 
     // The cron: the canary could not show it is better or worse in time, so the limit rolls it back.
     await expect

@@ -22,6 +22,25 @@ export const rateText = (r) =>
 /** @param {import("./api.js").Difference} d */
 export const differenceText = (d) => `${points(d.lower)} to ${points(d.upper)}`;
 
+/**
+ * The difference's interval drawn on a −100…+100 pp axis with 0 marked: wholly right of the mark is
+ * "better", wholly left "worse". CSSOM, which the CSP allows (not style attributes).
+ * @param {import("./api.js").Difference} d
+ */
+function differenceBar(d) {
+  const lower = Math.max(-1, d.lower);
+  const upper = Math.min(1, d.upper);
+  const band = el("div", { className: "interval-band" });
+  band.style.left = `${(lower + 1) * 50}%`;
+  band.style.width = `${Math.max(0, upper - lower) * 50}%`;
+  const bar = el("div", { className: "interval difference", title: "canary − live; the line is 0" }, [
+    band,
+    el("div", { className: "interval-zero" }),
+  ]);
+  bar.setAttribute("aria-hidden", "true");
+  return bar;
+}
+
 /** @param {import("./api.js").Evidence["feedback"]} f */
 const feedbackText = (f) =>
   f === null ? "–" : `${count(f.candidate)} / ${count(f.live)} of ${count(f.required)}`;
@@ -37,7 +56,7 @@ export function experimentsPanel(ui) {
         el("td", { text: e.evidence }),
         el("td", { text: rateText(e.candidate) }),
         el("td", { text: rateText(e.live) }),
-        el("td", { text: differenceText(e.difference) }),
+        el("td", {}, [differenceText(e.difference), differenceBar(e.difference)]),
         el("td", { text: e.verdict }),
         el("td", { text: feedbackText(e.feedback) }),
       ]),
