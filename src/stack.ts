@@ -30,6 +30,8 @@ export interface StackOptions {
   persistTo?: string;
   /** Called right after `wrangler dev` is spawned (after the migrations), e.g. to time a cold start. */
   onSpawn?: () => void;
+  /** `wrangler dev --test-scheduled`: GET /__scheduled runs the Worker's cron handler (tests only). */
+  testScheduled?: boolean;
 }
 
 export interface Stack {
@@ -74,6 +76,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const args = ["wrangler", "dev", "--ip", host, "--port", String(options.port)];
   args.push("--show-interactive-dev-session=false");
   if (options.persistTo !== undefined) args.push("--persist-to", options.persistTo);
+  if (options.testScheduled) args.push("--test-scheduled");
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
   args.push(...secrets.args);
   const wrangler: ChildProcess = spawn("npx", args, {

@@ -2,6 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HardExampleRecord } from "../../src/core/hard-example.ts";
+import { Decisions } from "../../src/gateway/admin/models/schemas.ts";
 import { StatsResponse } from "../../src/gateway/admin/stats/schema.ts";
 import type { Stack } from "../../src/stack.ts";
 import {
@@ -26,7 +27,8 @@ import { type Sent, sendClincTraffic, uploadClincVersion } from "../helpers/stac
  * The dashboard in real headless Chromium against the `npm start` stack (wrangler dev + the local
  * teacher, fresh local state): real CLINC150 traffic, a second uploaded version, then the page as an
  * operator uses it. It must load without console errors or CSP violations, draw what /admin/stats says,
- * filter and export the hard examples, promote and roll back, refuse a wrong token, and keep the token
+ * filter and export the hard examples, promote and roll back, show a shadow and a canary against live
+ * and the decision the cron took, and the teacher budget in use, refuse a wrong token, and keep the token
  * in session storage only. The screenshot goes to test-results/dashboard.png.
  */
 const missing = chromiumMissing();
@@ -34,6 +36,7 @@ if (missing && process.env.CI === "true") throw new Error(`dashboard browser tes
 if (missing) console.warn(`dashboard browser test skipped: ${missing}`);
 const VERSION = "1.0.1-dashboard";
 const SCREENSHOT = "test-results/dashboard.png";
+const CANARY_SHOT = "test-results/dashboard-canary.png";
 /** Table rows the page draws at first (PAGE_ROWS in ui/examples.js). */
 const PAGE_ROWS = 50;
 /** How many entries the page's origin keeps in session and local storage. */
@@ -42,6 +45,27 @@ const storedIn = (p: Page) =>
     const w = globalThis as unknown as Record<"sessionStorage" | "localStorage", { length: number }>;
     return { session: w.sessionStorage.length, local: w.localStorage.length };
   });
+/** The page's formats (ui/format.js), to say what a cell must read from the API's figures. */
+const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)}%`);
+const num = (n: number) => n.toLocaleString("en-US");
+const pp = (d: number) => `${d < 0 ? "−" : "+"}${Math.abs(d * 100).toFixed(1)} pp`;
+const minute = (iso: string) => iso.slice(0, 16).replace("T", " ");
+type Rate = Decisions["evidence"][number]["candidate"];
+const rateText = (r: Rate) =>
+  r.total === 0
+    ? "no evidence yet"
+    : `${pct(r.rate)} (${pct(r.lower)}–${pct(r.upper)}, ${num(r.agree)} of ${num(r.total)})`;
+/** A rate with its interval and counts, as the page writes it. */
+const RATE_TEXT = /^\d+\.\d% \(\d+\.\d%–\d+\.\d%, \d+ of \d+\)$/;
+const differenceText = (d: { lower: number; upper: number }) => `${pp(d.lower)} to ${pp(d.upper)}`;
+/** Confident and unsure CLINC150 requests, all sent to the teacher so every text is evidence. */
+const TEACHER_TEXTS = [
+  "what is my credit score",
+  "set an alarm for 7am",
+  "book a flight in paris",
+  "how much money is in my checking account",
+  "asdf qwer",
+];
 const COLORS = { teacher: [194, 65, 12], bars: [37, 99, 235], saved: [15, 118, 110] } as const;
 
 const TITLE = `dashboard in headless Chromium${missing ? ` (skipped: ${missing})` : ""}`;
@@ -88,8 +112,17 @@ describe.skipIf(missing !== null)(TITLE, () => {
 
   beforeAll(async () => {
     fresh = await startFreshStack("dashboard", {
-      // Usage reaches D1 quickly; a quarter of confident answers audited, so agreement has samples.
-      vars: { USAGE_FLUSH_MS: "500", AUDIT_RATE: "0.25", REGISTRY_TTL_MS: "1000" },
+      // Usage reaches D1 quickly; a quarter of confident answers audited, so agreement has samples; a
+      // teacher budget far above the traffic, so it is used and shown but refuses nothing.
+      vars: {
+        USAGE_FLUSH_MS: "500",
+        AUDIT_RATE: "0.25",
+        REGISTRY_TTL_MS: "1000",
+        TEACHER_BUDGET_PER_HOUR: "100000",
+        TEACHER_BUDGET_PER_DAY: "1000000",
+      },
+      // GET /__scheduled runs the canary decisions, as the cron would.
+      testScheduled: true,
     });
     stack = fresh.stack;
     sent = await sendClincTraffic(stack.gatewayUrl);
@@ -315,6 +348,155 @@ describe.skipIf(missing !== null)(TITLE, () => {
     expect(await live()).toBe("1.0.0");
     await expect.poll(served, { timeout: 15_000 }).toBe("1.0.0");
     expect(asked.at(-1)).toBe(`Roll clinc150 back from ${VERSION} to 1.0.0?`);
+  }, 60_000);
+
+  it("shows a shadow and a canary against live with their intervals, and the decision the cron took", async () => {
+    const model = (method: string, path: string, body: unknown) =>
+      fetch(`${stack.gatewayUrl}/admin/models/clinc150${path}`, {
+        method,
+        headers: { ...admin(), "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const decisions = async () =>
+      Decisions.parse(await (await adminGet("/admin/models/clinc150/decisions")).json());
+    const teacherTraffic = async () => {
+      // Past the registry TTL (1 s), so every isolate sees the new pointer.
+      await new Promise((r) => setTimeout(r, 1500));
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${stack.gatewayUrl}/v1/classify`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ texts: TEACHER_TEXTS, options: { teacher: "always" } }),
+        });
+        expect(res.status).toBe(200);
+      }
+    };
+    /** The table as the page shows it equals what the API says, refreshing until both saw the same. */
+    const shows = async (table: string, expected: (d: Decisions) => string[][]) => {
+      let want: string[][] = [];
+      await expect
+        .poll(
+          async () => {
+            await refreshPage(page);
+            want = expected(await decisions());
+            return JSON.stringify(await rowsOf(table)) === JSON.stringify(want);
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toBe(true);
+      return want;
+    };
+    const rowsOf = (table: string) =>
+      page
+        .locator(`#${table} tbody tr`)
+        .evaluateAll((rows) =>
+          rows.map((row) => [...row.querySelectorAll("td")].map((td) => td.textContent ?? "")),
+        );
+    const standing = (d: Decisions) =>
+      d.evidence.map((e) => [
+        e.role,
+        e.candidate.version,
+        e.evidence,
+        rateText(e.candidate),
+        rateText(e.live),
+        differenceText(e.difference),
+        e.verdict,
+        e.feedback === null
+          ? "–"
+          : `${num(e.feedback.candidate)} / ${num(e.feedback.live)} of ${num(e.feedback.required)}`,
+      ]);
+
+    // A shadow on every request the live version serves: it runs on the texts the teacher labelled.
+    expect((await model("PUT", "/shadow", { version: VERSION, percent: 100 })).status).toBe(200);
+    await teacherTraffic();
+    await expect
+      .poll(async () => (await decisions()).evidence[0]?.candidate.total ?? 0, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    const [shadow] = await shows("evidence-table", standing);
+    expect(shadow!.slice(0, 3)).toEqual(["shadow", VERSION, "teacher"]);
+    expect(shadow![3]).toMatch(RATE_TEXT);
+
+    // The same version as a canary on half the requests, with a time limit the next cron run passes.
+    const promoted = await model("POST", "/promote", {
+      version: VERSION,
+      canary_percent: 50,
+      decision: { time_limit_hours: 0.001 },
+    });
+    expect(promoted.status).toBe(200);
+    await teacherTraffic();
+    await expect
+      .poll(
+        async () => {
+          const [e] = (await decisions()).evidence;
+          return Math.min(e?.candidate.total ?? 0, e?.live.total ?? 0);
+        },
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThan(0);
+    const [canary] = await shows("evidence-table", standing);
+    expect(canary!.slice(0, 3)).toEqual(["canary", VERSION, "teacher"]);
+    expect(canary![3]).toMatch(RATE_TEXT);
+    expect(canary![7]).toMatch(/^0 \/ \d+ of 100$/);
+    await page.locator("section", { has: page.locator("#evidence-table") }).screenshot({ path: CANARY_SHOT });
+
+    // The cron: the canary could not show it is better or worse in time, so the limit rolls it back.
+    await expect
+      .poll(
+        async () => {
+          await fetch(`${stack.gatewayUrl}/__scheduled?cron=*/5+*+*+*+*`);
+          return (await decisions()).decisions.length;
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBe(1);
+    const [decided] = await shows("decisions-table", (d) =>
+      [...d.decisions]
+        .reverse()
+        .map((x) => [
+          minute(x.at),
+          `${x.action} ${x.canary}`,
+          x.reason,
+          x.evidence,
+          rateText(x.figures.canary),
+          `${x.live}: ${rateText(x.figures.live)}`,
+          differenceText(x.figures.difference),
+        ]),
+    );
+    expect(decided!.slice(1, 4)).toEqual([`rollback ${VERSION}`, "time_limit", "teacher"]);
+    expect(await rowsOf("evidence-table")).toEqual([["No shadow or canary running."]]);
+  }, 120_000);
+
+  it("shows the teacher budget in use, as its counter reports it", async () => {
+    const usedText = (w: { limit: number | null; used: number }) =>
+      w.limit === null ? num(w.used) : `${num(w.used)} of ${num(w.limit)} (${pct(w.used / w.limit)})`;
+    let budget = (await stats()).budget;
+    await expect
+      .poll(
+        async () => {
+          await refreshPage(page);
+          budget = (await stats()).budget;
+          const want = budget
+            ? [
+                ["This hour", usedText(budget.hour), num(budget.hour.refused), minute(budget.hour.resets_at)],
+                ["Today", usedText(budget.day), num(budget.day.refused), minute(budget.day.resets_at)],
+              ]
+            : [];
+          const shown = await page
+            .locator("#budget-table tbody tr")
+            .evaluateAll((rows) =>
+              rows.map((row) => [...row.querySelectorAll("td")].map((td) => td.textContent)),
+            );
+          return JSON.stringify(shown) === JSON.stringify(want);
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(true);
+    expect(budget).toMatchObject({ limits: { per_hour: 100_000, per_day: 1_000_000 } });
+    expect(budget!.hour.used).toBeGreaterThan(0);
+    expect(budget!.day.used).toBeGreaterThanOrEqual(budget!.hour.used);
+    expect(await page.locator("#budget-table tbody tr").first().locator("td").nth(1).textContent()).toBe(
+      `${num(budget!.hour.used)} of 100,000 (${pct(budget!.hour.used / 100_000)})`,
+    );
   }, 60_000);
 
   it("kept the token in session storage only, and signing out forgets it", async () => {

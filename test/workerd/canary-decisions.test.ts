@@ -68,27 +68,23 @@ function requestId(wanted: boolean, percent: number, salt: string, shadow = fals
   }
 }
 
+type Answered = ClassifyResponse & { request_id: string };
+
 /** Sends `count` texts, teacher "always", with request ids the split sends where `wanted` says. */
-async function traffic(
-  count: number,
-  pick: (salt: string) => string,
-  from: number,
-): Promise<ClassifyResponse[]> {
-  const answers: ClassifyResponse[] = [];
+async function traffic(count: number, pick: (salt: string) => string, from: number): Promise<Answered[]> {
+  const answers: Answered[] = [];
   for (let start = from; start < from + count; start += BATCH) {
     const ctx = createExecutionContext();
     const batch = (texts as string[]).slice(start, start + BATCH);
+    const requestId = pick(`r${start}-${crypto.randomUUID()}`);
     const res = await app.request(
       "/v1/classify",
-      post(
-        { texts: batch, model: MODEL, options: { teacher: "always" } },
-        { "x-request-id": pick(`r${start}-${crypto.randomUUID()}`) },
-      ),
+      post({ texts: batch, model: MODEL, options: { teacher: "always" } }, { "x-request-id": requestId }),
       env(),
       ctx,
     );
     expect(res.status, await res.clone().text()).toBe(200);
-    answers.push(ClassifyResponse.parse(await res.json()));
+    answers.push({ ...ClassifyResponse.parse(await res.json()), request_id: requestId });
     await waitOnExecutionContext(ctx);
   }
   return answers;
@@ -102,6 +98,36 @@ async function counted(version: string, role: "served" | "shadow", n: number): P
         "SELECT COALESCE(SUM(n), 0) AS n FROM agreement_counts WHERE model = ? AND version = ? AND role = ?",
       )
       .bind(MODEL, version, role)
+      .first<{ n: number }>();
+  let row = await read();
+  for (let i = 0; i < 120 && (row?.n ?? 0) < n; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    row = await read();
+  }
+  expect(row?.n).toBeGreaterThanOrEqual(n);
+}
+
+/**
+ * Feedback on every text of the answers, by request id and index (the answer trail names the version):
+ * `truth` picks the label a client says was right given the student's.
+ */
+async function feedback(answers: readonly Answered[], truth: (student: string) => string): Promise<void> {
+  for (const answer of answers)
+    for (const [index, result] of answer.results.entries()) {
+      const ctx = createExecutionContext();
+      const body = { request_id: answer.request_id, index, label: truth(result.student!.label) };
+      const res = await app.request("/v1/feedback", post(body), env(), ctx);
+      expect(res.status, await res.clone().text()).toBe(202);
+      await waitOnExecutionContext(ctx);
+    }
+}
+
+/** Waits until the consumer has written `n` feedback records on the version's answers. */
+async function feedbackStored(version: string, n: number): Promise<void> {
+  const read = () =>
+    db
+      .prepare("SELECT COUNT(*) AS n FROM feedback WHERE model = ? AND version = ?")
+      .bind(MODEL, version)
       .first<{ n: number }>();
   let row = await read();
   for (let i = 0; i < 120 && (row?.n ?? 0) < n; i++) {
@@ -171,6 +197,7 @@ describe("shadow and canary decided by evidence", () => {
     expect(last).toMatchObject({
       action: "rollback",
       reason: "worse",
+      evidence: "teacher",
       canary: "9.0.0-shuffled",
       live,
       alpha: 0.05,
@@ -204,12 +231,75 @@ describe("shadow and canary decided by evidence", () => {
     expect(last).toMatchObject({
       action: "promote",
       reason: "better",
+      evidence: "teacher",
       canary: "9.2.0",
       live: "9.1.0-shuffled",
       alpha: 0.01,
     });
     expect(last.figures.difference.lower).toBeGreaterThan(0);
     expect(last.figures.canary.rate!).toBeGreaterThan(last.figures.live.rate!);
+  }, 120_000);
+
+  it("a canary worse on feedback but equal on teacher agreement is rolled back on the feedback", async () => {
+    const live = (await state()).live!;
+    // The same student under a new version: it agrees with the teacher exactly as live does.
+    await upload("9.3.0", shippedGraph());
+    const res = await admin("POST", "/promote", {
+      version: "9.3.0",
+      canary_percent: 50,
+      decision: { min_feedback: TEXTS_PER_ARM },
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    // Both arms answer the same texts, so their agreement with the teacher is the same.
+    const onCanary = await traffic(TEXTS_PER_ARM, (s) => requestId(true, 50, s), 0);
+    for (const a of onCanary) expect(a.version).toBe("9.3.0");
+    const onLive = await traffic(TEXTS_PER_ARM, (s) => requestId(false, 50, s), 0);
+    for (const a of onLive) expect(a.version).toBe(live);
+    await counted("9.3.0", "served", TEXTS_PER_ARM);
+
+    // Without feedback the teacher is the evidence, and it cannot tell the two apart.
+    await cron();
+    expect((await state()).canary?.version).toBe("9.3.0");
+    const [before] = (await decisions()).evidence;
+    expect(before).toMatchObject({
+      role: "canary",
+      evidence: "teacher",
+      verdict: "undecided",
+      feedback: { candidate: 0, live: 0, required: TEXTS_PER_ARM },
+    });
+    expect(before!.candidate.rate).toBeGreaterThan(0.5);
+
+    // Clients say the canary's student was wrong every time, and live's right every time.
+    const labels = (shipped.manifest as { labels: string[] }).labels;
+    await feedback(onCanary, (student) => (student === labels[0] ? labels[1]! : labels[0]!));
+    await feedbackStored("9.3.0", TEXTS_PER_ARM);
+    // Enough on one side only: still the teacher's call.
+    expect((await decisions()).evidence[0]).toMatchObject({
+      evidence: "teacher",
+      feedback: { candidate: TEXTS_PER_ARM, live: 0 },
+    });
+    await feedback(onLive, (student) => student);
+    await feedbackStored(live, TEXTS_PER_ARM);
+    const [standing] = (await decisions()).evidence;
+    expect(standing).toMatchObject({
+      evidence: "feedback",
+      verdict: "worse",
+      candidate: { version: "9.3.0", agree: 0, total: TEXTS_PER_ARM },
+      live: { version: live, agree: TEXTS_PER_ARM, total: TEXTS_PER_ARM },
+    });
+    await cron();
+
+    expect(await state()).toMatchObject({ live, canary: null });
+    const last = (await decisions()).decisions.at(-1)!;
+    expect(last).toMatchObject({
+      action: "rollback",
+      reason: "worse",
+      evidence: "feedback",
+      canary: "9.3.0",
+      live,
+      figures: { canary: { agree: 0, total: TEXTS_PER_ARM }, live: { agree: TEXTS_PER_ARM } },
+    });
+    expect(last.figures.difference.upper).toBeLessThan(0);
   }, 120_000);
 
   it("refuses a shadow of the live version, a decision policy without a canary, and stopping no shadow", async () => {

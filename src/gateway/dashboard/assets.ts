@@ -2,10 +2,12 @@ import uPlotJs from "uplot/dist/uPlot.iife.min.js";
 import uPlotCss from "uplot/dist/uPlot.min.css";
 import { sha256Hex } from "../../core/digest.ts";
 import apiJs from "./ui/api.js";
+import budgetJs from "./ui/budget.js";
 import chartsJs from "./ui/charts.js";
 import dashboardCss from "./ui/dashboard.css";
 import dashboardJs from "./ui/dashboard.js";
 import examplesJs from "./ui/examples.js";
+import experimentsJs from "./ui/experiments.js";
 import formatJs from "./ui/format.js";
 import indexHtml from "./ui/index.html";
 import overviewJs from "./ui/overview.js";
@@ -33,6 +35,8 @@ export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["api.js", { body: apiJs, type: JS }],
   ["charts.js", { body: chartsJs, type: JS }],
   ["examples.js", { body: examplesJs, type: JS }],
+  ["experiments.js", { body: experimentsJs, type: JS }],
+  ["budget.js", { body: budgetJs, type: JS }],
   ["versions.js", { body: versionsJs, type: JS }],
   ["format.js", { body: formatJs, type: JS }],
   ["overview.js", { body: overviewJs, type: JS }],

@@ -32,6 +32,14 @@ declare module "*/ui/overview.js" {
   const text: string;
   export default text;
 }
+declare module "*/ui/experiments.js" {
+  const text: string;
+  export default text;
+}
+declare module "*/ui/budget.js" {
+  const text: string;
+  export default text;
+}
 declare module "*/ui/format.js" {
   const text: string;
   export default text;

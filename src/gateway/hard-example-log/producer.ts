@@ -27,18 +27,19 @@ export function hardExampleLog(
   if (!queue) return () => {};
   const { config } = c.var.services;
   const { waitUntil } = waitUntilOf(c);
-  const context: LogContext = {
+  const shared = {
     queue,
     requestId: c.var.requestId,
     auditRate: config.hardLog.auditRate,
-    admit: (model, wanted) => cap.admit(model, wanted, config.hardLog.recordsPerHour),
+    admit: (model: string, wanted: number) => cap.admit(model, wanted, config.hardLog.recordsPerHour),
     ...(waitUntil ? { waitUntil } : {}),
     ...(teacherLabels ? { teacherLabels } : {}),
-    // The audit's answer is cached for the client whose text it is, like its escalations.
-    ...clientOf(c),
   };
   return (batch) => {
     try {
+      // The audit's answer is cached for the client whose text it is, like its escalations. Read when the
+      // answer is ready: the listener is made before the API key is checked.
+      const context: LogContext = { ...shared, ...clientOf(c) };
       const redaction = modeFor(config.redaction, batch.model.name);
       for (const work of logAnswered(batch, redaction, context)) {
         const guarded = work.catch((error: unknown) => console.error("hard examples: not logged:", error));

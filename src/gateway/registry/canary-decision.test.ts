@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareRates } from "../../core/sequential-test.ts";
-import { CanaryPolicy, decideCanary, MAX_DECISIONS } from "./canary-decision.ts";
+import { CanaryDecision, CanaryPolicy, decideCanary, MAX_DECISIONS } from "./canary-decision.ts";
 import { type Pointer, promote, settleCanary, startShadow } from "./pointer.ts";
 
 const START = new Date("2026-12-01T00:00:00Z");
@@ -43,6 +43,15 @@ describe("decideCanary", () => {
     expect(decision.since).toBe(START.toISOString());
     expect(decision.figures.canary).toMatchObject({ version: "2", agree: 1, total: 60 });
     expect(decision.figures.difference.upper).toBeLessThan(0);
+    expect(decision.evidence).toBe("teacher");
+  });
+
+  it("says which evidence decided; decisions stored before feedback counted read as the teacher's", () => {
+    const onFeedback = decideCanary(run(), worse, hoursLater(0.1), "feedback")!;
+    expect(onFeedback).toMatchObject({ action: "rollback", evidence: "feedback" });
+    const { evidence: _, ...stored } = onFeedback;
+    expect(CanaryDecision.parse(stored).evidence).toBe("teacher");
+    expect(CanaryDecision.parse(onFeedback).evidence).toBe("feedback");
   });
 });
 
@@ -57,7 +66,7 @@ describe("pointer transitions with a shadow and decisions", () => {
       version: "2",
       percent: 20,
       started_at: hoursLater(1).toISOString(),
-      decision: { alpha: 0.01, time_limit_hours: 72, on_time_limit: "rollback" },
+      decision: { alpha: 0.01, time_limit_hours: 72, on_time_limit: "rollback", min_feedback: 100 },
     });
   });
 

@@ -4,9 +4,10 @@ import { Version } from "./keys.ts";
 
 /**
  * How a canary is decided without anyone watching (docs/admin-api.md "Automatic canary decisions"):
- * promoted when its agreement with the teacher is better than the live version's at confidence 1 − α,
- * rolled back when it is worse, and, when neither is shown within the time limit, given `on_time_limit`
- * (rollback by default: a version that could not show it is better does not replace one that works).
+ * promoted when its accuracy against feedback (once both versions have `min_feedback` of it), else its
+ * agreement with the teacher, is better than the live version's at confidence 1 − α, rolled back when it
+ * is worse, and, when neither is shown within the time limit, given `on_time_limit` (rollback by default:
+ * a version that could not show it is better does not replace one that works).
  */
 export const CanaryPolicy = z
   .strictObject({
@@ -22,6 +23,10 @@ export const CanaryPolicy = z
         description: "Hours after which an undecided canary gets on_time_limit",
       }),
     on_time_limit: z.enum(["rollback", "promote"]).default("rollback"),
+    min_feedback: z.number().int().min(1).max(1_000_000).default(100).meta({
+      description:
+        "Feedback records on each version's student answers (canary and live) from which feedback, not agreement with the teacher, decides",
+    }),
   })
   .meta({ id: "CanaryPolicy" });
 export type CanaryPolicy = z.infer<typeof CanaryPolicy>;
@@ -35,6 +40,10 @@ const RateFigures = z.strictObject({
   upper: z.number(),
 });
 
+/** What a decision was taken on: agreement with the teacher, or accuracy against client feedback. */
+export const DecisionEvidence = z.enum(["teacher", "feedback"]);
+export type DecisionEvidence = z.infer<typeof DecisionEvidence>;
+
 /** One automatic decision with the figures it was taken on; kept in the pointer's history. */
 export const CanaryDecision = z
   .strictObject({
@@ -46,6 +55,11 @@ export const CanaryDecision = z
     canary: Version,
     live: Version,
     alpha: z.number(),
+    // Decisions stored before feedback counted were all taken on the teacher.
+    evidence: DecisionEvidence.default("teacher").meta({
+      description:
+        "What the figures count: teacher (agree = student agreed with the teacher) or feedback (agree = student gave the feedback's label)",
+    }),
     /** Counted from this hour (UTC) on: the canary's start. */
     since: z.iso.datetime(),
     figures: z.strictObject({
@@ -68,7 +82,12 @@ export interface CanaryRun {
 }
 
 /** The decision the evidence calls for now, or null to keep the canary running. */
-export function decideCanary(run: CanaryRun, comparison: Comparison, now: Date): CanaryDecision | null {
+export function decideCanary(
+  run: CanaryRun,
+  comparison: Comparison,
+  now: Date,
+  evidence: DecisionEvidence = "teacher",
+): CanaryDecision | null {
   const overdue = now.getTime() - run.startedAt.getTime() >= run.policy.time_limit_hours * 3_600_000;
   let action: CanaryDecision["action"];
   let reason: CanaryDecision["reason"];
@@ -84,6 +103,7 @@ export function decideCanary(run: CanaryRun, comparison: Comparison, now: Date):
     canary: run.canary,
     live: run.live,
     alpha: comparison.alpha,
+    evidence,
     since: run.startedAt.toISOString(),
     figures: {
       canary: figures(run.canary, comparison.canary),

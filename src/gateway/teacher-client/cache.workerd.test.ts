@@ -42,4 +42,36 @@ describe("the teacher cache, per client", () => {
     const carol = await createKey(app, env, "carol");
     expect(await ask(carol.key)).toBe("teacher");
   });
+
+  it("caches an audit's teacher answer for the client whose text it is", async () => {
+    const app = createApp();
+    // The audit runs only with a queue to record it; this one keeps nothing (the log is not under test).
+    const queue = { send: async () => {}, sendBatch: async () => {} } as unknown as Queue<unknown>;
+    const env = accessEnv({
+      TEACHER_URL: teacherUrl,
+      AUDIT_RATE: 1,
+      HARD_EXAMPLES: queue,
+      CLIENT_RATE_LIMITER: undefined,
+    });
+    const [alice, bob] = [await createKey(app, env, "alice"), await createKey(app, env, "bob")];
+    const text = `what is my credit score ${crypto.randomUUID().slice(0, 8)}`;
+    const ask = async (key: string, teacher: "auto" | "always") => {
+      const ctx = createExecutionContext();
+      const res = await app.request(
+        "/v1/classify",
+        post({ text, options: { teacher } }, { authorization: `Bearer ${key}` }),
+        env,
+        ctx,
+      );
+      expect(res.status).toBe(200);
+      await waitOnExecutionContext(ctx); // the audit and its cache write run in waitUntil
+      const [result] = ClassifyResponse.parse(await res.json()).results;
+      return result!.source;
+    };
+    // A confident answer, audited in the background: the teacher's answer goes to Alice's partition.
+    expect(await ask(alice.key, "auto")).toBe("student");
+    expect(await ask(alice.key, "always")).toBe("cache");
+    // Not to another key's.
+    expect(await ask(bob.key, "always")).toBe("teacher");
+  });
 });

@@ -1,9 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { compareRates } from "../../../core/sequential-test.ts";
 import type { AppContext, AppEnv } from "../../context.ts";
 import { ApiError, parseRequest } from "../../errors.ts";
-import { readAgreement } from "../../evidence/agreement.ts";
+import { standingOf } from "../../evidence/standing.ts";
 import { jsonBody } from "../../middleware/json-body/index.ts";
 import { type DocumentedApp, jsonContent, jsonRequest, mount } from "../../openapi.ts";
 import { CanaryPolicy } from "../../registry/canary-decision.ts";
@@ -65,19 +64,33 @@ const decisionsRoute = adminRoute(
 );
 
 /** The running canary's and shadow's standing against live, as the scheduled decision reads it. */
-async function evidenceOf(db: D1Database | undefined, name: string, pointer: Omit<Pointer, "updated_at">) {
+async function evidenceOf(
+  db: D1Database | undefined,
+  name: string,
+  pointer: Omit<Pointer, "updated_at">,
+): Promise<Evidence[]> {
   if (!db) return [];
   const found: Evidence[] = [];
-  const compare = async (role: Evidence["role"], version: string, since: Date, alpha: number) => {
-    const [candidate, live] = await Promise.all([
-      readAgreement(db, name, version, role === "canary" ? "served" : "shadow", since),
-      readAgreement(db, name, pointer.live, "served", since),
-    ]);
-    const c = compareRates(candidate, live, alpha);
+  const compare = async (role: Evidence["role"], version: string, since: Date, policy: CanaryPolicy) => {
+    const {
+      evidence,
+      comparison: c,
+      feedback,
+    } = await standingOf(db, {
+      model: name,
+      candidate: version,
+      role,
+      live: pointer.live,
+      since,
+      alpha: policy.alpha,
+      minFeedback: policy.min_feedback,
+    });
     found.push({
       role,
       since: since.toISOString(),
-      alpha,
+      alpha: policy.alpha,
+      evidence,
+      feedback,
       verdict: c.verdict,
       candidate: { version, ...c.canary },
       live: { version: pointer.live, ...c.live },
@@ -88,10 +101,9 @@ async function evidenceOf(db: D1Database | undefined, name: string, pointer: Omi
   const updatedAt = "updated_at" in pointer ? String(pointer.updated_at) : new Date(0).toISOString();
   if (canary) {
     const policy = canary.decision ?? CanaryPolicy.parse({});
-    await compare("canary", canary.version, new Date(canary.started_at ?? updatedAt), policy.alpha);
+    await compare("canary", canary.version, new Date(canary.started_at ?? updatedAt), policy);
   }
-  if (shadow)
-    await compare("shadow", shadow.version, new Date(shadow.started_at), CanaryPolicy.parse({}).alpha);
+  if (shadow) await compare("shadow", shadow.version, new Date(shadow.started_at), CanaryPolicy.parse({}));
   return found;
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CanaryDecision, CanaryPolicy } from "../../registry/canary-decision.ts";
+import { CanaryDecision, CanaryPolicy, DecisionEvidence } from "../../registry/canary-decision.ts";
 import { ModelName, Version } from "../../registry/keys.ts";
 import { ModelDefinition } from "../../registry/model-definition.ts";
 import { Canary, Shadow } from "../../registry/pointer.ts";
@@ -102,12 +102,27 @@ export const Evidence = z
     role: z.enum(["canary", "shadow"]),
     since: z.string(),
     alpha: z.number(),
+    evidence: DecisionEvidence.meta({
+      description:
+        "What the rates count: agreement with the teacher, or (a canary with min_feedback feedback on both sides) accuracy against client feedback",
+    }),
+    feedback: z
+      .strictObject({
+        candidate: z.number().int(),
+        live: z.number().int(),
+        required: z.number().int().meta({ description: "The policy's min_feedback, for each side" }),
+      })
+      .nullable()
+      .meta({
+        description:
+          "Feedback on each side's student answers since the start; null for a shadow (it never answers, so no feedback names it)",
+      }),
     verdict: z.enum(["better", "worse", "undecided"]),
     candidate: Rate,
     live: Rate,
     difference: z
       .strictObject({ lower: z.number(), upper: z.number() })
-      .meta({ description: "Candidate minus live agreement: anytime-valid at level alpha" }),
+      .meta({ description: "Candidate minus live rate: anytime-valid at level alpha" }),
   })
   .meta({ id: "Evidence" });
 export type Evidence = z.infer<typeof Evidence>;

@@ -25,7 +25,27 @@
  *   versions: { version: string, answers: number, teacher_rate: number | null, agreement: Agreement }[],
  *   feedback: { samples: number, student: Accuracy, teacher: Accuracy,
  *     teacher_errors: { label: string, samples: number, wrong: number, rate: number }[] },
+ *   budget: Budget,
  * }} Stats
+ * @typedef {{ limit: number | null, used: number, refused: number, resets_at: string }} BudgetWindow
+ * @typedef {{ used: number, refused: number }} ClientUse
+ * @typedef {{
+ *   limits: { per_hour: number | null, per_day: number | null, per_client_per_hour: number | null,
+ *     per_client_per_day: number | null },
+ *   hour: BudgetWindow, day: BudgetWindow,
+ *   clients: { client: string, hour: ClientUse, day: ClientUse }[],
+ * } | null} Budget
+ * @typedef {{ version: string, agree: number, total: number, rate: number | null, lower: number,
+ *   upper: number }} RateFigures
+ * @typedef {{ lower: number, upper: number }} Difference
+ * @typedef {{ role: "canary" | "shadow", since: string, alpha: number, evidence: "teacher" | "feedback",
+ *   feedback: { candidate: number, live: number, required: number } | null,
+ *   verdict: "better" | "worse" | "undecided", candidate: RateFigures, live: RateFigures,
+ *   difference: Difference }} Evidence
+ * @typedef {{ at: string, action: "promote" | "rollback", reason: "better" | "worse" | "time_limit",
+ *   canary: string, live: string, alpha: number, evidence: "teacher" | "feedback", since: string,
+ *   figures: { canary: RateFigures, live: RateFigures, difference: Difference } }} Decision
+ * @typedef {{ decisions: Decision[], evidence: Evidence[] }} Decisions
  * @typedef {{ samples: number, correct: number, rate: number | null, low: number | null, high: number | null,
  *   level: number }} Accuracy
  * @typedef {{ version: string, source: "bundled" | "registry", bytes: number, sha256: string,
@@ -156,6 +176,21 @@ export async function hardExamples(filters) {
     records: records.reverse(),
     indexed: Number(res.headers.get("x-hard-examples-indexed") ?? records.length),
   };
+}
+
+/**
+ * The model's automatic canary decisions and where its canary and shadow stand; a model with no live
+ * version yet (404) has neither.
+ * @param {string} model @returns {Promise<Decisions>}
+ */
+export async function decisions(model) {
+  try {
+    const body = await (await call(`/admin/models/${encodeURIComponent(model)}/decisions`)).json();
+    return shaped(body, "decisions", (v) => "decisions" in v && "evidence" in v);
+  } catch (error) {
+    if (error instanceof ApiFailure && error.status === 404) return { decisions: [], evidence: [] };
+    throw error;
+  }
 }
 
 /** @param {string} model @param {string} version @returns {Promise<ModelState>} */

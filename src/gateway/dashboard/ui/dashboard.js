@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The dashboard page: sign-in, the model / version / window controls, and a refresh that reads
- * /admin/stats, /admin/hard-examples and /admin/models and hands each part its data. The page holds no
+ * /admin/stats, /admin/hard-examples, /admin/models and the model's decisions and hands each part its data. The page holds no
  * data of its own; everything comes from the admin API with the operator's token.
  *
  * Plain JavaScript modules checked by tsc from their JSDoc (ui/tsconfig.json, `npm run typecheck`), not
@@ -9,8 +9,10 @@
  * tests or a deploy could skip or run differently.
  */
 import * as api from "./api.js";
+import { budgetPanel } from "./budget.js";
 import { charts, thresholdLabel } from "./charts.js";
 import { examplesTable } from "./examples.js";
+import { experimentsPanel } from "./experiments.js";
 import { byId, el } from "./format.js";
 import { showOverview } from "./overview.js";
 import { versionsPanel } from "./versions.js";
@@ -53,6 +55,17 @@ const examples = examplesTable({
   count: byId("examples-count", HTMLOutputElement),
   tbody: /** @type {HTMLTableSectionElement} */ (byId("examples-table", HTMLTableElement).tBodies[0]),
 });
+/** @param {string} id */
+const tbodyOf = (id) => /** @type {HTMLTableSectionElement} */ (byId(id, HTMLTableElement).tBodies[0]);
+const experiments = experimentsPanel({
+  evidence: tbodyOf("evidence-table"),
+  decisions: tbodyOf("decisions-table"),
+});
+const budget = budgetPanel({
+  windows: tbodyOf("budget-table"),
+  clients: tbodyOf("budget-clients-table"),
+  note: byId("budget-note", HTMLParagraphElement),
+});
 const versions = versionsPanel(
   {
     tbody: /** @type {HTMLTableSectionElement} */ (byId("versions-table", HTMLTableElement).tBodies[0]),
@@ -77,6 +90,8 @@ const versions = versionsPanel(
 
 /** @type {Stats | null} */
 let lastStats = null;
+/** @type {import("./api.js").Decisions | null} */
+let lastDecisions = null;
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let timer;
 let generation = 0;
@@ -150,18 +165,22 @@ async function refresh() {
     const model = $.model.value;
     const filters = { model, version: $.version.value, hours: Number($.hours.value) };
     const stats = await api.stats(filters);
-    const [found, models] = await Promise.all([
+    const [found, models, decided] = await Promise.all([
       api.hardExamples({ model, version: filters.version, since: stats.since, limit: EXAMPLES_LIMIT }),
       api.models(),
+      api.decisions(model),
     ]);
     if (mine !== generation) return;
     lastStats = stats;
+    lastDecisions = decided;
     const state = showModels(models);
     showError(null);
     showOverview(stats);
     chartSet.update(stats);
     $.thresholdLabel.textContent = thresholdLabel(stats);
     if (state) versions.show(state, stats);
+    experiments.show(decided);
+    budget.show(stats.budget);
     examples.show(model, found);
     $.updated.value = `Updated ${new Date().toLocaleTimeString()}`;
     setState("ready");
@@ -238,6 +257,9 @@ Object.assign(window, {
     },
     get stats() {
       return lastStats;
+    },
+    get decisions() {
+      return lastDecisions;
     },
     examples,
     refresh,

@@ -10,6 +10,12 @@ export const percent = (share, digits = 1) =>
 export const dollars = (usd) =>
   usd >= 100 ? `$${usd.toFixed(0)}` : usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
 
+/** A difference of two shares in percentage points, signed. @param {number} diff */
+export const points = (diff) => `${diff < 0 ? "−" : "+"}${Math.abs(diff * 100).toFixed(1)} pp`;
+
+/** An ISO 8601 instant to the minute, UTC. @param {string} iso */
+export const minute = (iso) => iso.slice(0, 16).replace("T", " ");
+
 /** @param {number} n */
 export const count = (n) => n.toLocaleString("en-US");
 
