@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   // Feedback (routes/feedback.ts): a label outside the model's set; a request id whose answer is not kept.
   "unknown_label",
   "answer_not_found",
+  // Leases (admin/leases): another owner holds the model's lease.
+  "lease_held",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
