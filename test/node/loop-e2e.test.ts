@@ -130,7 +130,9 @@ describe("end to end: npm run loop", () => {
     expect(state).toMatchObject({ live: "1.0.0", canary: null });
     expect(state.versions.map((v) => v.version)).toEqual(["1.0.0"]);
     expect(published[0]!.stderr).toMatch(/count: 160 new records in the log: re-distilling/);
-    console.info(`loop e2e: first round (two runs at once) took ${seconds.toFixed(1)} s`);
+    console.info(
+      `loop e2e: first round (two runs at once) took ${seconds.toFixed(1)} s\n${published[0]!.stderr}`,
+    );
   }, 240_000);
 
   it("answers with the published student", async () => {

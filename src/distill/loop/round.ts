@@ -38,7 +38,7 @@ export type RoundOutcome =
   | { kind: "published"; version: string; as: "live" | "canary"; records: number };
 
 /**
- * One round of the loop (docs/toolkit.md "The loop"): under the model's lease, unless a canary is still
+ * One round of the loop (docs/toolkit.md "The loop (npm run loop)"): under the model's lease, unless a canary is still
  * undecided, count the records logged since the serving versions' data; with enough, re-distil from the
  * logged teacher answers, gate against the live student, upload, and publish (a canary once a student
  * is live; the gateway's scheduled decision promotes or rolls it back). Nothing is written to the

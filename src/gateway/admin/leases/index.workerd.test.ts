@@ -1,5 +1,6 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { componentValidator } from "../../../../test/helpers/openapi.ts";
 import { adminEnv, app, auth, bindings, db } from "../../../../test/workerd/admin-stats-helpers.ts";
 import { expectError, post } from "../../../../test/workerd/gateway-helpers.ts";
 import { Lease, Released } from "./schemas.ts";
@@ -105,5 +106,24 @@ describe("DELETE /admin/models/{name}/lease", () => {
     await expectError(await del(""), 400, "invalid_request");
     await expectError(await del("?owner=x&force=1"), 400, "invalid_request");
     await expectError(await del("?owner=x&owner=y"), 400, "invalid_request");
+  });
+});
+
+describe("the lease routes in /openapi.json", () => {
+  it("are admin operations, and their schemas accept what they answer and refuse what they refuse", async () => {
+    const doc = (await (await app.request("/openapi.json", {}, adminEnv())).json()) as {
+      paths: Record<string, Record<string, { security?: unknown; operationId?: string }>>;
+    };
+    const path = doc.paths["/admin/models/{name}/lease"]!;
+    expect(path.post).toMatchObject({ operationId: "takeLease", security: [{ adminToken: [] }] });
+    expect(path.delete).toMatchObject({ operationId: "releaseLease", security: [{ adminToken: [] }] });
+    const lease = await (await take("documented", { owner: "doc", ttl_s: 5 })).json();
+    expect(componentValidator(doc, "Lease").validate(lease).valid).toBe(true);
+    const released = await (await release("documented", "doc")).json();
+    expect(componentValidator(doc, "Released").validate(released).valid).toBe(true);
+    const request = componentValidator(doc, "LeaseRequest");
+    expect(request.validate({ owner: "doc", ttl_s: 5 }).valid).toBe(true);
+    expect(request.validate({ owner: "doc", ttl_s: 0 }).valid).toBe(false);
+    expect(request.validate({ owner: "doc", ttl_s: 5, extra: 1 }).valid).toBe(false);
   });
 });
