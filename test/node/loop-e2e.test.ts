@@ -103,6 +103,9 @@ describe("end to end: npm run loop", () => {
       labels: ["ham", "spam"],
       teacher: { protocol: "openai", url: stack.teacher.url, model: "sms-spam" },
     });
+    // Every isolate sees the new model once it re-reads the registry (REGISTRY_TTL_MS).
+    for (let i = 0; i < 60 && (await client.modelDetail(MODEL)) === null; i++)
+      await new Promise((r) => setTimeout(r, 250));
     const rows = (await readFile("datasets/sms-spam/SMSSpamCollection.tsv", "utf8")).split("\n");
     // One text per record id: texts that differ only in case or spacing are one to the log.
     const byKey = new Map<string, string>();
@@ -150,8 +153,10 @@ describe("end to end: npm run loop", () => {
     const victim = spawnLoop(...args);
     const killed = finished(victim);
     await new Promise<void>((resolve) => {
+      let seen = "";
       victim.stderr!.on("data", (chunk: Buffer) => {
-        if (/upload: uploading/.test(chunk.toString())) {
+        seen += chunk.toString();
+        if (/upload: uploading/.test(seen) && victim.exitCode === null && !victim.killed) {
           victim.kill("SIGKILL");
           resolve();
         }
@@ -174,7 +179,7 @@ describe("end to end: npm run loop", () => {
     expect(state.live).toBe("1.0.0");
     expect(state.canary).toMatchObject({ percent: 10 });
     console.info(
-      `loop e2e: the round after the kill took ${seconds.toFixed(1)} s and published ${state.canary?.version}`,
+      `loop e2e: killed run\n${(await killed).stderr}\nthe next round took ${seconds.toFixed(1)} s\n${next.stderr}`,
     );
 
     const waiting = await loopOnce(...args);
