@@ -114,9 +114,23 @@ async function main(): Promise<void> {
     goal: routingGoal(flags),
     gateTolerance,
   };
-  if (flags.once !== true)
+  const once = flags.once === true;
+  const stop = new AbortController();
+  if (!once) {
     log("sleep", `a round every ${formatDuration(everyMs)}, retraining after ${options.minNew} new records`);
-  await runLoop(options, { once: flags.once === true, everyMs }, log);
+    stopOnSignal(stop, log);
+  }
+  await runLoop(options, { once, everyMs, signal: stop.signal }, log);
+}
+
+/** Ctrl-C or SIGTERM: finish the round under way (its lease is then released), then stop; twice: stop now. */
+function stopOnSignal(stop: AbortController, log: ReturnType<typeof loopLog>): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      log("sleep", `${signal}: stopping after this round (again to stop at once; the lease then lapses)`);
+      stop.abort();
+      process.once(signal, () => process.exit(130));
+    });
 }
 
 await runCli(main, USAGE);
