@@ -1,13 +1,11 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { RoutingGoal } from "../calibrate/agreement-fit.ts";
-import { quietProgress } from "../cli/progress.ts";
 import { GatewayClient } from "../gateway-client/client.ts";
 import { distillFromTeacherAnswers, type FromAnswersResult } from "../gateway-client/from-answers.ts";
 import { GateRefused } from "../gateway-client/from-gateway.ts";
 import type { AdminModel } from "../gateway-client/schemas.ts";
 import { watermarkOf } from "../gateway-client/watermark.ts";
 import type { DistillOptions } from "../pipeline/config.ts";
+import { SILENT } from "../pipeline/progress.ts";
 import { type HeldLease, takeLease } from "./lease.ts";
 import type { LoopLog } from "./log.ts";
 import { after, readMemory, trainedUpTo, writeMemory } from "./watermark.ts";
@@ -71,10 +69,7 @@ async function underLease(
   if (pending) return pending;
   const trained = state === null ? null : await trainedUpTo(client, state);
   const memory = await readMemory(options.runsDir, name);
-  const mark = [trained, memory.refusedUpTo].reduce<string | null>(
-    (a, b) => (b !== null && (a === null || b > a) ? b : a),
-    null,
-  );
+  const mark = newerOf(trained, memory.refusedUpTo);
   const since = mark === null ? undefined : after(mark);
   const newRecords = (await client.hardExampleCount({ model: name, ...(since ? { since } : {}) })) ?? 0;
   const basis =
@@ -82,24 +77,24 @@ async function underLease(
       ? "in the log"
       : `since ${mark} (${mark === trained ? "the serving versions' data" : "a refused candidate's data"})`;
   if (newRecords < options.minNew) {
-    log(
-      "count",
-      `${newRecords} new records ${basis}, fewer than --min-new ${options.minNew}: nothing to do`,
-      {
-        new_records: newRecords,
-      },
-    );
+    const message = `${newRecords} new records ${basis}, fewer than --min-new ${options.minNew}: nothing to do`;
+    log("count", message, { new_records: newRecords });
     return { kind: "too_few", newRecords, since: mark };
   }
   log("count", `${newRecords} new records ${basis}: re-distilling`, { new_records: newRecords });
 
   const run = await distill(options, log);
   if ("refused" in run) {
-    await mkdir(join(options.runsDir, name), { recursive: true });
     await writeMemory(options.runsDir, name, { refusedUpTo: run.upTo });
     return { kind: "refused", version: run.version, reason: run.reason };
   }
   return publish(client, lease, run, options, log);
+}
+
+/** The later of two watermarks (ISO instants in UTC compare as strings). */
+function newerOf(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  return b !== null && b > a ? b : a;
 }
 
 /** A canary still undecided: the gateway's scheduled decision comes first, so this round waits. */
@@ -135,7 +130,7 @@ async function distill(options: RoundOptions, log: LoopLog): Promise<Distilled> 
         labelled: [],
         provenance: { loop: { owner: options.owner, minNew: options.minNew } },
       },
-      quietProgress(),
+      SILENT,
       (line) => log("distill", line),
     );
     log(

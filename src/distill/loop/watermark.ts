@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { GatewayClient } from "../gateway-client/client.ts";
@@ -47,5 +47,6 @@ export async function readMemory(runsDir: string, name: string): Promise<Memory>
 }
 
 export async function writeMemory(runsDir: string, name: string, memory: Memory): Promise<void> {
+  await mkdir(join(runsDir, name), { recursive: true });
   await writeFile(memoryPath(runsDir, name), `${JSON.stringify(memory)}\n`);
 }
