@@ -41,6 +41,8 @@ export const ERROR_CODES = [
   "answer_not_found",
   // POST /v1/chat/completions (src/gateway/chat): a parameter or value the gateway cannot honour.
   "unsupported_parameter",
+  // Leases (admin/leases): another owner holds the model's lease.
+  "lease_held",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

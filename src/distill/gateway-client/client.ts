@@ -6,10 +6,12 @@ import { parseNdjson } from "./ndjson.ts";
 import {
   AdminModel,
   ClassifyAnswer,
+  Lease,
   type LiveModel,
   type ModelDefinitionBody,
   ModelDetail,
   ModelList,
+  Released,
   Uploaded,
 } from "./schemas.ts";
 
@@ -191,6 +193,29 @@ export class GatewayClient {
       body,
       json: true,
     });
+  }
+
+  /**
+   * Takes or renews the model's lease for `ttlS` seconds (POST /admin/models/{name}/lease), or says who
+   * holds it when another owner does (409 lease_held: the gateway's message names the holder).
+   */
+  async takeLease(name: string, owner: string, ttlS: number): Promise<Lease | { held: string }> {
+    try {
+      return await this.json("POST", `/admin/models/${encodeURIComponent(name)}/lease`, Lease, {
+        admin: true,
+        body: JSON.stringify({ owner, ttl_s: ttlS }),
+        json: true,
+      });
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === "lease_held") return { held: error.message };
+      throw error;
+    }
+  }
+
+  /** Releases `owner`'s lease of the model; false when it held none. */
+  async releaseLease(name: string, owner: string): Promise<boolean> {
+    const path = `/admin/models/${encodeURIComponent(name)}/lease?${new URLSearchParams({ owner })}`;
+    return (await this.json("DELETE", path, Released, { admin: true })).released;
   }
 
   async rollback(name: string): Promise<Record<string, unknown>> {

@@ -23,6 +23,7 @@ import type { GateFigures, GateVerdict } from "./gate.ts";
 import { type LabelSource, resolveLabels } from "./label-set.ts";
 import type { AdminModel, ModelDetail, Uploaded } from "./schemas.ts";
 import { fetchLiveStudent, findLiveStudent, gateOnSlice } from "./slice-gate.ts";
+import { newestRecordAt } from "./watermark.ts";
 
 export interface FromAnswersOptions extends GatewayRunOptions {
   /** Share of the records held out for calibration, routing and the gate. */
@@ -109,7 +110,7 @@ export async function distillFromTeacherAnswers(
       `none of the ${records.length} records has a teacher answer in the label set (${answers.stats.noTeacher} without an answer, ${answers.stats.unknownLabel} with an unknown label)`,
     );
 
-  const out = options.out ?? join("runs", name, version);
+  const out = options.out ?? join(options.runsDir ?? "runs", name, version);
   const result = await distillFromAnswers(
     {
       answers,
@@ -126,6 +127,7 @@ export async function distillFromTeacherAnswers(
           since: options.since ?? null,
           liveVersion: live?.version ?? null,
           holdout: options.holdout,
+          newestRecordAt: newestRecordAt(records),
           ...answers.stats,
         },
         ...options.provenance,

@@ -18,8 +18,10 @@ export interface GatewayRunOptions {
   token: string;
   /** distill.name is the gateway model. */
   distill: Omit<DistillOptions, "out">;
-  /** Where the package is written; default runs/<name>/<version> (never the shipped models/<name>). */
+  /** Where the package is written; default <runsDir>/<name>/<version> (never the shipped models/<name>). */
   out?: string;
+  /** Default "runs". */
+  runsDir?: string;
   since?: string;
   version?: string;
   publish: boolean;
@@ -92,7 +94,7 @@ export async function distillFromGateway(
       dataset: options.dataset,
       teacher: options.teacher,
       logged: merged.examples,
-      options: { ...options.distill, out: options.out ?? join("runs", name, version) },
+      options: { ...options.distill, out: options.out ?? join(options.runsDir ?? "runs", name, version) },
       version,
       training: {
         hardExamples: {

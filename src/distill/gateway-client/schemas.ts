@@ -39,7 +39,11 @@ export const AdminModel = z.object({
   name: z.string(),
   live: z.string().nullable(),
   previous: z.array(z.string()),
-  canary: z.object({ version: z.string(), percent: z.number() }).nullable(),
+  canary: z
+    .object({ version: z.string(), percent: z.number(), started_at: z.string().optional() })
+    .nullable(),
+  /** The version running in shadow; absent from older gateways. */
+  shadow: z.object({ version: z.string(), percent: z.number() }).nullable().optional(),
   versions: z.array(z.object({ version: z.string(), source: z.string(), sha256: z.string().optional() })),
   /** The model's labels and own teacher when it was defined (PUT /admin/models/{name}); absent from older gateways. */
   definition: z
@@ -76,6 +80,18 @@ export const Uploaded = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Uploaded = z.infer<typeof Uploaded>;
+
+/** `POST /admin/models/{name}/lease` → 200: the lease, now held by `owner`. */
+export const Lease = z.object({
+  name: z.string(),
+  owner: z.string(),
+  acquired_at: z.string(),
+  expires_at: z.string(),
+});
+export type Lease = z.infer<typeof Lease>;
+
+/** `DELETE /admin/models/{name}/lease?owner=` → 200. */
+export const Released = z.object({ name: z.string(), owner: z.string(), released: z.boolean() });
 
 /** `POST /v1/classify` (only what the toolkit and the benchmark read). */
 export const ClassifyAnswer = z.object({

@@ -5,6 +5,7 @@ import { type DocumentedApp, documentedApp } from "../openapi.ts";
 import { feedbackAdminRoutes } from "./feedback/index.ts";
 import { hardExampleRoutes } from "./hard-examples/index.ts";
 import { keyAdminRoutes } from "./keys/index.ts";
+import { leaseAdminRoutes } from "./leases/index.ts";
 import { modelAdminRoutes } from "./models/index.ts";
 import { ADMIN_TOKEN_SCHEME } from "./route.ts";
 import { statsRoutes } from "./stats/index.ts";
@@ -22,5 +23,6 @@ export function adminRoutes(catalog: ModelCatalog): DocumentedApp {
     .route("/", feedbackAdminRoutes)
     .route("/", modelAdminRoutes(catalog))
     .route("/", keyAdminRoutes)
+    .route("/", leaseAdminRoutes)
     .route("/", statsRoutes(catalog));
 }
