@@ -30,6 +30,8 @@ export interface StackOptions {
   persistTo?: string;
   /** Called right after `wrangler dev` is spawned (after the migrations), e.g. to time a cold start. */
   onSpawn?: () => void;
+  /** Another Worker entry than wrangler.toml's `main`, e.g. a benchmark's (bench/http/worker.ts). */
+  entry?: string;
 }
 
 export interface Stack {
@@ -45,6 +47,8 @@ export interface Stack {
   stop(): Promise<void>;
   /** Resolves when wrangler exits, with its exit code. */
   exited: Promise<number>;
+  /** wrangler's process id, also its process group's (workerd runs in that group). */
+  pid: number | undefined;
 }
 
 export const OFFLINE_ENV = {
@@ -71,7 +75,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let teacherUp = true;
   const port = teacher.port;
   const vars = { TEACHER_URL: teacher.url, TEACHER_PROTOCOL: "kserve-v2", ...options.vars };
-  const args = ["wrangler", "dev", "--ip", host, "--port", String(options.port)];
+  const args = ["wrangler", "dev", ...(options.entry ? [options.entry] : [])];
+  args.push("--ip", host, "--port", String(options.port));
   args.push("--show-interactive-dev-session=false");
   if (options.persistTo !== undefined) args.push("--persist-to", options.persistTo);
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
@@ -129,6 +134,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     stop,
     exited,
+    pid: wrangler.pid,
   };
 }
 
