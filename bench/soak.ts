@@ -96,7 +96,11 @@ await exitAfter(space, log, async () => {
   // The Worker's own workerd socket, as production has no dev proxy (the proxy where it is not found).
   const port = Number(new URL(stack.gatewayUrl).port);
   const url = (stack.pid !== undefined && (await directGatewayUrl(stack.pid, port))) || stack.gatewayUrl;
-  log(url === stack.gatewayUrl ? "requests go through the dev proxy" : `requests go to the Worker's own socket ${url}`);
+  log(
+    url === stack.gatewayUrl
+      ? "requests go through the dev proxy"
+      : `requests go to the Worker's own socket ${url}`,
+  );
   const total = requestCount(settings.ratePerS, settings.durationS);
   log(
     `${total} requests at ${settings.ratePerS}/s, teacher ${settings.teacherUpS} s up / ${settings.teacherDownS} s down`,

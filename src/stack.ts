@@ -30,7 +30,7 @@ export interface StackOptions {
   persistTo?: string;
   /** Called right after `wrangler dev` is spawned (after the migrations), e.g. to time a cold start. */
   onSpawn?: () => void;
-  /** Another Worker entry than wrangler.toml's `main`, e.g. a benchmark's (bench/http/worker.ts). */
+  /** Another Worker entry than wrangler.toml's `main`, e.g. a benchmark's (src/gateway/bench-entry.ts). */
   entry?: string;
 }
 

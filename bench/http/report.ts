@@ -246,6 +246,8 @@ export function renderSection(r: HttpResults, jsonPath: string): string {
     "",
     beforeAfterTable(r),
     "",
+    "Both sides are warmed up first, so this is steady-state overhead; what moved the cold start is in the next table. Interleaving evens out the load's drift, not its noise: read a ratio within about ±20% of 1 as no change at the load above.",
+    "",
     "### Cold first answer",
     "",
     `A fresh \`wrangler dev\` (so a fresh workerd and isolate) per sample, ready when \`/healthz\` answers; then one student-only \`POST /v1/classify\` on the Worker's own socket, timed from Node. ${s.coldSamples} samples per entry, alternating.`,

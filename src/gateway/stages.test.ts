@@ -6,7 +6,11 @@ describe("stages", () => {
     let computed = 0;
     let keyed = 0;
     for (let i = 0; i < 3; i++) {
-      ALL_STAGES_ON.replay("featurise", () => keyed++, () => computed++);
+      ALL_STAGES_ON.replay(
+        "featurise",
+        () => keyed++,
+        () => computed++,
+      );
     }
     expect([computed, keyed]).toEqual([3, 0]);
     expect(ALL_STAGES_ON.off("telemetry")).toBe(false);
@@ -16,9 +20,20 @@ describe("stages", () => {
     const memo: StageMemo = new Map();
     const stages = stagesOff(new Set(["featurise"]), memo);
     let computed = 0;
-    const featurise = (text: string) => stages.replay("featurise", () => text, () => `${text}#${++computed}`);
+    const featurise = (text: string) =>
+      stages.replay(
+        "featurise",
+        () => text,
+        () => `${text}#${++computed}`,
+      );
     expect([featurise("a"), featurise("a"), featurise("b")]).toEqual(["a#1", "a#1", "b#2"]);
-    expect(stages.replay("parse", () => "a", () => "parsed")).toBe("parsed");
+    expect(
+      stages.replay(
+        "parse",
+        () => "a",
+        () => "parsed",
+      ),
+    ).toBe("parsed");
     expect(memo.has("parse")).toBe(false);
     expect([stages.off("featurise"), stages.off("parse")]).toEqual([true, false]);
   });
