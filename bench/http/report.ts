@@ -126,7 +126,7 @@ function stagesTable(r: HttpResults): string {
       ["none (a student answer, as served)", fmt(s.all.requestsPerSec), "—", "—"],
       ...rows,
       [
-        "all five (what is left: routing in Hono, middleware, body read, response JSON)",
+        "all of them (what is left: routing in Hono, middleware, body read, response JSON)",
         fmt(s.none.requestsPerSec),
         us(rest),
         share(rest),
