@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { mulberry32, shuffleInPlace } from "../src/core/random.ts";
 import { loadDataset } from "../src/distill/data/index.ts";
 import { GatewayClient } from "../src/distill/gateway-client/client.ts";
+import { directGatewayUrl } from "./common/direct-socket.ts";
 import { progressLog } from "./common/log.ts";
 import { provenance } from "./common/machine.ts";
 import { exitAfter, scratch } from "./common/scratch.ts";
@@ -92,7 +93,14 @@ await exitAfter(space, log, async () => {
     teacher: { latencyMs: settings.teacherLatencyMs },
     vars: settings.vars,
   });
-  const url = stack.gatewayUrl;
+  // The Worker's own workerd socket, as production has no dev proxy (the proxy where it is not found).
+  const port = Number(new URL(stack.gatewayUrl).port);
+  const url = (stack.pid !== undefined && (await directGatewayUrl(stack.pid, port))) || stack.gatewayUrl;
+  log(
+    url === stack.gatewayUrl
+      ? "requests go through the dev proxy"
+      : `requests go to the Worker's own socket ${url}`,
+  );
   const total = requestCount(settings.ratePerS, settings.durationS);
   log(
     `${total} requests at ${settings.ratePerS}/s, teacher ${settings.teacherUpS} s up / ${settings.teacherDownS} s down`,

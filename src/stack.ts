@@ -32,6 +32,8 @@ export interface StackOptions {
   onSpawn?: () => void;
   /** `wrangler dev --test-scheduled`: GET /__scheduled runs the Worker's cron handler (tests only). */
   testScheduled?: boolean;
+  /** Another Worker entry than wrangler.toml's `main`, e.g. a benchmark's (src/gateway/bench-entry.ts). */
+  entry?: string;
 }
 
 export interface Stack {
@@ -47,6 +49,8 @@ export interface Stack {
   stop(): Promise<void>;
   /** Resolves when wrangler exits, with its exit code. */
   exited: Promise<number>;
+  /** wrangler's process id, also its process group's (workerd runs in that group). */
+  pid: number | undefined;
 }
 
 export const OFFLINE_ENV = {
@@ -73,7 +77,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let teacherUp = true;
   const port = teacher.port;
   const vars = { TEACHER_URL: teacher.url, TEACHER_PROTOCOL: "kserve-v2", ...options.vars };
-  const args = ["wrangler", "dev", "--ip", host, "--port", String(options.port)];
+  const args = ["wrangler", "dev", ...(options.entry ? [options.entry] : [])];
+  args.push("--ip", host, "--port", String(options.port));
   args.push("--show-interactive-dev-session=false");
   if (options.persistTo !== undefined) args.push("--persist-to", options.persistTo);
   if (options.testScheduled) args.push("--test-scheduled");
@@ -132,6 +137,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     stop,
     exited,
+    pid: wrangler.pid,
   };
 }
 

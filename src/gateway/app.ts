@@ -33,6 +33,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { serveOpenApi } from "./routes/openapi.ts";
 import { v2Routes } from "./routes/v2.ts";
+import { ALL_STAGES_ON, type StageSwitch } from "./stages.ts";
 import { createTeacherClient } from "./teacher-client/client.ts";
 
 /**
@@ -52,6 +53,8 @@ export interface AppOptions {
   teacher?: TeacherFactory;
   /** The model packages to serve; the ones bundled from models/ by default. */
   models?: Readonly<Record<string, ModelPackage>>;
+  /** Which stages a request replays instead of doing: the HTTP benchmark's entry only (stages.ts). */
+  stages?: (request: Request) => StageSwitch;
 }
 
 /**
@@ -94,17 +97,24 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   // safety net around everything else.
   app.use(requestId());
   app.use(jsonErrors());
+  const stagesFor = options.stages ?? (() => ALL_STAGES_ON);
   app.use(async (c, next) => {
     c.set("services", servicesFor(c.env));
+    c.set("stages", stagesFor(c.req.raw));
     await next();
   });
   // Every inference request: telemetry times it, refused ones included; the route hands its answered
   // batch to the listeners set here (the hard-example log, the answer trail for feedback, telemetry),
   // and telemetry records it all once the response is ready.
   app.on("POST", INFERENCE_PATHS, async (c, next) => {
+    if (c.var.stages.off("telemetry")) {
+      c.set("onAnswered", () => {});
+      return next();
+    }
     const request = observed.start();
     const labels = agreementLog(c, catalog);
-    c.set("onAnswered", allOf([hardExampleLog(c, recordCap, labels), answerTrail(c), request.answered]));
+    const trail = c.var.stages.off("trail") ? [] : [answerTrail(c)];
+    c.set("onAnswered", allOf([hardExampleLog(c, recordCap, labels), ...trail, request.answered]));
     await next();
     request.finish(c);
   });

@@ -7,6 +7,7 @@ import type { GatewayConfig } from "./config.ts";
 import type { ApiKeyVariables } from "./middleware/api-key/store.ts";
 import type { JsonBodyVariables } from "./middleware/json-body/index.ts";
 import type { ModelSet } from "./models/model-set.ts";
+import type { StageSwitch } from "./stages.ts";
 
 /** What every handler can reach through the Hono context, set by app.ts before the routes run. */
 export interface Services extends ClassifyDeps {
@@ -19,7 +20,7 @@ export type AppEnv = {
   Variables: RequestIdVariables &
     JsonBodyVariables &
     ApiKeyVariables &
-    AnsweredVariables & { services: Services };
+    AnsweredVariables & { services: Services; stages: StageSwitch };
 };
 
 export type AppContext = Context<AppEnv>;

@@ -10,6 +10,7 @@ import { explain, topFeatures } from "../explain/index.ts";
 import type { ModelSet } from "../models/model-set.ts";
 import { NO_STUDENT_NORMALIZATION, NO_STUDENT_VERSION } from "../registry/model-definition.ts";
 import type { ClassifyResult } from "../schemas/classify.ts";
+import { ALL_STAGES_ON, type StageSwitch } from "../stages.ts";
 import type { AskOptions } from "../teacher-client/types.ts";
 import { combine, type TeacherSlot, teacherSlots } from "./answer.ts";
 import {
@@ -38,6 +39,8 @@ export interface ClassifyOptions extends AskAs {
   threshold?: number;
   teacher: TeacherMode;
   explain: boolean;
+  /** Stages the HTTP benchmark replays (stages.ts); all on unless given. */
+  stages?: StageSwitch;
 }
 
 /** How the cascade reaches a model's teacher: its own (definition), else the gateway's default. */
@@ -129,6 +132,21 @@ export async function askTeacher(
   return teacherSlots(outcome, texts.length, model.labels);
 }
 
+/** The student's verdict per text, and which texts go to the teacher. */
+function route(
+  rows: readonly Float32Array[],
+  manifest: ModelManifest,
+  options: ClassifyOptions,
+): { verdicts: StudentVerdict[]; escalated: number[] } {
+  const verdicts = rows.map((row) => studentVerdict(row, manifest));
+  const threshold = effectiveThreshold(manifest, options.threshold);
+  const escalated: number[] = [];
+  verdicts.forEach((v, i) => {
+    if (shouldAskTeacher(options.teacher, v.score, threshold)) escalated.push(i);
+  });
+  return { verdicts, escalated };
+}
+
 export async function classifyTexts(
   deps: ClassifyDeps,
   modelName: string,
@@ -148,19 +166,30 @@ export async function classifyTexts(
   const named: NamedFeatures[] | null = options.explain
     ? texts.map((t) => featurizeNamed(t, manifest.featurizer))
     : null;
-  const bags = named ? named.map((f) => f.ids) : texts.map((t) => featurize(t, manifest.featurizer));
+  const stages = options.stages ?? ALL_STAGES_ON;
+  const bags = named
+    ? named.map((f) => f.ids)
+    : texts.map((t) =>
+        stages.replay(
+          "featurise",
+          () => t,
+          () => featurize(t, manifest.featurizer),
+        ),
+      );
   // workerd's clock is coarse (1 ms locally; in production it advances only on I/O, a guard against
   // timing attacks), so a short run can read as 0 ms: the figures are honest about that, not precise.
   const studentStarted = performance.now();
-  const rows = await loaded.logits(bags);
+  const rows = await stages.replay(
+    "inference",
+    () => texts.join("\u0000"),
+    () => loaded.logits(bags),
+  );
   const studentMs = performance.now() - studentStarted;
-  const verdicts = rows.map((row) => studentVerdict(row, manifest));
-
-  const threshold = effectiveThreshold(manifest, options.threshold);
-  const escalated: number[] = [];
-  verdicts.forEach((v, i) => {
-    if (shouldAskTeacher(options.teacher, v.score, threshold)) escalated.push(i);
-  });
+  const { verdicts, escalated } = stages.replay(
+    "routing",
+    () => texts.join("\u0000"),
+    () => route(rows, manifest, options),
+  );
   const slots: TeacherSlot[] = verdicts.map(() => ({ kind: "not_asked" }));
   let teacherMs: number | null = null;
   if (escalated.length > 0) {

@@ -35,11 +35,24 @@ const classifyRoute = createRoute({
 export const classifyRoutes = mount(
   documentedApp(),
   classifyRoute,
-  jsonBody<AppEnv>({ maxBytes: (c) => c.var.services.config.limits.maxBodyBytes }),
+  jsonBody<AppEnv>({
+    maxBytes: (c) => c.var.services.config.limits.maxBodyBytes,
+    parse: (c, text) =>
+      c.var.stages.replay(
+        "parse",
+        () => text,
+        () => JSON.parse(text),
+      ),
+  }),
   async (c) => {
     const services = c.var.services;
     const { config, registry } = services;
-    const input = parseClassifyRequest(requestSchemasFor(config), c.var.jsonBody);
+    const { jsonBody, stages } = c.var;
+    const input = stages.replay(
+      "parse",
+      () => jsonBody,
+      () => parseClassifyRequest(requestSchemasFor(config), jsonBody),
+    );
     const modelName = input.model ?? config.defaultModel;
     registry.require(modelName); // 404 for an unknown model before any work
     // Texts the teacher answers whatever the student says cost more (rate-limit/index.ts).
@@ -50,6 +63,7 @@ export const classifyRoutes = mount(
       ...input.options,
       ...waitUntilOf(c),
       ...clientOf(c),
+      stages,
     });
     // To the hard-example log and telemetry (answered.ts).
     c.var.onAnswered({ endpoint: "v1", ...outcome });
