@@ -6,6 +6,7 @@ import { canaryBucket } from "../../src/gateway/registry/canary.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import type { Stack } from "../../src/stack.ts";
 import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
+import { finished, spawnLoop } from "../helpers/loop-cli.ts";
 import { uploadClincVersion } from "../helpers/stack-traffic.ts";
 import { shuffledOutputs } from "../workerd/registry-helpers.ts";
 
@@ -13,11 +14,13 @@ import { shuffledOutputs } from "../workerd/registry-helpers.ts";
  * Issue 13's "Done when" on the local stack (`npm start`: wrangler dev with its queue, R2, D1, KV and
  * Durable Object, the local teacher, the cron through /__scheduled), one stage after another:
  * 1. a permuted student (the shipped graph with its output columns shuffled, nearly always wrong) runs
- *    in shadow beside live, never answers, and is found worse than live;
+ *    in shadow beside live, never answers, is found worse than live, and `npm run loop --shadow`
+ *    stops it;
  * 2. the same version as a canary, with clients' feedback (CLINC150's true labels, by x-request-id) on
  *    both arms: the cron rolls it back on the feedback;
- * 3. the permuted version put live by hand, then the shipped student as a canary: the cron promotes it
- *    on its agreement with the teacher;
+ * 3. the permuted version put live by hand, then the shipped student in shadow: the loop makes it a
+ *    canary once it was compared on enough texts, and the cron promotes it on its agreement with the
+ *    teacher;
  * 4. a teacher budget on the model: it runs out and the student answers degraded with reason `budget`.
  * Each decision is printed with its figures, for the issue's closing note.
  */
@@ -129,6 +132,18 @@ describe("the whole loop on the local stack", () => {
       .toBe(true);
     return evidence!;
   };
+  /** One `npm run loop --once` round in shadow mode; nothing is trained while a shadow runs. */
+  const loopRound = async () => {
+    const args = ["--runs", `${fresh.dir}/runs`, "--shadow", "100", "--shadow-min", String(PER_ARM)];
+    const run = await finished(
+      spawnLoop(stack.gatewayUrl, stack.adminToken, MODEL, [...args, "--canary", "50"]),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const moves = run.stderr.split("\n").filter((l) => / (shadow|wait): /.test(l));
+    for (const move of moves) console.log(`whole loop: ${move}`);
+    printed.push(...moves);
+    return run.stderr;
+  };
   /** Runs the cron until it has taken `n` decisions; returns the last. */
   const cronDecides = async (n: number) => {
     await expect
@@ -179,7 +194,7 @@ describe("the whole loop on the local stack", () => {
     await fresh?.stop();
   });
 
-  it("a permuted student in shadow never answers and stands worse than live", async () => {
+  it("a permuted student in shadow never answers, stands worse than live, and the loop stops it", async () => {
     await adminOk("PUT", "/shadow", { version: PERMUTED, percent: 100 });
     await new Promise((r) => setTimeout(r, 1000));
     const answers = await traffic(PER_ARM, () => crypto.randomUUID());
@@ -196,9 +211,13 @@ describe("the whole loop on the local stack", () => {
     const line = `shadow ${PERMUTED}: teacher agreement ${shadow.candidate.agree}/${shadow.candidate.total} vs live ${shadow.live.agree}/${shadow.live.total}, difference [${(shadow.difference.lower * 100).toFixed(1)}, ${(shadow.difference.upper * 100).toFixed(1)}] pp, ${shadow.verdict}`;
     printed.push(line);
     console.log(`whole loop: ${line}`);
-  }, 60_000);
+
+    expect(await loopRound()).toMatch(/shadow: stopped shadow 2\.0\.0-permuted: worse than live/);
+    expect(await state()).toMatchObject({ live: LIVE, shadow: null, canary: null });
+  }, 90_000);
 
   it("as a canary with feedback on both arms it is rolled back by the cron, on the feedback", async () => {
+    // An operator overrides the loop and tries it as a canary anyway.
     await adminOk("POST", "/promote", {
       version: PERMUTED,
       canary_percent: 50,
@@ -231,16 +250,26 @@ describe("the whole loop on the local stack", () => {
     expect(await state()).toMatchObject({ live: LIVE, canary: null });
   }, 90_000);
 
-  it("a better student as a canary beside a worse live one is promoted by the cron", async () => {
-    // An operator puts the permuted version live by hand; the shipped student comes back as a canary.
+  it("a better student goes from shadow to canary by the loop, and is promoted by the cron", async () => {
+    // An operator puts the permuted version live by hand; the shipped student comes back in shadow.
     await adminOk("POST", "/promote", { version: PERMUTED });
-    await adminOk("POST", "/promote", { version: BETTER, canary_percent: 50 });
+    await adminOk("PUT", "/shadow", { version: BETTER, percent: 100 });
+    await serving(PERMUTED, false);
+    await traffic(PER_ARM, () => crypto.randomUUID());
+    const shadow = await standing((e) => e.candidate.total >= PER_ARM);
+    expect(shadow).toMatchObject({ role: "shadow", candidate: { version: BETTER } });
+    expect(shadow.verdict).not.toBe("worse");
+    expect(await loopRound()).toMatch(/shadow: shadow 3\.0\.0 is now a 50% canary: not worse than live/);
+    expect(await state()).toMatchObject({ live: PERMUTED, shadow: null, canary: { version: BETTER } });
+
     await serving(BETTER, true);
     await serving(PERMUTED, false);
     await traffic(PER_ARM, () => requestId(true, 50));
     await traffic(PER_ARM, () => requestId(false, 50));
-    const canary = await standing((e) => e.candidate.total >= PER_ARM && e.live.total >= PER_ARM);
-    expect(canary).toMatchObject({ role: "canary", evidence: "teacher", verdict: "better" });
+    const canary = await standing(
+      (e) => e.role === "canary" && e.candidate.total >= PER_ARM && e.live.total >= PER_ARM,
+    );
+    expect(canary).toMatchObject({ evidence: "teacher", verdict: "better" });
 
     const decided = await cronDecides(2);
     expect(decided).toMatchObject({
@@ -254,7 +283,7 @@ describe("the whole loop on the local stack", () => {
     const now = await state();
     expect(now).toMatchObject({ live: BETTER, canary: null });
     expect(now.previous.at(-1)).toBe(PERMUTED);
-  }, 90_000);
+  }, 120_000);
 
   it("a teacher budget runs out and the student answers degraded with reason budget", async () => {
     await adminOk("PUT", "", { labels, budget: { perHour: BUDGET } });
