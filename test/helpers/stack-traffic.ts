@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 
 /**
@@ -41,17 +42,28 @@ export async function sendClincTraffic(gatewayUrl: string, every = 25, atTeacher
   return sent;
 }
 
-/** Uploads models/clinc150 as `version` (PUT /admin/models/clinc150/versions/{version}). */
+/**
+ * Uploads models/clinc150 as `version` (PUT /admin/models/clinc150/versions/{version}), or, given
+ * `edit`, the shipped graph as `edit` rewrites it (the manifest then names the new graph).
+ */
 export async function uploadClincVersion(
   gatewayUrl: string,
   adminToken: string,
   version: string,
+  edit?: (graph: Uint8Array) => Uint8Array,
 ): Promise<void> {
   const manifest = JSON.parse(await readFile("models/clinc150/manifest.json", "utf8"));
   manifest.version = version;
+  const shipped = new Uint8Array(await readFile("models/clinc150/student.onnx"));
+  const graph = edit ? edit(shipped) : shipped;
+  manifest.onnx = {
+    ...manifest.onnx,
+    bytes: graph.byteLength,
+    sha256: createHash("sha256").update(graph).digest("hex"),
+  };
   const form = new FormData();
   form.set("manifest", new Blob([JSON.stringify(manifest)], { type: "application/json" }), "manifest.json");
-  form.set("onnx", new Blob([await readFile("models/clinc150/student.onnx")]), "student.onnx");
+  form.set("onnx", new Blob([graph]), "student.onnx");
   const res = await fetch(`${gatewayUrl}/admin/models/clinc150/versions/${version}`, {
     method: "PUT",
     headers: { authorization: `Bearer ${adminToken}` },

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { ModelManifest } from "../../src/core/manifest.ts";
 import { GatewayClient } from "../../src/distill/gateway-client/client.ts";
 import type { Stack } from "../../src/stack.ts";
 import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
+import { finished, spawnLoop as spawnLoopCli } from "../helpers/loop-cli.ts";
 
 /**
  * `npm run loop` against the real stack (wrangler dev: queue → R2 + D1, registry in R2 + KV, leases in
@@ -14,17 +15,16 @@ import { type FreshStack, startFreshStack } from "../helpers/fresh-stack.ts";
  * answered by its teacher and every answer is logged; two `--once` runs started together publish its
  * first student exactly once; a run killed while it uploads the next leaves the registry consistent,
  * and the next run, once the dead run's lease lapsed, publishes it as a canary; a run then waits on it.
+ * With --shadow, a round publishes into shadow, and the next moves the shadow on its standing.
  */
 const MODEL = "spam-loop";
 // Tiny recipe and thresholds: the point is the loop, not the student's quality.
 const RECIPE = ["--student-buckets", "2048", "--student-dim", "8", "--student-epochs", "4", "--augment", "0"];
 const FIRST_BATCH = 160;
 const SECOND_BATCH = 120;
-
-interface Finished {
-  code: number | null;
-  stderr: string;
-}
+const THIRD_BATCH = 80;
+/** Texts the shadow must be compared on before a round may make it a canary. */
+const SHADOW_MIN = 40;
 
 describe("end to end: npm run loop", () => {
   let fresh: FreshStack;
@@ -34,28 +34,9 @@ describe("end to end: npm run loop", () => {
   const token = randomBytes(32).toString("base64url");
 
   const spawnLoop = (...args: string[]): ChildProcess =>
-    spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "src/distill/cli/loop.ts",
-        "--gateway",
-        stack.gatewayUrl,
-        "--name",
-        MODEL,
-        "--once",
-      ].concat(["--runs", join(fresh.dir, "runs"), "--holdout", "0.25", ...RECIPE, ...args]),
-      { env: { ...process.env, ADMIN_TOKEN: token }, stdio: ["ignore", "ignore", "pipe"] },
-    );
-  const finished = (child: ChildProcess): Promise<Finished> =>
-    new Promise((resolve) => {
-      let stderr = "";
-      child.stderr!.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on("close", (code) => resolve({ code, stderr }));
-    });
+    spawnLoopCli(stack.gatewayUrl, token, MODEL, [
+      ...["--runs", join(fresh.dir, "runs"), "--holdout", "0.25", ...RECIPE, ...args],
+    ]);
   const loopOnce = (...args: string[]) => finished(spawnLoop(...args));
 
   /** Sends texts through /v1/classify and waits until the log indexed each of them. */
@@ -188,5 +169,51 @@ describe("end to end: npm run loop", () => {
       /canary 1\.0\.\d \(10%\) is undecided since .*waiting for the gateway's decision/,
     );
     expect((await client.adminModel(MODEL))!.versions).toHaveLength(state.versions.length);
+  }, 240_000);
+
+  it("with --shadow publishes into shadow, and a later round moves the shadow on its standing", async () => {
+    // The operator accepts the waiting canary by hand, so no candidate is running.
+    const canary = (await client.adminModel(MODEL))!.canary!.version;
+    await client.promote(MODEL, canary);
+    const start = FIRST_BATCH + SECOND_BATCH;
+    await sendAndLog(texts.slice(start, start + THIRD_BATCH));
+    const args = ["--min-new", "50", "--gate-tolerance", "0.5", "--shadow", "100"];
+    const published = await loopOnce(...args, "--shadow-min", String(SHADOW_MIN));
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stderr).toMatch(/promote: spam-loop 1\.0\.\d runs in shadow on 100% of /);
+    const shadowed = await expectConsistentRegistry();
+    expect(shadowed).toMatchObject({ live: canary, canary: null, shadow: { percent: 100 } });
+    const shadow = shadowed.shadow!.version;
+
+    // Too few compared texts yet: the round waits, and trains nothing.
+    const early = await loopOnce(...args, "--shadow-min", "100000");
+    expect(early.code, early.stderr).toBe(0);
+    expect(early.stderr).toMatch(
+      new RegExp(`shadow ${shadow.replaceAll(".", "\\.")} \\(100%\\) is undecided`),
+    );
+    expect((await client.adminModel(MODEL))!.versions).toHaveLength(shadowed.versions.length);
+
+    // Every answer is audited, so the shadow runs beside live on each text the teacher labels.
+    await sendAndLog(texts.slice(start + THIRD_BATCH, start + THIRD_BATCH + SHADOW_MIN));
+    let standing = (await client.standings(MODEL)).find((s) => s.role === "shadow");
+    for (let i = 0; i < 60 && (standing?.candidate.total ?? 0) < SHADOW_MIN; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      standing = (await client.standings(MODEL)).find((s) => s.role === "shadow");
+    }
+    expect(standing?.candidate).toMatchObject({ version: shadow });
+    expect(standing!.candidate.total).toBeGreaterThanOrEqual(SHADOW_MIN);
+
+    const moved = await loopOnce(...args, "--shadow-min", String(SHADOW_MIN));
+    expect(moved.code, moved.stderr).toBe(0);
+    const after = await expectConsistentRegistry();
+    // The move follows the standing the gateway reports: worse is stopped, else a 10% canary.
+    if (standing!.verdict === "worse") {
+      expect(moved.stderr).toMatch(/shadow: stopped shadow .*: worse than live/);
+      expect(after).toMatchObject({ live: canary, canary: null, shadow: null });
+    } else {
+      expect(moved.stderr).toMatch(/shadow: shadow .* is now a 10% canary: not worse than live/);
+      expect(after).toMatchObject({ live: canary, canary: { version: shadow, percent: 10 }, shadow: null });
+    }
+    console.info(`loop e2e: through shadow\n${published.stderr}${early.stderr}${moved.stderr}`);
   }, 240_000);
 });

@@ -4,11 +4,19 @@ import { formatDuration, parseDuration } from "../loop/duration.ts";
 import { leaseOwner } from "../loop/lease.ts";
 import { loopLog } from "../loop/log.ts";
 import { runLoop } from "../loop/run.ts";
+import type { ShadowPolicy } from "../loop/shadow.ts";
 import { numberFlag, parse, runCli, stringFlag, UsageError } from "./args.ts";
 import { routingGoal } from "./from-gateway.ts";
 import { distillOptions, RECIPE_FLAGS } from "./options.ts";
 
-const DEFAULTS = { every: "10m", minNew: 500, canary: 10, leaseTtl: "15m", runs: "runs" } as const;
+const DEFAULTS = {
+  every: "10m",
+  minNew: 500,
+  canary: 10,
+  shadowMin: 200,
+  leaseTtl: "15m",
+  runs: "runs",
+} as const;
 
 const USAGE = `Usage: npm run loop -- --gateway <url> --name <model> [--once] [options]
 
@@ -18,7 +26,10 @@ Each round: take the model's lease at the gateway (409: another run is at work, 
 wait while a canary is undecided; count the records logged after the data the live, canary and shadow
 versions were trained on (their manifests' training.hardExamples.newestRecordAt); with at least
 --min-new, re-distil (as distill --from-gateway --answers-only), gate against the live student, upload,
-and promote: live for the model's first student, else a --canary P% canary.
+and promote: live for the model's first student, else a --canary P% canary. With --shadow P the new
+student runs in shadow on P% of live's requests instead, and later rounds judge it first (GET
+/admin/models/<name>/decisions): worse than live with confidence, it is stopped; not worse after
+--shadow-min compared texts, it becomes the --canary P% canary; else the round waits.
 
   --gateway URL        the gateway
   --name N             its model
@@ -27,6 +38,8 @@ and promote: live for the model's first student, else a --canary P% canary.
   --every D            time between rounds, e.g. 90s, 10m, 1h (default ${DEFAULTS.every})
   --min-new N          new records needed to retrain (default ${DEFAULTS.minNew})
   --canary P           the canary's share of traffic, 1-99 (default ${DEFAULTS.canary})
+  --shadow P           publish into shadow on P% of live's requests, 1-100, instead of a canary
+  --shadow-min N       texts a shadow is compared on before it may become a canary (default ${DEFAULTS.shadowMin})
   --lease-ttl D        how long the lease outlives a killed run; longer than one round's training
                        (default ${DEFAULTS.leaseTtl})
   --runs DIR           where packages are written, DIR/<name>/<version> (default ${DEFAULTS.runs})
@@ -48,6 +61,8 @@ const FLAGS = {
   every: { type: "string" },
   "min-new": { type: "string" },
   canary: { type: "string" },
+  shadow: { type: "string" },
+  "shadow-min": { type: "string" },
   "lease-ttl": { type: "string" },
   runs: { type: "string" },
   json: { type: "boolean", default: false },
@@ -107,6 +122,7 @@ async function main(): Promise<void> {
     distill: { ...distill, quiet: true },
     minNew: wholeFlag(flags, "min-new", DEFAULTS.minNew, 1, 100_000),
     canaryPercent: wholeFlag(flags, "canary", DEFAULTS.canary, 1, 99),
+    shadow: shadowPolicy(flags),
     leaseTtlS: Math.ceil(leaseTtlMs / 1000),
     owner: leaseOwner(),
     runsDir: stringFlag(flags, "runs") ?? DEFAULTS.runs,
@@ -121,6 +137,17 @@ async function main(): Promise<void> {
     stopOnSignal(stop, log);
   }
   await runLoop(options, { once, everyMs, signal: stop.signal }, log);
+}
+
+function shadowPolicy(flags: Flags): ShadowPolicy | null {
+  if (flags.shadow === undefined) {
+    if (flags["shadow-min"] !== undefined) throw new UsageError("--shadow-min needs --shadow P");
+    return null;
+  }
+  return {
+    percent: wholeFlag(flags, "shadow", 0, 1, 100),
+    minTexts: wholeFlag(flags, "shadow-min", DEFAULTS.shadowMin, 1, 1_000_000),
+  };
 }
 
 /** Ctrl-C or SIGTERM: finish the round under way (its lease is then released), then stop; twice: stop now. */

@@ -12,6 +12,8 @@ import {
   ModelDetail,
   ModelList,
   Released,
+  type Standing,
+  Standings,
   Uploaded,
 } from "./schemas.ts";
 
@@ -193,6 +195,28 @@ export class GatewayClient {
       body,
       json: true,
     });
+  }
+
+  /** Runs `version` in shadow on `percent` of the requests live serves (PUT /admin/models/{name}/shadow). */
+  async setShadow(name: string, version: string, percent: number): Promise<Record<string, unknown>> {
+    return this.json("PUT", `/admin/models/${encodeURIComponent(name)}/shadow`, AnyObject, {
+      admin: true,
+      body: JSON.stringify({ version, percent }),
+      json: true,
+    });
+  }
+
+  /** Stops the model's shadow (DELETE /admin/models/{name}/shadow). */
+  async stopShadow(name: string): Promise<Record<string, unknown>> {
+    return this.json("DELETE", `/admin/models/${encodeURIComponent(name)}/shadow`, AnyObject, {
+      admin: true,
+    });
+  }
+
+  /** Where the running shadow and canary stand against live (GET /admin/models/{name}/decisions). */
+  async standings(name: string): Promise<Standing[]> {
+    const path = `/admin/models/${encodeURIComponent(name)}/decisions`;
+    return (await this.json("GET", path, Standings, { admin: true })).evidence;
   }
 
   /**

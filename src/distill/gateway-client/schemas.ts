@@ -90,6 +90,33 @@ export const Lease = z.object({
 });
 export type Lease = z.infer<typeof Lease>;
 
+/** One side of a standing: a version's agreement (or accuracy) counts since the candidate started. */
+const StandingRate = z.object({
+  version: z.string(),
+  agree: z.number().int(),
+  total: z.number().int(),
+  rate: z.number().nullable(),
+});
+
+/**
+ * `GET /admin/models/{name}/decisions`, the part the loop reads: where the running shadow or canary
+ * stands against live (the verdict is the gateway's anytime-valid test at the pointer's alpha).
+ */
+export const Standings = z.object({
+  evidence: z.array(
+    z
+      .object({
+        role: z.enum(["canary", "shadow"]),
+        evidence: z.string(),
+        verdict: z.enum(["better", "worse", "undecided"]),
+        candidate: StandingRate,
+        live: StandingRate,
+      })
+      .loose(),
+  ),
+});
+export type Standing = z.infer<typeof Standings>["evidence"][number];
+
 /** `DELETE /admin/models/{name}/lease?owner=` → 200. */
 export const Released = z.object({ name: z.string(), owner: z.string(), released: z.boolean() });
 

@@ -13,6 +13,7 @@ export type LoopStep =
   | "gate"
   | "upload"
   | "promote"
+  | "shadow"
   | "wait"
   | "sleep"
   | "error";

@@ -8,6 +8,7 @@ import type { DistillOptions } from "../pipeline/config.ts";
 import { SILENT } from "../pipeline/progress.ts";
 import { type HeldLease, takeLease } from "./lease.ts";
 import type { LoopLog } from "./log.ts";
+import { judgeShadow, type ShadowOutcome, type ShadowPolicy } from "./shadow.ts";
 import { after, readMemory, trainedUpTo, writeMemory } from "./watermark.ts";
 
 export interface RoundOptions {
@@ -19,6 +20,11 @@ export interface RoundOptions {
   minNew: number;
   /** The canary's share of traffic once a student is live (the first student goes live directly). */
   canaryPercent: number;
+  /**
+   * Publish into shadow instead (once a student is live), and move a shadow on its standing: a canary
+   * when it is not worse after `minTexts` compared texts, stopped when it is worse. Null: canary directly.
+   */
+  shadow: ShadowPolicy | null;
   leaseTtlS: number;
   owner: string;
   /** Where packages are written: <runsDir>/<name>/<version>. */
@@ -33,13 +39,15 @@ export type RoundOutcome =
   | { kind: "canary_pending"; version: string }
   | { kind: "too_few"; newRecords: number; since: string | null }
   | { kind: "refused"; version: string; reason: string }
-  | { kind: "published"; version: string; as: "live" | "canary"; records: number };
+  | ShadowOutcome
+  | { kind: "published"; version: string; as: "live" | "canary" | "shadow"; records: number };
 
 /**
  * One round of the loop (docs/toolkit.md "The loop (npm run loop)"): under the model's lease, unless a canary is still
  * undecided, count the records logged since the serving versions' data; with enough, re-distil from the
  * logged teacher answers, gate against the live student, upload, and publish (a canary once a student
- * is live; the gateway's scheduled decision promotes or rolls it back). Nothing is written to the
+ * is live, or a shadow with `shadow`; the gateway's scheduled decision promotes or rolls a canary
+ * back, and a later round moves a shadow on its evidence: see shadow.ts). Nothing is written to the
  * registry but the upload (atomic, refused if the version exists) and then the promotion.
  */
 export async function runRound(options: RoundOptions, log: LoopLog): Promise<RoundOutcome> {
@@ -67,6 +75,15 @@ async function underLease(
   const state = await client.adminModel(name);
   const pending = pendingCanary(state, log);
   if (pending) return pending;
+  // A shadow is judged before anything new is trained: one candidate at a time.
+  if (options.shadow !== null && state?.shadow)
+    return judgeShadow(
+      client,
+      { ...state, shadow: state.shadow },
+      options.shadow,
+      options.canaryPercent,
+      log,
+    );
   const trained = state === null ? null : await trainedUpTo(client, state);
   const memory = await readMemory(options.runsDir, name);
   const mark = newerOf(trained, memory.refusedUpTo);
@@ -161,8 +178,13 @@ async function publish(
   const { name, version } = run.result.pkg.manifest;
   await lease.confirm();
   // An operator may have started a canary while this round trained: it is not replaced.
-  const pending = pendingCanary(await client.adminModel(name), log);
+  const now = await client.adminModel(name);
+  const pending = pendingCanary(now, log);
   if (pending) return pending;
+  if (options.shadow !== null && now?.shadow) {
+    log("wait", `shadow ${now.shadow.version} started while this round trained: ${version} is not published`);
+    return { kind: "shadow_pending", version: now.shadow.version, compared: 0 };
+  }
   const manifestJson = `${JSON.stringify(run.result.pkg.manifest, null, 2)}\n`;
   log("upload", `uploading ${name} ${version} (${run.result.pkg.student.byteLength} bytes)`);
   const uploaded = await client.upload(name, version, manifestJson, run.result.pkg.student);
@@ -174,6 +196,16 @@ async function publish(
     await client.promote(name, version);
     log("promote", `${name} ${version} is live (the model's first student)`, { version, as: "live" });
     return { kind: "published", version, as: "live", records };
+  }
+  if (options.shadow !== null) {
+    const { percent } = options.shadow;
+    await client.setShadow(name, version, percent);
+    log(
+      "promote",
+      `${name} ${version} runs in shadow on ${percent}% of ${run.live.version}'s requests; a later round makes it a canary after ${options.shadow.minTexts} compared texts unless it is worse`,
+      { version, as: "shadow", percent },
+    );
+    return { kind: "published", version, as: "shadow", records };
   }
   await client.promote(name, version, options.canaryPercent);
   log(
