@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Readable } from "node:stream";
 import type { FeedbackRecord } from "../../core/feedback.ts";
 import type { HardExampleRecord, HardExampleRoute } from "../../core/hard-example.ts";
+import { openAiModel } from "../../gateway/schemas/models.ts";
 
 /** Test helpers: hard-example records and a tiny stand-in gateway speaking the admin contract. */
 
@@ -175,7 +176,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 async function handle(s: FakeGatewayState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://x");
   if (url.pathname === "/v1/models")
-    return send(res, 200, { default_model: "m", models: s.live ? [modelSummary(s, s.live)] : [] });
+    return send(res, 200, {
+      default_model: "m",
+      models: s.live ? [modelSummary(s, s.live)] : [],
+      object: "list",
+      data: s.live ? [openAiModel("m")] : [],
+    });
   if (url.pathname === "/v1/models/m") {
     // A model defined from a label set is served by its teacher before it has a student (version "none").
     if (!s.live && s.registryLabels) return send(res, 200, definedModel(s.registryLabels));

@@ -6,7 +6,7 @@ import {
   ModelDetail,
   ModelList,
   type ModelSummary,
-  type OpenAiModel,
+  openAiModel,
   summarize,
   summarizeTeacherOnly,
 } from "../schemas/models.ts";
@@ -44,9 +44,7 @@ mount(modelRoutes, listRoute, (c) => {
   const { registry, config } = c.var.services;
   const names = registry.names();
   const models = names.map((name) => summaryOf(c, name));
-  // OpenAI's `created` is when a model was made; the registry keeps no such date, so 0.
-  const data = names.map((id): OpenAiModel => ({ id, object: "model", created: 0, owned_by: "apprentice" }));
-  return c.json({ default_model: config.defaultModel, models, object: "list", data });
+  return c.json({ default_model: config.defaultModel, models, object: "list", data: names.map(openAiModel) });
 });
 mount(modelRoutes, detailRoute, (c) => {
   const { registry } = c.var.services;

@@ -45,6 +45,14 @@ export const OpenAiModel = z.strictObject({
 });
 export type OpenAiModel = z.infer<typeof OpenAiModel>;
 
+/** A served model as OpenAI clients list it. The registry keeps no date a model was made: `created` 0. */
+export const openAiModel = (id: string): OpenAiModel => ({
+  id,
+  object: "model",
+  created: 0,
+  owned_by: "apprentice",
+});
+
 export const ModelList = z
   .strictObject({
     default_model: z.string(),
