@@ -45,21 +45,29 @@ suite("probeOnnx", () => {
   });
 
   it("refuses a manifest naming an input or output the graph lacks, listing the graph's", async () => {
-    expect(await probe(graph(), (m) => void (m.onnx.inputs.ids = "nope"))).toMatch(
-      /^it has no input "nope" \(inputs: \S+, \S+\)$/,
-    );
-    expect(await probe(graph(), (m) => void (m.onnx.inputs.weights = "nope"))).toMatch(
-      /^it has no input "nope"/,
-    );
-    expect(await probe(graph(), (m) => void (m.onnx.output = "nope"))).toMatch(
-      /^it has no output "nope" \(outputs: logits\)$/,
-    );
+    expect(
+      await probe(graph(), (m) => {
+        m.onnx.inputs.ids = "nope";
+      }),
+    ).toMatch(/^it has no input "nope" \(inputs: \S+, \S+\)$/);
+    expect(
+      await probe(graph(), (m) => {
+        m.onnx.inputs.weights = "nope";
+      }),
+    ).toMatch(/^it has no input "nope"/);
+    expect(
+      await probe(graph(), (m) => {
+        m.onnx.output = "nope";
+      }),
+    ).toMatch(/^it has no output "nope" \(outputs: logits\)$/);
   });
 
   it("refuses a featuriser with more buckets than the embedding has rows", async () => {
-    expect(await probe(graph(), (m) => void (m.featurizer.buckets = 65))).toBe(
-      "the featuriser has 65 buckets, the graph's embedding only 64 rows",
-    );
+    expect(
+      await probe(graph(), (m) => {
+        m.featurizer.buckets = 65;
+      }),
+    ).toBe("the featuriser has 65 buckets, the graph's embedding only 64 rows");
   });
 
   it("refuses logits of the wrong shape, naming the batch", async () => {
@@ -69,17 +77,23 @@ suite("probeOnnx", () => {
   });
 
   it("refuses a manifest whose architecture is not the graph's, naming the field", async () => {
-    expect(await probe(graph(), (m) => void (m.onnx.architecture!.dim = 8))).toBe(
-      "manifest.onnx.architecture.dim is 8, the graph's is 4",
-    );
-    expect(await probe(graph(), (m) => void (m.onnx.architecture!.members = 2))).toBe(
-      "manifest.onnx.architecture.members is 2, the graph's is 1",
-    );
+    expect(
+      await probe(graph(), (m) => {
+        m.onnx.architecture!.dim = 8;
+      }),
+    ).toBe("manifest.onnx.architecture.dim is 8, the graph's is 4");
+    expect(
+      await probe(graph(), (m) => {
+        m.onnx.architecture!.members = 2;
+      }),
+    ).toBe("manifest.onnx.architecture.members is 2, the graph's is 1");
   });
 
   it("refuses a manifest with more labels than the graph has classes", async () => {
-    expect(await probe(graph(), (m) => void m.labels.push("third"))).toBe(
-      'output "logits" has shape [1, 2], expected [1, 3] (for 1 probe text)',
-    );
+    expect(
+      await probe(graph(), (m) => {
+        m.labels.push("third");
+      }),
+    ).toBe('output "logits" has shape [1, 2], expected [1, 3] (for 1 probe text)');
   });
 });
