@@ -26,8 +26,10 @@ describe("clientForSpec", () => {
       url: fixtureUrl(key, "/sms-spam"),
       secret: "MODEL_KEY",
     });
-    expect(await ask(clientForSpec(spec, defaults, { MODEL_KEY: key }))).toMatchObject({ ok: true });
-    const refused = await ask(clientForSpec(spec, defaults, { MODEL_KEY: "another key" }));
+    // A Worker env: the bindings and, beside them, the secrets.
+    const env = (secret: string): object => ({ MODEL_KEY: secret });
+    expect(await ask(clientForSpec(spec, defaults, env(key)))).toMatchObject({ ok: true });
+    const refused = await ask(clientForSpec(spec, defaults, env("another key")));
     expect(refused).toMatchObject({ ok: false, kind: "http_4xx" });
     expect(await fixtureCount(key)).toBe(2);
   });
