@@ -154,6 +154,27 @@ describe("retry", () => {
     expect(outcome.value).toBe("ok");
   });
 
+  it("the jitter spans the upper half of the step: 25 ms at one end, 50 ms at the other", async () => {
+    for (const [random, wait] of [
+      [0, 25],
+      [0.999, 49.975],
+    ] as const) {
+      const draw = vi.spyOn(Math, "random").mockReturnValue(random);
+      try {
+        const { guard } = freshGuard({ retries: 1 });
+        const teacher = failing(http5xx());
+        const outcome = watch(runGuarded(guard, teacher.call));
+        await vi.advanceTimersByTimeAsync(Math.floor(wait) - 1);
+        expect(teacher.attempts(), `random ${random}`).toBe(1);
+        await vi.advanceTimersByTimeAsync(2);
+        expect(teacher.attempts(), `random ${random}`).toBe(2);
+        expect(outcome.value).toBe("ok");
+      } finally {
+        draw.mockRestore();
+      }
+    }
+  });
+
   it("a backoff is at most a quarter of the time left, and at least half of that", async () => {
     // 120 ms left: the step is 30 ms, not 50, so the wait is 15–30 ms.
     const { guard } = freshGuard({ timeoutMs: 120, retries: 1 });
@@ -240,10 +261,11 @@ describe("circuit breaker", () => {
   it("without a model, the state is the worst of the teacher's models under the same settings", async () => {
     const { teacher, settings } = freshGuard({ breakerFailures: 1 });
     expect(breakerState(teacher, settings)).toBe("closed");
-    const calm = guardFor(teacher, "calm", settings);
+    // The open breaker is not the last one this isolate made: the worst wins, not the latest.
     const down = guardFor(teacher, "down", settings);
-    await expect(runGuarded(calm, failing().call)).resolves.toBe("ok");
+    const calm = guardFor(teacher, "calm", settings);
     await expect(runGuarded(down, failing(http5xx()).call)).rejects.toBeInstanceOf(TeacherError);
+    await expect(runGuarded(calm, failing().call)).resolves.toBe("ok");
     expect(breakerState(teacher, settings, "calm")).toBe("closed");
     expect(breakerState(teacher, settings, "never-called")).toBe("closed");
     expect(breakerState(teacher, settings)).toBe("open");
