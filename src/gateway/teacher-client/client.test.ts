@@ -7,7 +7,8 @@ import { type TeacherAdapter, type TeacherAnswer, TeacherError, type TeacherQuer
  * The client's side of the adapter contract, through its public override (the third argument, which an
  * app uses to bring its own teacher): every answer is checked before the cascade sees it, and every
  * failure is an outcome, exact in kind and message. The adapters themselves are specified against real
- * teachers (test/workerd/teacher-*.test.ts, run in Node by test/node/teacher-client.test.ts).
+ * teachers (test/workerd/teacher-adapters.test.ts and its neighbours, run in Node by
+ * test/node/teacher-client.test.ts).
  */
 const LABELS = ["ham", "spam"];
 const query = (texts: string[]): TeacherQuery => ({ model: "sms-spam", labels: LABELS, texts });
