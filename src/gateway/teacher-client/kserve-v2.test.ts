@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kserveV2Adapter } from "./kserve-v2.ts";
-import type { TeacherError, TeacherQuery } from "./types.ts";
+import type { TeacherAnswer, TeacherError, TeacherQuery } from "./types.ts";
 
 /**
  * The KServe V2 adapter reading the answers a V2 server may give, from a real HTTP server that answers
@@ -36,6 +36,12 @@ afterAll(async () => {
 });
 
 const LABELS = ["ham", "spam"];
+/** The answers, or the failure, of one call, and the URL it went to (messages start with it). */
+interface Asked {
+  value: TeacherAnswer[] | undefined;
+  error: TeacherError | undefined;
+  url: string;
+}
 let serial = 0;
 /** Asks a fresh model (labels are cached per model) of a teacher that answers as `teacher` says. */
 async function ask(teacher: Teacher, texts = ["a", "b"]) {
@@ -44,9 +50,10 @@ async function ask(teacher: Teacher, texts = ["a", "b"]) {
   const query: TeacherQuery = { model, labels: LABELS, texts };
   const adapter = kserveV2Adapter(base, { maxBodyBytes: 1 << 20 });
   expect(adapter.protocol).toBe("kserve-v2");
+  const url = `${base}/v2/models/${model}/infer`;
   return adapter.classify(query, new AbortController().signal).then(
-    (value) => ({ value, url: `${base}/v2/models/${model}/infer` }),
-    (error: TeacherError) => ({ error, url: `${base}/v2/models/${model}/infer` }),
+    (value): Asked => ({ value, error: undefined, url }),
+    (error: TeacherError): Asked => ({ value: undefined, error, url }),
   );
 }
 const probabilities = (shape: number[], data: unknown[]) => ({
