@@ -18,6 +18,8 @@ export const nodeProject = {
     include: ["src/**/*.test.ts", "test/node/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/*.workerd.test.ts"],
     environment: "node" as const,
+    // The real local teacher servers, also for test/node/teacher-client.test.ts (the workerd specs in Node).
+    globalSetup: ["test/workerd/global-setup.ts"],
   },
 };
 

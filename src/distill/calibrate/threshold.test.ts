@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../core/random.ts";
 import { chooseOperatingPoint, type OperatingPoint, sampleCurve, sweepThresholds } from "./threshold.ts";
 
@@ -109,7 +109,11 @@ const pt = (teacher_rate: number, accuracy: number, threshold = teacher_rate): O
 });
 
 describe("chooseOperatingPoint", () => {
-  const sweep = sweepThresholds(SCORES, STUDENT, TEACHER);
+  // Swept before each test, not at collection (Stryker's "static" code, docs/mutation.md).
+  let sweep: OperatingPoint[] = [];
+  beforeEach(() => {
+    sweep = sweepThresholds(SCORES, STUDENT, TEACHER);
+  });
   const teacherAccuracy = 5 / 6;
 
   it("for a teacher-rate budget takes the most accurate point within it, the cheapest on ties", () => {

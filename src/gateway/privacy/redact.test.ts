@@ -26,6 +26,12 @@ describe("e-mail addresses", () => {
     "meet me @ 5pm",
     "price is 3@4.99 each",
   ])("not without a domain and TLD: %s", (text) => expect(r(text)).toBe(text));
+
+  it("a domain label may hold a hyphen, but not start or end with one", () => {
+    expect(r("write to ops@my-host.example.com")).toBe("write to [EMAIL]");
+    for (const text of ["to a@-bad.com", "to a@bad-.example.com", "to a@ok.-bad.com", "to a@ok.bad-.com"])
+      expect(r(text), text).toBe(text);
+  });
 });
 
 describe("phone numbers", () => {
@@ -125,6 +131,11 @@ describe("IP addresses", () => {
     expect(
       ["::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "2001:db8::"].filter(isIPv6),
     ).toEqual(["::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "2001:db8::"]); // "::" alone has no digit
+    // With "::" at most seven groups (an IPv4 tail counts two); without it exactly eight.
+    expect(["1:2:3:4:5:6:7::", "1::1.2.3.4", "::1:2:3:4:5:1.2.3.4"].filter(isIPv6)).toHaveLength(3);
+    expect(
+      ["1:2:3:4::5:6:7:8", "1:2:3:4:5:6:7:1.2.3.4", "::1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:8:"].some(isIPv6),
+    ).toBe(false);
     expect(["1:2:3:4:5:6:7", "1::2::3", "12345::1", "1:2:3:4:5:6:7:8:9", "::1.2.3.256"].some(isIPv6)).toBe(
       false,
     );
@@ -208,6 +219,16 @@ describe("counts and policy", () => {
     expect(forTeacher(text, "log+teacher")).toBe("mail [EMAIL]");
     expect(RedactionVar.safeParse("{oops").success).toBe(false);
     expect(RedactionVar.safeParse('{"m": "always"}').success).toBe(false);
+  });
+
+  it("REDACTION: bad JSON is refused with an example; a TOML table is taken as it is", () => {
+    const bad = RedactionVar.safeParse("{oops");
+    expect(bad.error?.issues.map((i) => i.message)).toEqual([
+      'must be a JSON object such as {"clinc150": "log+teacher"}',
+    ]);
+    expect(RedactionVar.parse({ clinc150: "off" })).toEqual({ clinc150: "off" });
+    expect(RedactionVar.parse('{"clinc150": "off"}')).toEqual({ clinc150: "off" });
+    expect(RedactionVar.safeParse("[]").success).toBe(false);
   });
 
   // Wall-clock, so skipped by mutation runs (their instrumentation slows every branch).

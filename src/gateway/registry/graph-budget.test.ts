@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import {
+  allocating,
+  edited,
+  hollowInitializer,
+  manyNodes,
+  poisonedRows,
+  student,
+} from "../../../test/workerd/registry-helpers.ts";
+import { exportOnnx } from "../../distill/onnx/export.ts";
+import { ALLOWED_OPS, GRAPH_BUDGET, graphOverBudget, nonFiniteWeights } from "./graph-budget.ts";
+
+/**
+ * The graph budget on real exported graphs, edited the way an attacker or a foreign exporter would (the
+ * helpers of the workerd upload tests, which run these checks through POST /admin/models): each refusal
+ * names its fault, and the budget's figures are the ones docs/admin-api.md states.
+ */
+const SHAPE = { buckets: 64, dim: 4 };
+const good = () => exportOnnx(student(1, SHAPE), { embeddingDtype: "float32" });
+const buffer = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+describe("graphOverBudget", () => {
+  it("the budget: 256 nodes and 8,000,000 parameters; our exporter's graph fits", () => {
+    expect(GRAPH_BUDGET).toEqual({ nodes: 256, parameters: 8_000_000 });
+    expect(graphOverBudget(buffer(good()))).toBeNull();
+    expect(nonFiniteWeights(buffer(good()))).toBeNull();
+  });
+
+  it("refuses bytes that are not ONNX, saying so", () => {
+    expect(graphOverBudget(buffer(new TextEncoder().encode("not a model at all")))).toMatch(
+      /^it cannot load: not an ONNX model \(.+\)$/,
+    );
+  });
+
+  it("refuses more nodes than the budget, counting them", () => {
+    const nodes = (extra: number) => graphOverBudget(buffer(manyNodes(good(), extra)));
+    // How many nodes the exporter wrote, read from the refusal of a graph well over.
+    const over = /^it has (\d+) nodes, over the budget of 256$/.exec(nodes(300) ?? "");
+    const own = Number(over?.[1]) - 300;
+    expect(own).toBeGreaterThan(0);
+    expect(nodes(256 - own)).toBeNull();
+    expect(nodes(257 - own)).toBe("it has 257 nodes, over the budget of 256");
+  });
+
+  it("refuses an operator that allocates from data, listing those allowed", () => {
+    const refusal = graphOverBudget(buffer(allocating(good(), 2 ** 31)));
+    expect(refusal).toMatch(
+      /^it uses the operator ConstantOfShape, which can allocate beyond the budget \(allowed: Gather, MatMul, /,
+    );
+    expect(refusal).toContain(`(allowed: ${[...ALLOWED_OPS].join(", ")})`);
+    expect(ALLOWED_OPS.has("ConstantOfShape")).toBe(false);
+    expect(ALLOWED_OPS.has("Gather")).toBe(true);
+  });
+
+  it("refuses an operator of another domain, naming the domain", () => {
+    const foreign = edited(good(), (model) => {
+      const first = model.graph!.node![0]!;
+      first.domain = "com.example";
+    });
+    expect(graphOverBudget(buffer(foreign))).toMatch(
+      /^it uses the operator com\.example\.\w+, which can allocate/,
+    );
+    const onnxDomain = edited(good(), (model) => {
+      for (const n of model.graph!.node!) n.domain = "ai.onnx";
+    });
+    expect(graphOverBudget(buffer(onnxDomain))).toBeNull();
+  });
+
+  it("refuses a tensor that declares values it does not hold", () => {
+    expect(graphOverBudget(buffer(hollowInitializer(good(), 1e9)))).toBe(
+      'the tensor "hollow" declares 1000000000 values [1000000000] but holds 1',
+    );
+  });
+
+  it("refuses more parameters than the budget, from the first value over", () => {
+    const withTensor = (values: number) =>
+      edited(good(), (model) => {
+        model.graph!.initializer!.push({
+          name: "pad",
+          dims: [values],
+          dataType: 1,
+          rawData: new Uint8Array(values * 4),
+        });
+      });
+    const over = /^it holds (\d+) parameters, over the budget of 8000000$/.exec(
+      graphOverBudget(buffer(withTensor(8_000_000))) ?? "",
+    );
+    const own = Number(over?.[1]) - 8_000_000;
+    expect(own).toBeGreaterThan(0);
+    expect(graphOverBudget(buffer(withTensor(8_000_000 - own)))).toBeNull();
+    expect(graphOverBudget(buffer(withTensor(8_000_001 - own)))).toBe(
+      "it holds 8000001 parameters, over the budget of 8000000",
+    );
+  });
+});
+
+describe("nonFiniteWeights", () => {
+  it.each([
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["-Infinity", Number.NEGATIVE_INFINITY],
+  ])("names the initializer, the value and the row holding %s", (name, value) => {
+    const message = nonFiniteWeights(buffer(poisonedRows(2, SHAPE, [37], value)));
+    expect(message).toMatch(
+      new RegExp(`^the initializer "[^"]+" holds ${name} \\(row 37 of \\[64, 4\\]\\)$`),
+    );
+  });
+});
