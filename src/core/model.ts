@@ -98,14 +98,18 @@ export function ensembleLogits(members: Ensemble, ids: Int32Array, out: Float32A
   }
   const C = first.classes;
   const mean = new Float64Array(C);
+  const exps = new Float64Array(C);
   const logits = new Float32Array(C);
   for (const member of members) {
     forwardLogits(member, ids, logits);
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < C; k++) if (logits[k]! > max) max = logits[k]!;
     let sum = 0;
-    for (let k = 0; k < C; k++) sum += Math.exp(logits[k]! - max);
-    for (let k = 0; k < C; k++) mean[k]! += Math.exp(logits[k]! - max) / sum / members.length;
+    for (let k = 0; k < C; k++) {
+      exps[k] = Math.exp(logits[k]! - max);
+      sum += exps[k]!;
+    }
+    for (let k = 0; k < C; k++) mean[k]! += exps[k]! / sum / members.length;
   }
   for (let k = 0; k < C; k++) out[k] = Math.log(mean[k]!);
 }

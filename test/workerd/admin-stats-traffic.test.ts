@@ -61,7 +61,7 @@ describe("GET /admin/stats after real traffic", () => {
     );
     expect(after.routes).toEqual({ ...before.routes, degraded: before.routes.degraded + 3 });
     expect(after.confusions).toEqual(before.confusions); // no teacher label, no confusion
-    expect(after.threshold).toEqual({ score: "margin", value: 0.2650318102012399, version: answer.version });
+    expect(after.threshold).toEqual({ score: "margin", value: 0.2082430564751957, version: answer.version });
     // The isolate's usage flush went through the same queue: three more degraded answers on /v1.
     expect(growth(before, after)).toEqual({
       totals: { answers: 3, student: 0, teacher: 0, cache: 0, degraded: 3 },

@@ -19,7 +19,9 @@ Data:      --data FILE | --train FILE [--val FILE] [--test FILE]   --format clin
 Routing:   --target-teacher-rate R (default 0.25) | --target-retention Q (share of teacher accuracy)
 Distill:   --kd-temperature T (default 2) --kd-alpha A (default 0.3) --augment N (default 2)
 Teacher:   --teacher-members N --teacher-dim D --teacher-buckets B --teacher-epochs E --teacher-dtype T
+           --teacher-bits 2..8 (int8 levels used, default 8)
 Student:   --student-dim D --student-buckets B --student-epochs E --student-dtype float32|float16|int8
+           --student-bits 2..8 (default 4)
 Other:     --oos-max-in-scope-drop F (default 0.003) --seed N (default 42) --version V --quiet
 
 Re-distillation from a running gateway (a new student only, from the existing teacher package):

@@ -22,6 +22,8 @@ export const RECIPE_FLAGS = {
   augment: { type: "string" },
   "teacher-dtype": { type: "string" },
   "student-dtype": { type: "string" },
+  "teacher-bits": { type: "string" },
+  "student-bits": { type: "string" },
   "oos-max-in-scope-drop": { type: "string" },
   "teacher-members": { type: "string" },
   "teacher-dim": { type: "string" },
@@ -43,7 +45,14 @@ function recipe(flags: Flags, prefix: string, base: ModelRecipe): ModelRecipe {
     epochs: pick("epochs", base.epochs),
     labelSmoothing: pick("label-smoothing", base.labelSmoothing),
     embeddingDtype: dtypeFlag(flags, `${prefix}-dtype`) ?? base.embeddingDtype,
+    ...bitsOf(numberFlag(flags, `${prefix}-bits`) ?? base.embeddingBits, `${prefix}-bits`),
   };
+}
+
+function bitsOf(bits: number | undefined, name: string): Pick<ModelRecipe, "embeddingBits"> {
+  if (bits === undefined) return {};
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new UsageError(`--${name} must be 2..8`);
+  return { embeddingBits: bits };
 }
 
 function dtypeFlag(flags: Flags, name: string): ModelRecipe["embeddingDtype"] | undefined {

@@ -28,6 +28,8 @@ const { onnx } = onnxProto;
 export interface ExportOptions {
   /** Storage type of the embedding tables (the bulk of the bytes); all other weights stay float32. */
   embeddingDtype: "float32" | "float16" | "int8";
+  /** With int8: quantisation levels 2^(bits−1) − 1 each side (core/quantize.ts); default 8. */
+  embeddingBits?: number;
   inputNames?: { ids: string; weights: string };
   outputName?: string;
 }
@@ -131,7 +133,7 @@ export function exportOnnx(members: Ensemble, opts: ExportOptions): Uint8Array {
     const p = `m${i}`;
     const shape = [m.buckets, m.dim];
     if (opts.embeddingDtype === "int8") {
-      const { values, scales } = quantizeRows(m.embedding, m.buckets, m.dim);
+      const { values, scales } = quantizeRows(m.embedding, m.buckets, m.dim, opts.embeddingBits);
       initializer.push(int8Tensor(names.embedding, shape, values));
       initializer.push(floatTensor(names.embeddingScale, [m.buckets, 1], scales));
     } else if (opts.embeddingDtype === "float16") {

@@ -36,7 +36,7 @@ async function distillSteps(
 ): Promise<DistillResult> {
   const started = performance.now();
   const teacher = await trainEnsemble(dataset, options, progress);
-  const student = trainStudent(
+  const student = await trainStudent(
     dataset,
     { members: teacher.members, featurizer: teacher.featurizer, trainLogits: teacher.logits.train },
     options,
@@ -44,7 +44,10 @@ async function distillSteps(
   );
 
   progress.stage("export: teacher ONNX graph");
-  const teacherOnnx = exportOnnx(teacher.members, { embeddingDtype: options.teacher.embeddingDtype });
+  const teacherOnnx = exportOnnx(teacher.members, {
+    embeddingDtype: options.teacher.embeddingDtype,
+    embeddingBits: options.teacher.embeddingBits,
+  });
   const version = String(provenance.version ?? "1.0.0");
   const teacherManifest: TeacherManifest = {
     name: options.name,

@@ -1,11 +1,11 @@
-import { type Ensemble, ensembleLogits, forwardLogits } from "../../core/model.ts";
+import { type EmbeddingBagWeights, type Ensemble, ensembleLogits, forwardLogits } from "../../core/model.ts";
 import type { Dataset } from "../data/index.ts";
 import { applyOutOfScopeBias, chooseOutOfScopeBias, type OosBiasChoice } from "../train/out-of-scope.ts";
 import type { TrainConfig } from "../train/trainer.ts";
+import { accuracy } from "./accuracy.ts";
 import { type DistillOptions, featurizerFor } from "./config.ts";
 import { type EncodedSplit, encodeSplit } from "./encode.ts";
-import { packJob } from "./member-job.ts";
-import { trainMembers } from "./members.ts";
+import { trainOnShards } from "./parallel-train.ts";
 import type { Progress } from "./progress.ts";
 
 export interface TrainedEnsemble {
@@ -45,12 +45,20 @@ export async function trainEnsemble(
     hidden: recipe.hidden,
     classes: dataset.labels.length,
   };
-  const jobs = Array.from({ length: recipe.members }, (_, m) =>
-    packJob(arch, trainConfig(recipe, options.seed * 1000 + m + 1), train, null, val),
-  );
   progress.stage(`teacher: ${recipe.members} members, ${train.bags.length} training texts`);
-  const bars = jobs.map((_, m) => progress.epochs(`teacher ${m + 1}/${recipe.members}`, recipe.epochs));
-  const members = await trainMembers(jobs, (m, e) => bars[m]!.update(e.epoch, e.loss, e.valAccuracy));
+  const set = { bags: train.bags, labels: train.labels, teacherLogits: null, weights: null };
+  const members: EmbeddingBagWeights[] = [];
+  // One member at a time, each on both cores (parallel-train.ts): three members on two cores would
+  // leave one core idle while the third trains alone.
+  for (let m = 0; m < recipe.members; m++) {
+    const bar = progress.epochs(`teacher ${m + 1}/${recipe.members}`, recipe.epochs);
+    const config = trainConfig(recipe, options.seed * 1000 + m + 1);
+    members.push(
+      await trainOnShards(arch, set, config, (e, w) =>
+        bar.update(e.epoch, e.loss, accuracy(w, val.bags, val.labels)),
+      ),
+    );
+  }
 
   let oosBias: OosBiasChoice | null = null;
   const oosIndex = dataset.outOfScopeLabel ? dataset.labels.indexOf(dataset.outOfScopeLabel) : -1;

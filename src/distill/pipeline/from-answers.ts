@@ -51,7 +51,7 @@ export async function distillFromAnswers(
     progress.stage(`teacher: remote, ${answers.train.length} logged answers to learn from`);
     const logged = answers.train;
     const options = recipeForAnswers(inputs.options, logged.length + answers.labelled.length);
-    const student = trainStudent(dataset, null, options, progress, {
+    const student = await trainStudent(dataset, null, options, progress, {
       texts: logged.map((e) => e.text),
       labels: Int32Array.from(logged, (e) => e.label),
       // A label without a distribution is a CE target alone (with the recipe's label smoothing).

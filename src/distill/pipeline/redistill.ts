@@ -42,7 +42,7 @@ export async function redistill(inputs: RedistillInputs, progress: Progress): Pr
       (ids, out) => ensembleLogits(members, ids, out),
       dataset.labels.length,
     );
-    const student = trainStudent(dataset, { members, featurizer, trainLogits }, options, progress, {
+    const student = await trainStudent(dataset, { members, featurizer, trainLogits }, options, progress, {
       texts: logged.map((e) => e.text),
       labels: Int32Array.from(logged, (e) => e.label),
       logits: logged.map((e) => targetLogits(e.target)),

@@ -69,7 +69,10 @@ export interface ShipInputs {
 export async function shipStudent(inputs: ShipInputs, progress: Progress): Promise<DistillResult> {
   const { dataset, student, teacher, options, version } = inputs;
   progress.stage("export: student ONNX graph");
-  const studentOnnx = exportOnnx([student.weights], { embeddingDtype: options.student.embeddingDtype });
+  const studentOnnx = exportOnnx([student.weights], {
+    embeddingDtype: options.student.embeddingDtype,
+    embeddingBits: options.student.embeddingBits,
+  });
 
   // Calibrate and route with the weights as shipped (float16 rounding included), not the trained ones.
   const split = teacher ? { fit: "val", test: "test" } : { fit: HELD_OUT, test: HELD_OUT };

@@ -4,11 +4,11 @@ import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../c
 import { argmax } from "../../core/softmax.ts";
 import type { Dataset } from "../data/index.ts";
 import { augmentWithSources, DEFAULT_AUGMENT } from "../train/augment.ts";
-import { train } from "../train/trainer.ts";
+import { accuracy } from "./accuracy.ts";
 import { type DistillOptions, featurizerFor } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
 import { trainConfig } from "./ensemble.ts";
-import { accuracy } from "./member-job.ts";
+import { trainOnShards } from "./parallel-train.ts";
 import type { Progress } from "./progress.ts";
 
 export interface TeacherForStudent {
@@ -38,13 +38,13 @@ export interface ExtraExamples {
  * only its logged answers are known), training texts learn their gold label and each copy inherits the
  * target of the text it was made from.
  */
-export function trainStudent(
+export async function trainStudent(
   dataset: Dataset,
   teacher: TeacherForStudent | null,
   options: DistillOptions,
   progress: Progress,
   extra: ExtraExamples | null = null,
-): { weights: EmbeddingBagWeights; featurizer: FeaturizerConfig } {
+): Promise<{ weights: EmbeddingBagWeights; featurizer: FeaturizerConfig }> {
   const recipe = options.student;
   const classes = dataset.labels.length;
   const featurizer = featurizerFor(recipe, options.seed);
@@ -91,7 +91,7 @@ export function trainStudent(
         return sourceWeight(i - trainSplit.bags.length);
       })
     : null;
-  const trained = train(
+  const trained = await trainOnShards(
     arch,
     {
       bags: [

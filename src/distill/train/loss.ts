@@ -1,4 +1,4 @@
-import { logSoftmax, softmax } from "../../core/softmax.ts";
+import { softmax } from "../../core/softmax.ts";
 
 /**
  * Knowledge-distillation loss for one example (Hinton et al. 2015):
@@ -18,7 +18,6 @@ export interface LossScratch {
   p: Float64Array;
   pT: Float64Array;
   qT: Float64Array;
-  logP: Float64Array;
 }
 
 export function createLossScratch(classes: number): LossScratch {
@@ -26,11 +25,56 @@ export function createLossScratch(classes: number): LossScratch {
     p: new Float64Array(classes),
     pT: new Float64Array(classes),
     qT: new Float64Array(classes),
-    logP: new Float64Array(classes),
   };
 }
 
-/** Writes ∂L/∂z into grad (scaled by `scale`, e.g. 1/batch) and returns L. */
+/**
+ * The teacher's side of the KD term, q_T = softmax(t/T) and Σ q log q: fixed for an example, so the
+ * trainer computes it once per example instead of once per epoch.
+ */
+export interface TeacherTarget {
+  qT: Float64Array;
+  qLogQ: number;
+}
+
+export function teacherTarget(teacherLogits: Float32Array, temperature: number): TeacherTarget {
+  const qT = new Float64Array(teacherLogits.length);
+  return { qT, qLogQ: fillTeacherTarget(teacherLogits, temperature, qT) };
+}
+
+function fillTeacherTarget(teacherLogits: Float32Array, temperature: number, qT: Float64Array): number {
+  softmax(teacherLogits, qT, temperature);
+  let qLogQ = 0;
+  for (let k = 0; k < qT.length; k++) if (qT[k]! > 0) qLogQ += qT[k]! * Math.log(qT[k]!);
+  return qLogQ;
+}
+
+/**
+ * Softmax of logits / T into `out` (as core/softmax.ts computes it) and returns log Z, so that
+ * log p_k = (z_k − max) / T − log Z: one exp per class serves both the probabilities and their logs.
+ */
+function softmaxWithLogZ(
+  logits: Float32Array,
+  out: Float64Array,
+  temperature: number,
+): { max: number; logZ: number } {
+  const n = logits.length;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp((logits[i]! - max) / temperature);
+    out[i] = e;
+    sum += e;
+  }
+  for (let i = 0; i < n; i++) out[i]! /= sum;
+  return { max, logZ: Math.log(sum) };
+}
+
+/**
+ * Writes ∂L/∂z into grad (scaled by `scale`, e.g. 1/batch) and returns L. `target` is the teacher's
+ * side precomputed by teacherTarget (else computed here from `teacherLogits`).
+ */
 export function distillationLoss(
   config: LossConfig,
   logits: Float32Array,
@@ -40,30 +84,33 @@ export function distillationLoss(
   grad: Float32Array,
   scale: number,
   s: LossScratch,
+  target: TeacherTarget | null = null,
 ): number {
   const C = logits.length;
-  const alpha = teacherLogits ? config.alpha : 1;
+  const hasTeacher = teacherLogits !== null || target !== null;
+  const alpha = hasTeacher ? config.alpha : 1;
   const eps = config.labelSmoothing;
-  softmax(logits, s.p);
-  logSoftmax(logits, s.logP);
+  const { max, logZ } = softmaxWithLogZ(logits, s.p, 1);
   let loss = 0;
+  const hard = scale * alpha * weight;
   for (let k = 0; k < C; k++) {
     const y = (k === label ? 1 - eps : 0) + eps / C;
-    loss -= alpha * weight * y * s.logP[k]!;
-    grad[k] = scale * alpha * weight * (s.p[k]! - y);
+    loss -= alpha * weight * y * (logits[k]! - max - logZ);
+    grad[k] = hard * (s.p[k]! - y);
   }
-  if (teacherLogits && alpha < 1) {
+  if (hasTeacher && alpha < 1) {
     const T = config.temperature;
-    softmax(logits, s.pT, T);
-    softmax(teacherLogits, s.qT, T);
-    logSoftmax(logits, s.logP, T);
-    let kl = 0;
+    const soft = softmaxWithLogZ(logits, s.pT, T);
+    const qT = target ? target.qT : s.qT;
+    const qLogQ = target ? target.qLogQ : fillTeacherTarget(teacherLogits!, T, s.qT);
+    let qLogP = 0;
+    const g = scale * (1 - alpha) * T;
     for (let k = 0; k < C; k++) {
-      const q = s.qT[k]!;
-      if (q > 0) kl += q * (Math.log(q) - s.logP[k]!);
-      grad[k]! += scale * (1 - alpha) * T * (s.pT[k]! - q);
+      const q = qT[k]!;
+      if (q > 0) qLogP += q * ((logits[k]! - soft.max) / T - soft.logZ);
+      grad[k]! += g * (s.pT[k]! - q);
     }
-    loss += (1 - alpha) * T * T * kl;
+    loss += (1 - alpha) * T * T * (qLogQ - qLogP);
   }
   return loss;
 }

@@ -57,13 +57,17 @@ function meanProbsWithBias(
 ): Float64Array {
   const C = memberLogits[0]![i]!.length;
   const mean = new Float64Array(C);
+  const exps = new Float64Array(C);
   for (const logitsOfMember of memberLogits) {
     const z = logitsOfMember[i]!;
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < C; k++) max = Math.max(max, z[k]! + (k === oosIndex ? bias : 0));
     let sum = 0;
-    for (let k = 0; k < C; k++) sum += Math.exp(z[k]! + (k === oosIndex ? bias : 0) - max);
-    for (let k = 0; k < C; k++) mean[k]! += Math.exp(z[k]! + (k === oosIndex ? bias : 0) - max) / sum;
+    for (let k = 0; k < C; k++) {
+      exps[k] = Math.exp(z[k]! + (k === oosIndex ? bias : 0) - max);
+      sum += exps[k]!;
+    }
+    for (let k = 0; k < C; k++) mean[k]! += exps[k]! / sum;
   }
   return mean;
 }

@@ -2,7 +2,13 @@ import type { EmbeddingBagWeights } from "../../core/model.ts";
 import { affine, headInputSize } from "../../core/model.ts";
 import { mulberry32, shuffleInPlace } from "../../core/random.ts";
 import { type AdamConfig, AdamState, adamUpdate, DEFAULT_ADAM, stepScalars } from "./adam.ts";
-import { createLossScratch, distillationLoss, type LossConfig } from "./loss.ts";
+import {
+  createLossScratch,
+  distillationLoss,
+  type LossConfig,
+  type TeacherTarget,
+  teacherTarget,
+} from "./loss.ts";
 
 export interface Architecture {
   buckets: number;
@@ -58,8 +64,18 @@ export function initWeights(arch: Architecture, seed: number): EmbeddingBagWeigh
   };
 }
 
+/** Where one example's gradients accumulate: dense buffers, plus the embedding rows touched. */
+export interface GradientSink {
+  readonly embedding: Float32Array;
+  readonly hiddenWeight: Float32Array;
+  readonly hiddenBias: Float32Array;
+  readonly outWeight: Float32Array;
+  readonly outBias: Float32Array;
+  touch(row: number): void;
+}
+
 /** Gradient buffers; the embedding gradient is dense in memory but only touched rows are visited. */
-class Gradients {
+class Gradients implements GradientSink {
   readonly embedding: Float32Array;
   readonly touched: Int32Array;
   touchedCount = 0;
@@ -126,7 +142,7 @@ class Optimiser {
 }
 
 /** Forward and backward for one example; accumulates gradients and returns the loss. */
-class ExampleStep {
+export class ExampleStep {
   private readonly pooled: Float32Array;
   private readonly hiddenAct: Float32Array;
   private readonly logits: Float32Array;
@@ -155,7 +171,8 @@ class ExampleStep {
     weight: number,
     teacher: Float32Array | null,
     scale: number,
-    g: Gradients,
+    g: GradientSink,
+    target: TeacherTarget | null = null,
   ): number {
     const { w, pooled, hiddenAct, logits } = this;
     const { dim, hidden, classes, embedding } = w;
@@ -180,6 +197,7 @@ class ExampleStep {
       this.gLogits,
       scale,
       this.lossScratch,
+      target,
     );
 
     // Output layer: dW2 += head ⊗ gz, db2 += gz, gHead = W2 · gz
@@ -293,6 +311,7 @@ export function train(
   const totalSteps = config.epochs * Math.ceil(n / config.batchSize);
   const maxBag = set.bags.reduce((m, b) => Math.max(m, b.length), 1);
   const kept = new Int32Array(maxBag);
+  const targets = teacherTargets(set, config.loss);
   let stepIndex = 0;
 
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
@@ -307,7 +326,8 @@ export function train(
         const count = dropFeatures(bag, config.featureDropout, rng, kept);
         const weight = set.weights ? set.weights[i]! : 1;
         const teacher = set.teacherLogits?.[i] ?? null;
-        lossSum += step.run(kept, count, set.labels[i]!, weight, teacher, scale, grads);
+        const target = targets?.[i] ?? null;
+        lossSum += step.run(kept, count, set.labels[i]!, weight, teacher, scale, grads, target);
       }
       const lr = config.decay ? config.lr * (1 - stepIndex / totalSteps) : config.lr;
       optimiser.apply(w, grads, lr);
@@ -316,6 +336,12 @@ export function train(
     onEpoch({ epoch, loss: lossSum / n }, w);
   }
   return w;
+}
+
+/** The KD term's teacher side of every example, once for all epochs (null when there is no KD term). */
+export function teacherTargets(set: TrainSet, loss: LossConfig): (TeacherTarget | null)[] | null {
+  if (!set.teacherLogits || loss.alpha >= 1) return null;
+  return set.teacherLogits.map((t) => (t ? teacherTarget(t, loss.temperature) : null));
 }
 
 /** Copies the bag into `out`, dropping each id with probability p but always keeping at least one. */

@@ -1,0 +1,116 @@
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
+import type { EmbeddingBagWeights } from "../../core/model.ts";
+import {
+  abortShards,
+  createSharedTraining,
+  runShard,
+  type SharedTraining,
+  weightsOf,
+} from "../train/shards.ts";
+import {
+  type Architecture,
+  type EpochReport,
+  initWeights,
+  type TrainConfig,
+  type TrainSet,
+} from "../train/trainer.ts";
+
+/** A TrainSet in shared memory, so the second thread reads it without a copy. */
+export interface SharedSet {
+  ids: Int32Array;
+  offsets: Int32Array;
+  labels: Int32Array;
+  weights: Float32Array | null;
+  /** [n × classes], rows meaningful where hasTeacher is 1; null when no example has teacher logits. */
+  teacherLogits: Float32Array | null;
+  hasTeacher: Uint8Array | null;
+  classes: number;
+}
+
+export interface ShardJob {
+  state: SharedTraining;
+  set: SharedSet;
+  config: TrainConfig;
+}
+
+function shared<T extends Int32Array | Float32Array | Uint8Array>(
+  make: (buffer: SharedArrayBuffer) => T,
+  bytes: number,
+): T {
+  return make(new SharedArrayBuffer(Math.max(bytes, 8)));
+}
+
+export function shareSet(set: TrainSet, classes: number): SharedSet {
+  const n = set.bags.length;
+  const offsets = shared((b) => new Int32Array(b, 0, n + 1), 4 * (n + 1));
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + set.bags[i]!.length;
+  const ids = shared((b) => new Int32Array(b, 0, offsets[n]!), 4 * offsets[n]!);
+  for (let i = 0; i < n; i++) ids.set(set.bags[i]!, offsets[i]!);
+  const labels = shared((b) => new Int32Array(b, 0, n), 4 * n);
+  labels.set(set.labels);
+  let weights: Float32Array | null = null;
+  if (set.weights) {
+    weights = shared((b) => new Float32Array(b, 0, n), 4 * n);
+    weights.set(set.weights);
+  }
+  const anyTeacher = set.teacherLogits?.some((t) => t !== null) ?? false;
+  let teacherLogits: Float32Array | null = null;
+  let hasTeacher: Uint8Array | null = null;
+  if (anyTeacher) {
+    teacherLogits = shared((b) => new Float32Array(b, 0, n * classes), 4 * n * classes);
+    hasTeacher = shared((b) => new Uint8Array(b, 0, n), n);
+    set.teacherLogits!.forEach((t, i) => {
+      if (!t) return;
+      teacherLogits!.set(t, i * classes);
+      hasTeacher![i] = 1;
+    });
+  }
+  return { ids, offsets, labels, weights, teacherLogits, hasTeacher, classes };
+}
+
+export function unshareSet(s: SharedSet): TrainSet {
+  const n = s.labels.length;
+  return {
+    bags: Array.from({ length: n }, (_, i) => s.ids.subarray(s.offsets[i]!, s.offsets[i + 1]!)),
+    labels: s.labels,
+    weights: s.weights,
+    teacherLogits:
+      s.teacherLogits && s.hasTeacher
+        ? Array.from({ length: n }, (_, i) =>
+            s.hasTeacher![i] ? s.teacherLogits!.subarray(i * s.classes, (i + 1) * s.classes) : null,
+          )
+        : null,
+  };
+}
+
+/**
+ * train() (train/trainer.ts) on two cores: shard 0 in this thread, shard 1 in a worker thread, in
+ * shared memory (train/shards.ts). Deterministic for a given seed whatever the machine. This thread
+ * blocks while it trains; `onEpoch` runs in it between epochs.
+ */
+export async function trainOnShards(
+  arch: Architecture,
+  set: TrainSet,
+  config: TrainConfig,
+  onEpoch: (report: EpochReport, weights: EmbeddingBagWeights) => void = () => {},
+  initial: EmbeddingBagWeights = initWeights(arch, config.seed),
+): Promise<EmbeddingBagWeights> {
+  const state = createSharedTraining(initial);
+  const job: ShardJob = { state, set: shareSet(set, arch.classes), config };
+  const worker = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
+    workerData: { entry: new URL("./shard-worker.ts", import.meta.url).href, job },
+  });
+  // Rejects with the thread's error if it throws (events.once rejects on "error").
+  const exited = once(worker, "exit");
+  try {
+    runShard(0, state, set, config, onEpoch);
+  } catch (error) {
+    abortShards(state);
+    await exited.catch(() => {}); // the thread's own error is only the echo of this one
+    throw error;
+  }
+  const [code] = await exited;
+  if (code !== 0) throw new Error(`training shard thread exited with code ${code}`);
+  return weightsOf(state);
+}

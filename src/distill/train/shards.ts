@@ -1,0 +1,274 @@
+import type { EmbeddingBagWeights } from "../../core/model.ts";
+import { mulberry32, shuffleInPlace } from "../../core/random.ts";
+import { type AdamConfig, type AdamState, adamUpdate, DEFAULT_ADAM, stepScalars } from "./adam.ts";
+import {
+  type Architecture,
+  type EpochReport,
+  ExampleStep,
+  type GradientSink,
+  type TrainConfig,
+  type TrainSet,
+  teacherTargets,
+} from "./trainer.ts";
+
+/**
+ * Data-parallel training over two shards in shared memory, one thread each: every minibatch is split in
+ * two halves, each shard accumulates its half's gradients in its own buffers, then each shard sums the
+ * two (always shard 0's + shard 1's) and applies AdamW to its share of the parameters: embedding rows of
+ * its parity, one half of each dense tensor. The result depends on the seed alone, never on the number
+ * of cores or on thread timing; it differs from trainer.ts's single-thread train() only in the order
+ * the two halves' gradients are summed.
+ */
+export const SHARDS = 2;
+
+/** One shard's gradient buffers in shared memory (touchedCount[0] is read by the other shard). */
+export interface ShardGradients extends Omit<GradientSink, "touch"> {
+  readonly touched: Int32Array;
+  readonly touchedCount: Int32Array;
+  readonly isTouched: Uint8Array;
+}
+
+/** Everything both threads read and write, as typed arrays over SharedArrayBuffers. */
+export interface SharedTraining {
+  arch: Architecture;
+  weights: EmbeddingBagWeights;
+  adam: Record<DenseName | "embedding", AdamState>;
+  grads: ShardGradients[];
+  /** [barrier arrivals, barrier generation, abort flag] */
+  control: Int32Array;
+  /** Each shard's loss sum over the current epoch. */
+  losses: Float64Array;
+}
+
+type DenseName = "hiddenWeight" | "hiddenBias" | "outWeight" | "outBias";
+const DENSE: readonly { name: DenseName; decay: boolean }[] = [
+  { name: "hiddenWeight", decay: true },
+  { name: "hiddenBias", decay: false },
+  { name: "outWeight", decay: true },
+  { name: "outBias", decay: false },
+];
+
+const f32 = (length: number) =>
+  new Float32Array(new SharedArrayBuffer(4 * Math.max(length, 1))).subarray(0, length);
+
+function shardGradients(w: EmbeddingBagWeights): ShardGradients {
+  const touchedCount = new Int32Array(new SharedArrayBuffer(4));
+  const touched = new Int32Array(new SharedArrayBuffer(4 * w.buckets));
+  const isTouched = new Uint8Array(new SharedArrayBuffer(w.buckets));
+  return {
+    embedding: f32(w.embedding.length),
+    hiddenWeight: f32(w.hiddenWeight?.length ?? 0),
+    hiddenBias: f32(w.hiddenBias?.length ?? 0),
+    outWeight: f32(w.outWeight.length),
+    outBias: f32(w.outBias.length),
+    touched,
+    touchedCount,
+    isTouched,
+  };
+}
+
+/** The trainer's view of a shard's buffers (plain data crosses threads; this method does not). */
+function sinkOf(g: ShardGradients): GradientSink {
+  const { touched, touchedCount, isTouched } = g;
+  return {
+    ...g,
+    touch(row: number): void {
+      if (isTouched[row]) return;
+      isTouched[row] = 1;
+      touched[touchedCount[0]!++] = row;
+    },
+  };
+}
+
+const sharedCopy = (a: Float32Array | null): Float32Array | null => {
+  if (!a) return null;
+  const copy = f32(a.length);
+  copy.set(a);
+  return copy;
+};
+
+/** Shared state seeded with `initial` weights and zero optimiser moments. */
+export function createSharedTraining(initial: EmbeddingBagWeights): SharedTraining {
+  const { buckets, dim, hidden, classes } = initial;
+  const weights: EmbeddingBagWeights = {
+    buckets,
+    dim,
+    hidden,
+    classes,
+    embedding: sharedCopy(initial.embedding)!,
+    hiddenWeight: sharedCopy(initial.hiddenWeight),
+    hiddenBias: sharedCopy(initial.hiddenBias),
+    outWeight: sharedCopy(initial.outWeight)!,
+    outBias: sharedCopy(initial.outBias)!,
+  };
+  const moments = (length: number): AdamState => ({ m: f32(length), v: f32(length) });
+  return {
+    arch: { buckets, dim, hidden, classes },
+    weights,
+    adam: {
+      embedding: moments(weights.embedding.length),
+      hiddenWeight: moments(weights.hiddenWeight?.length ?? 0),
+      hiddenBias: moments(weights.hiddenBias?.length ?? 0),
+      outWeight: moments(weights.outWeight.length),
+      outBias: moments(weights.outBias.length),
+    },
+    grads: Array.from({ length: SHARDS }, () => shardGradients(weights)),
+    control: new Int32Array(new SharedArrayBuffer(12)),
+    losses: new Float64Array(new SharedArrayBuffer(8 * SHARDS)),
+  };
+}
+
+const ARRIVED = 0;
+const GENERATION = 1;
+const ABORTED = 2;
+/** How long a shard waits for the other at a barrier before it gives up (a crashed or missing thread). */
+const BARRIER_TIMEOUT_MS = 120_000;
+
+/** Marks the run as failed so the other shard stops at its next barrier instead of waiting forever. */
+export function abortShards(state: SharedTraining): void {
+  Atomics.store(state.control, ABORTED, 1);
+  Atomics.add(state.control, GENERATION, 1);
+  Atomics.notify(state.control, GENERATION);
+}
+
+function barrier(control: Int32Array): void {
+  const generation = Atomics.load(control, GENERATION);
+  if (Atomics.add(control, ARRIVED, 1) === SHARDS - 1) {
+    Atomics.store(control, ARRIVED, 0);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+  } else {
+    // Spin briefly (the halves usually finish close together), then sleep.
+    for (let i = 0; i < 4000 && Atomics.load(control, GENERATION) === generation; i++);
+    const started = Date.now();
+    while (Atomics.load(control, GENERATION) === generation) {
+      Atomics.wait(control, GENERATION, generation, 1000);
+      if (Date.now() - started > BARRIER_TIMEOUT_MS)
+        throw new Error("training shard: the other shard stopped");
+    }
+  }
+  if (Atomics.load(control, ABORTED)) throw new Error("training shard: the other shard failed");
+}
+
+/**
+ * Runs one shard's side of the whole training. Both shards call it with the same set and config;
+ * shard 0 reports each epoch (after both finished it, before either starts the next).
+ */
+export function runShard(
+  shard: number,
+  state: SharedTraining,
+  set: TrainSet,
+  config: TrainConfig,
+  onEpoch: (report: EpochReport, weights: EmbeddingBagWeights) => void = () => {},
+): void {
+  if (config.featureDropout > 0) throw new Error("sharded training does not support feature dropout");
+  const { weights: w, control, losses } = state;
+  const mine = state.grads[shard]!;
+  const sink = sinkOf(mine);
+  const adam: AdamConfig = { ...DEFAULT_ADAM, lr: config.lr, weightDecay: config.weightDecay };
+  // Both shards draw the same shuffles from the same seed.
+  const rng = mulberry32(config.seed ^ 0x5bd1e995);
+  const step = new ExampleStep(w, config.loss);
+  const targets = teacherTargets(set, config.loss);
+  const n = set.bags.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const totalSteps = config.epochs * Math.ceil(n / config.batchSize);
+  let stepIndex = 0;
+
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    shuffleInPlace(order, rng);
+    let lossSum = 0;
+    for (let start = 0; start < n; start += config.batchSize) {
+      const end = Math.min(n, start + config.batchSize);
+      const scale = 1 / (end - start);
+      const middle = start + Math.ceil((end - start) / 2);
+      for (let b = shard === 0 ? start : middle; b < (shard === 0 ? middle : end); b++) {
+        const i = order[b]!;
+        const bag = set.bags[i]!;
+        const weight = set.weights ? set.weights[i]! : 1;
+        const teacher = set.teacherLogits?.[i] ?? null;
+        lossSum += step.run(
+          bag,
+          bag.length,
+          set.labels[i]!,
+          weight,
+          teacher,
+          scale,
+          sink,
+          targets?.[i] ?? null,
+        );
+      }
+      barrier(control);
+      const lr = config.decay ? config.lr * (1 - stepIndex / totalSteps) : config.lr;
+      stepIndex++;
+      applyShare(shard, state, adam, stepIndex, lr);
+      barrier(control);
+      mine.touchedCount[0] = 0;
+    }
+    losses[shard] = lossSum;
+    barrier(control);
+    if (shard === 0) onEpoch({ epoch, loss: (losses[0]! + losses[1]!) / n }, w);
+    barrier(control);
+  }
+}
+
+/** Sums both shards' gradients into shard 0's buffers and applies AdamW to this shard's share. */
+function applyShare(shard: number, state: SharedTraining, adam: AdamConfig, step: number, lr: number): void {
+  const { weights: w, grads } = state;
+  const [first, second] = grads as [ShardGradients, ShardGradients];
+  const s = stepScalars(adam, step, lr);
+  const dim = w.dim;
+  const applyRow = (row: number) => {
+    const from = row * dim;
+    const to = from + dim;
+    for (let j = from; j < to; j++) {
+      first.embedding[j]! += second.embedding[j]!;
+      second.embedding[j] = 0;
+    }
+    adamUpdate(adam, s, w.embedding, first.embedding, state.adam.embedding, from, to);
+  };
+  // Rows of this shard's parity: those either shard touched, each once.
+  for (let t = 0; t < first.touchedCount[0]!; t++) {
+    const row = first.touched[t]!;
+    if ((row & 1) === shard) applyRow(row);
+  }
+  for (let t = 0; t < second.touchedCount[0]!; t++) {
+    const row = second.touched[t]!;
+    if ((row & 1) === shard && !first.isTouched[row]) applyRow(row);
+  }
+  for (const g of grads) {
+    for (let t = 0; t < g.touchedCount[0]!; t++) {
+      const row = g.touched[t]!;
+      if ((row & 1) === shard) {
+        first.isTouched[row] = 0;
+        second.isTouched[row] = 0;
+      }
+    }
+  }
+  for (const { name, decay } of DENSE) {
+    const param = w[name];
+    if (!param) continue;
+    const half = Math.ceil(param.length / 2);
+    const from = shard === 0 ? 0 : half;
+    const to = shard === 0 ? half : param.length;
+    for (let j = from; j < to; j++) {
+      first[name][j]! += second[name][j]!;
+      second[name][j] = 0;
+    }
+    adamUpdate(adam, decay ? s : { ...s, decay: 1 }, param, first[name], state.adam[name], from, to);
+  }
+}
+
+/** The trained weights copied out of shared memory into plain arrays. */
+export function weightsOf(state: SharedTraining): EmbeddingBagWeights {
+  const w = state.weights;
+  const copy = (a: Float32Array | null) => (a ? new Float32Array(a) : null);
+  return {
+    ...state.arch,
+    embedding: new Float32Array(w.embedding),
+    hiddenWeight: copy(w.hiddenWeight),
+    hiddenBias: copy(w.hiddenBias),
+    outWeight: new Float32Array(w.outWeight),
+    outBias: new Float32Array(w.outBias),
+  };
+}
