@@ -6,7 +6,7 @@
  * connections; what a student answer costs above a trivial route, split by stage (src/gateway/bench-entry.ts
  * replays one stage at a time, variants interleaved round by round); before/after against another commit
  * (--before REF, a git worktree, interleaved likewise); the cold first answer (a fresh workerd per sample)
- * and where its time goes (bench/http/cold-worker.ts); the Worker bundle. Flags: --duration S (5),
+ * and where its time goes (bench/http/cold-worker.ts). The bundle's size is `npm run build`'s (bench/bundle.ts). Flags: --duration S (5),
  * --warmup S (3), --round-seconds S (3), --rounds N (3), --cold-samples N (5), --before REF (none),
  * --latency-ms N (50), --seed N (42), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/http.json).
  */
@@ -25,7 +25,6 @@ import { provenance } from "./common/machine.ts";
 import { scratch } from "./common/scratch.ts";
 import { writeReport } from "./common/section.ts";
 import { type BeforeTree, checkoutBefore } from "./http/before.ts";
-import { bundleSize } from "./http/bundle-size.ts";
 import { coldWorker, summariseSamples } from "./http/cold.ts";
 import { coldFirstAnswers } from "./http/cold-gateway.ts";
 import { interleaved, load } from "./http/load.ts";
@@ -96,9 +95,6 @@ try {
   );
   const model = pkg.manifest.name;
   const loadAtStart = loadavg();
-
-  log("bundling the Worker (wrangler deploy --dry-run)");
-  const bundle = await bundleSize(space.dir);
 
   if (flags.before) {
     before = await checkoutBefore(flags.before, join(space.dir, "before"));
@@ -223,7 +219,6 @@ try {
       firstAnswer: Object.fromEntries(Object.entries(coldAnswers).map(([k, v]) => [k, summariseSamples(v)])),
       stages: Object.fromEntries(Object.entries(coldStages).map(([k, v]) => [k, summariseSamples(v)])),
     },
-    bundle,
     runs,
     targets,
     stages,

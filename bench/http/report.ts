@@ -1,9 +1,7 @@
-import { bytes } from "../../src/distill/report/format.ts";
 import { mdTable } from "../../src/distill/report/md.ts";
 import { STAGES, type Stage } from "../../src/gateway/stages.ts";
 import type { Machine } from "../common/machine.ts";
 import { sectionMarkers } from "../common/section.ts";
-import type { BundleSize } from "./bundle-size.ts";
 import type { ColdSamples } from "./cold.ts";
 import type { LoadResult } from "./load.ts";
 import { TRAFFIC, type Traffic } from "./traffic.ts";
@@ -33,7 +31,6 @@ export interface HttpResults {
   /** False when the Worker's own socket could not be found (every row went through the proxy). */
   direct: boolean;
   cold: { firstAnswer: Record<string, ColdSamples>; stages: Record<string, ColdSamples> };
-  bundle: BundleSize;
   runs: ({ traffic: Traffic; connections: number } & LoadResult)[];
   targets: ({ connections: number } & Record<"direct" | "proxy" | "live", LoadResult>)[];
   stages: Record<"live" | "all" | "none" | Stage, LoadResult>;
@@ -210,14 +207,6 @@ export function renderSection(r: HttpResults, jsonPath: string): string {
   const vars = Object.entries(s.vars)
     .map(([k, v]) => `\`${k}=${v}\``)
     .join(", ");
-  const bundleTable = mdTable(
-    ["File", "Raw", "Gzipped"],
-    [
-      ...r.bundle.files.map((f) => [`\`${f.path}\``, bytes(f.bytes), bytes(f.gzipBytes)]),
-      ["**Total**", `**${bytes(r.bundle.bytes)}**`, `**${bytes(r.bundle.gzipBytes)}**`],
-    ],
-    ["left", "right", "right"],
-  );
   return [
     MARKERS.start,
     "## Gateway over HTTP (`npm run bench:http`)",
@@ -254,11 +243,7 @@ export function renderSection(r: HttpResults, jsonPath: string): string {
     "",
     coldTables(r),
     "",
-    "### Worker bundle (`wrangler deploy --dry-run --outdir`)",
-    "",
-    bundleTable,
-    "",
-    `Gzip with node:zlib defaults, per file, summed. Raw figures: [${jsonPath}](${jsonPath}).`,
+    `Raw figures: [${jsonPath}](${jsonPath}). The Worker's upload size is \`npm run build\`'s ([below](#worker-bundle-npm-run-build)).`,
     MARKERS.end,
   ].join("\n");
 }
