@@ -6,6 +6,7 @@ import {
 } from "cloudflare:test";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { sha256Hex } from "../../src/core/digest.ts";
+import { FeedbackRecord } from "../../src/core/feedback.ts";
 import { Decisions, ModelState } from "../../src/gateway/admin/models/schemas.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
 import worker from "../../src/gateway/index.ts";
@@ -365,6 +366,14 @@ describe("shadow and canary decided by evidence", () => {
       after = await onShadow();
     }
     expect(after).toEqual({ n: required, agree: first!.agree + 1 });
+    // The export carries what the row holds.
+    const exported = await app.request(`/admin/feedback?model=${MODEL}`, { headers: auth }, env());
+    expect(exported.status).toBe(200);
+    const records = (await exported.text())
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => FeedbackRecord.parse(JSON.parse(line)));
+    expect(records.filter((r) => r.shadow?.version === shadowVersion)).toHaveLength(required);
     const [again] = (await decisions()).evidence;
     expect(again!.feedback.candidate).toBe(required);
     expect(again!.candidate).toMatchObject({ agree: first!.agree + 1, total: required });

@@ -2,7 +2,7 @@ import { featurize } from "../../core/featurizer.ts";
 import type { AnsweredBatch } from "../answered.ts";
 import { studentVerdict } from "../cascade/decide.ts";
 import type { AppContext } from "../context.ts";
-import type { ModelCatalog } from "../models/catalog.ts";
+import type { ModelCatalog, Shadowing } from "../models/catalog.ts";
 import type { ModelSet } from "../models/model-set.ts";
 
 /**
@@ -39,14 +39,22 @@ export function shadowRun(c: AppContext, catalog: ModelCatalog): ShadowRun {
   const env = c.env;
   const ttlMs = c.var.services.config.registry.ttlMs;
   const requestId = c.var.requestId;
-  let run: Promise<ShadowAnswers | null> | undefined;
+  // Keyed by batch: a route hands over one batch per request, but a second must not get the first's labels.
+  const runs = new WeakMap<AnsweredBatch, Promise<ShadowAnswers | null>>();
   return (batch) => {
-    run ??= runShadow(batch, () => catalog.shadowFor(env, ttlMs, batch.model.name, requestId));
+    let run = runs.get(batch);
+    if (!run) {
+      run = runShadow(batch, () => catalog.shadowFor(env, ttlMs, batch.model.name, requestId));
+      runs.set(batch, run);
+    }
     return run;
   };
 }
 
-async function runShadow(batch: AnsweredBatch, shadowOf: ModelCatalogShadow): Promise<ShadowAnswers | null> {
+async function runShadow(
+  batch: AnsweredBatch,
+  shadowOf: () => Promise<Shadowing | null>,
+): Promise<ShadowAnswers | null> {
   const name = batch.model.name;
   try {
     const shadow = await shadowOf();
@@ -57,5 +65,3 @@ async function runShadow(batch: AnsweredBatch, shadowOf: ModelCatalogShadow): Pr
     return null;
   }
 }
-
-type ModelCatalogShadow = () => ReturnType<ModelCatalog["shadowFor"]>;
