@@ -38,6 +38,14 @@ export const FeedbackRecord = z
     source: AnswerSource.nullable(),
     student_label: z.string().nullable(),
     teacher_label: z.string().nullable(),
+    /**
+     * The label a shadow version gave the same text, when the request was in its share (the gateway
+     * counts the shadow's accuracy from it); absent in records written before shadows kept labels.
+     */
+    shadow: z
+      .strictObject({ version: z.string().min(1), label: z.string() })
+      .nullable()
+      .optional(),
   })
   .strict();
 export type FeedbackRecord = z.infer<typeof FeedbackRecord>;

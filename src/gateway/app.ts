@@ -10,6 +10,7 @@ import type { AppEnv, Services } from "./context.ts";
 import { dashboardRoutes } from "./dashboard/index.ts";
 import { ApiError } from "./errors.ts";
 import { agreementLog } from "./evidence/listener.ts";
+import { shadowRun } from "./evidence/shadow.ts";
 import { answerTrail } from "./feedback/trail.ts";
 import { hardExampleLog } from "./hard-example-log/producer.ts";
 import { HourlyRecordCap } from "./hard-example-log/record-cap.ts";
@@ -112,8 +113,9 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
       return next();
     }
     const request = observed.start();
-    const labels = agreementLog(c, catalog);
-    const trail = c.var.stages.off("trail") ? [] : [answerTrail(c)];
+    const shadow = shadowRun(c, catalog);
+    const labels = agreementLog(c, shadow);
+    const trail = c.var.stages.off("trail") ? [] : [answerTrail(c, shadow)];
     c.set("onAnswered", allOf([hardExampleLog(c, recordCap, labels), ...trail, request.answered]));
     await next();
     request.finish(c);

@@ -6,11 +6,13 @@ import {
 } from "cloudflare:test";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { sha256Hex } from "../../src/core/digest.ts";
+import { FeedbackRecord } from "../../src/core/feedback.ts";
 import { Decisions, ModelState } from "../../src/gateway/admin/models/schemas.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
 import worker from "../../src/gateway/index.ts";
 import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
 import { canaryBucket, inShadow } from "../../src/gateway/registry/canary.ts";
+import { CanaryPolicy } from "../../src/gateway/registry/canary-decision.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
 import texts from "../fixtures/clinc150-parity-texts.json";
 import { adminEnv, app, auth, bindings, db } from "./admin-stats-helpers.ts";
@@ -301,6 +303,83 @@ describe("shadow and canary decided by evidence", () => {
     });
     expect(last.figures.difference.upper).toBeLessThan(0);
   }, 120_000);
+
+  it("feedback on a shadowed request counts for the shadow once per text; a shadow worse on it stands worse", async () => {
+    const live = (await state()).live!;
+    const shadowVersion = "9.4.0-shuffled";
+    const { min_feedback: required } = CanaryPolicy.parse({});
+    await upload(shadowVersion, shuffledOutputs(shippedGraph(), CLASSES, 3));
+    const res = await admin("PUT", "/shadow", { version: shadowVersion, percent: 50 });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const shadowed = await traffic(required, (s) => requestId(true, 50, s, true), 0);
+
+    // Clients say live's student was right every time: the shuffled shadow's labels mostly were not.
+    await feedback(shadowed, (student) => student);
+    const onShadow = () =>
+      db
+        .prepare(
+          "SELECT COUNT(*) AS n, COALESCE(SUM(shadow_label = label), 0) AS agree FROM feedback " +
+            "WHERE model = ? AND shadow_version = ?",
+        )
+        .bind(MODEL, shadowVersion)
+        .first<{ n: number; agree: number }>();
+    let first = await onShadow();
+    for (let i = 0; i < 120 && first!.n < required; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      first = await onShadow();
+    }
+    expect(first!.n).toBe(required);
+    expect(first!.agree).toBeLessThan(required / 2);
+
+    const [standing] = (await decisions()).evidence;
+    expect(standing).toMatchObject({
+      role: "shadow",
+      evidence: "feedback",
+      verdict: "worse",
+      feedback: {
+        candidate: required,
+        live: required,
+        required,
+        accuracy: { verdict: "worse", live: { agree: required, total: required } },
+      },
+      candidate: { version: shadowVersion, agree: first!.agree, total: required },
+      live: { version: live, agree: required, total: required },
+    });
+    expect(standing!.difference.upper).toBeLessThan(0);
+
+    // A repeat on a text the shadow got wrong, now naming the shadow's label: it replaces, never adds.
+    const wrong = await db
+      .prepare(
+        "SELECT request_id, text_index, shadow_label FROM feedback " +
+          "WHERE model = ? AND shadow_version = ? AND shadow_label <> label LIMIT 1",
+      )
+      .bind(MODEL, shadowVersion)
+      .first<{ request_id: string; text_index: number; shadow_label: string }>();
+    const ctx = createExecutionContext();
+    const body = { request_id: wrong!.request_id, index: wrong!.text_index, label: wrong!.shadow_label };
+    const repeat = await app.request("/v1/feedback", post(body), env(), ctx);
+    expect(repeat.status, await repeat.clone().text()).toBe(202);
+    await waitOnExecutionContext(ctx);
+    let after = await onShadow();
+    for (let i = 0; i < 120 && after!.agree === first!.agree; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = await onShadow();
+    }
+    expect(after).toEqual({ n: required, agree: first!.agree + 1 });
+    // The export carries what the row holds.
+    const exported = await app.request(`/admin/feedback?model=${MODEL}`, { headers: auth }, env());
+    expect(exported.status).toBe(200);
+    const records = (await exported.text())
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => FeedbackRecord.parse(JSON.parse(line)));
+    expect(records.filter((r) => r.shadow?.version === shadowVersion)).toHaveLength(required);
+    const [again] = (await decisions()).evidence;
+    expect(again!.feedback.candidate).toBe(required);
+    expect(again!.candidate).toMatchObject({ agree: first!.agree + 1, total: required });
+
+    expect((await admin("DELETE", "/shadow")).status).toBe(200);
+  }, 180_000);
 
   it("refuses a shadow of the live version, a decision policy without a canary, and stopping no shadow", async () => {
     const live = (await state()).live!;

@@ -1,8 +1,9 @@
 /**
  * How often the student and the teacher gave the label clients said was true (feedback, D1): read by
- * GET /admin/stats (admin/stats/feedback.ts) and by the canary decision (evidence/standing.ts), so both
- * count the same answers. A feedback record carries the labels of the answer it names; one given by text
- * alone takes them, and the version, from the hard-example log's row of the same text when there is one.
+ * GET /admin/stats (admin/stats/feedback.ts) and by the canary and shadow standing
+ * (evidence/standing.ts), so both count the same answers. A feedback record carries the labels of the
+ * answer it names; one given by text alone takes them, and the version, from the hard-example log's row
+ * of the same text when there is one.
  */
 export interface FeedbackScope {
   model: string;
@@ -55,4 +56,21 @@ export async function readFeedbackTotals(db: D1Database, scope: FeedbackScope): 
   return (
     row ?? { samples: 0, student_samples: 0, student_correct: 0, teacher_samples: 0, teacher_correct: 0 }
   );
+}
+
+// ?1 model, ?2 shadow version, ?3/?4 the window's instants: feedback by request id on requests the
+// shadow ran on (the answer trail kept its label; migrations/0007_feedback_shadow.sql).
+const SHADOW_TOTALS = `SELECT COUNT(*) AS total, COALESCE(SUM(shadow_label = label), 0) AS agree FROM feedback
+  WHERE model = ?1 AND shadow_version = ?2 AND ts >= ?3 AND ts <= ?4`;
+
+/** A shadow version against feedback: how often its label was the one clients said was true. */
+export async function readShadowFeedback(
+  db: D1Database,
+  scope: FeedbackScope & { version: string },
+): Promise<{ agree: number; total: number }> {
+  const row = await db
+    .prepare(SHADOW_TOTALS)
+    .bind(...scopeValues(scope))
+    .first<{ agree: number; total: number }>();
+  return row ?? { agree: 0, total: 0 };
 }

@@ -27,6 +27,8 @@ interface Answered {
   version: string | null;
   index: number | null;
   answer: Pick<TrailAnswer, "text" | "redactions"> & Partial<TrailAnswer>;
+  /** The shadow's label of the same text, when the trail kept one. */
+  shadow?: { version: string; label: string };
 }
 
 export async function feedbackRecord(input: FeedbackRequest, scope: FeedbackScope): Promise<FeedbackRecord> {
@@ -64,6 +66,7 @@ export async function feedbackRecord(input: FeedbackRequest, scope: FeedbackScop
     source: answered.answer.source ?? null,
     student_label: answered.answer.student_label ?? null,
     teacher_label: answered.answer.teacher_label ?? null,
+    shadow: answered.shadow ?? null,
   });
 }
 
@@ -89,7 +92,14 @@ async function byRequest(input: FeedbackRequest, scope: FeedbackScope): Promise<
       `request "${input.request_id}" was answered by model "${entry.model}", not "${input.model}"`,
     );
   const index = indexIn(entry, input);
-  return { model: entry.model, version: entry.version, index, answer: entry.answers[index]! };
+  const answered: Answered = {
+    model: entry.model,
+    version: entry.version,
+    index,
+    answer: entry.answers[index]!,
+  };
+  if (entry.shadow) answered.shadow = { version: entry.shadow.version, label: entry.shadow.labels[index]! };
+  return answered;
 }
 
 function indexIn(entry: TrailEntry, input: FeedbackRequest): number {

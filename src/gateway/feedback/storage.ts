@@ -4,7 +4,7 @@ import { jsonl, type ObjectPlan, type Pending, planObjects } from "../hard-examp
 /**
  * Where the queue consumer puts feedback: every record as JSONL in R2 under feedback/ (the same key
  * scheme as hard examples, hard-example-log/storage.ts, so a redelivered batch rewrites its object), then
- * the current record per id in D1 (migrations/0004_feedback.sql), newest wins. Messages are acked only
+ * the current record per id in D1 (migrations/0004_feedback.sql, 0007), newest wins. Messages are acked only
  * after both writes and retried otherwise, like records.
  */
 export const FEEDBACK_PREFIX = "feedback";
@@ -13,13 +13,14 @@ export type FeedbackDelivery = Pending<FeedbackRecord> & { message: Message<unkn
 
 const UPSERT = `INSERT INTO feedback
     (id, example_id, ts, model, version, text, redactions, label, request_id, text_index, source,
-     student_label, teacher_label, r2_key)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     student_label, teacher_label, shadow_version, shadow_label, r2_key)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT(id) DO UPDATE SET
     example_id = excluded.example_id, ts = excluded.ts, version = excluded.version, text = excluded.text,
     redactions = excluded.redactions, label = excluded.label, request_id = excluded.request_id,
     text_index = excluded.text_index, source = excluded.source, student_label = excluded.student_label,
-    teacher_label = excluded.teacher_label, r2_key = excluded.r2_key
+    teacher_label = excluded.teacher_label, shadow_version = excluded.shadow_version,
+    shadow_label = excluded.shadow_label, r2_key = excluded.r2_key
   WHERE excluded.ts > feedback.ts`;
 
 function upsert(db: D1Database, record: FeedbackRecord, key: string): D1PreparedStatement {
@@ -39,6 +40,8 @@ function upsert(db: D1Database, record: FeedbackRecord, key: string): D1Prepared
       record.source,
       record.student_label,
       record.teacher_label,
+      record.shadow?.version ?? null,
+      record.shadow?.label ?? null,
       key,
     );
 }

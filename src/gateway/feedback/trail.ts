@@ -1,13 +1,15 @@
 import { z } from "zod";
 import type { AnsweredBatch, AnswerListener } from "../answered.ts";
 import { type AppContext, afterResponse, clientOf, waitUntilOf } from "../context.ts";
+import type { ShadowAnswers, ShadowRun } from "../evidence/shadow.ts";
 import { forLog, modeFor, type RedactionMode } from "../privacy/policy.ts";
 
 /**
  * The answer trail: what feedback by request id needs of an answer the hard-example log may never have
  * seen (a confident student answer is logged only if audited). Per answered request, one KV entry
  * `answer/{client}/{request id}` holds, per text, the text *redacted as the log would hold it*, who
- * answered and the student's and teacher's labels, with the model and version; KV deletes it after
+ * answered and the student's and teacher's labels, with the model and version, and on a request in a
+ * shadow's share the shadow's labels (evidence/shadow.ts); KV deletes it after
  * FEEDBACK_WINDOW_S. The client (API key id, "-" without keys) is part of the key, so one client can
  * neither read nor overwrite what another's request ids name.
  *
@@ -25,19 +27,30 @@ export const TrailAnswer = z.strictObject({
 });
 export type TrailAnswer = z.infer<typeof TrailAnswer>;
 
-export const TrailEntry = z.strictObject({
-  model: z.string().min(1),
-  version: z.string().min(1),
-  answers: z.array(TrailAnswer).min(1),
-});
+export const TrailEntry = z
+  .strictObject({
+    model: z.string().min(1),
+    version: z.string().min(1),
+    answers: z.array(TrailAnswer).min(1),
+    /** The shadow's label per text, on a request in its share: feedback then counts for it too. */
+    shadow: z.strictObject({ version: z.string().min(1), labels: z.array(z.string()) }).optional(),
+  })
+  .refine((e) => e.shadow === undefined || e.shadow.labels.length === e.answers.length, {
+    message: "shadow labels: one per answer",
+  });
 export type TrailEntry = z.infer<typeof TrailEntry>;
 
 export const trailKey = (client: string | undefined, requestId: string) =>
   `answer/${client ?? "-"}/${requestId}`;
 
 /** The entry a request leaves, texts redacted under the model's REDACTION mode. */
-export function trailEntry(batch: AnsweredBatch, redaction: RedactionMode): TrailEntry {
+export function trailEntry(
+  batch: AnsweredBatch,
+  redaction: RedactionMode,
+  shadow: ShadowAnswers | null = null,
+): TrailEntry {
   return {
+    ...(shadow ? { shadow } : {}),
     model: batch.model.name,
     version: batch.model.version,
     answers: batch.results.map((result, i): TrailAnswer => {
@@ -55,7 +68,7 @@ export function trailEntry(batch: AnsweredBatch, redaction: RedactionMode): Trai
 }
 
 /** The listener that writes a request's trail entry; a no-op without the binding or with a window of 0. */
-export function answerTrail(c: AppContext): AnswerListener {
+export function answerTrail(c: AppContext, shadowOf: ShadowRun): AnswerListener {
   const kv = c.env?.ANSWER_TRAIL;
   const { config } = c.var.services;
   const windowS = config.feedback.windowS;
@@ -65,9 +78,11 @@ export function answerTrail(c: AppContext): AnswerListener {
     // Read when the answer is ready: the listener is made before the API key is checked.
     const key = trailKey(clientOf(c).client, c.var.requestId);
     // Redaction runs in a later task than the answer, as the log's does.
+    // On a shadowed request the entry waits for the shadow's run, so it is written once, with its labels.
     const work = afterResponse()
-      .then(() => {
-        const entry = trailEntry(batch, modeFor(config.redaction, batch.model.name));
+      .then(() => shadowOf(batch))
+      .then((shadow) => {
+        const entry = trailEntry(batch, modeFor(config.redaction, batch.model.name), shadow);
         return kv.put(key, JSON.stringify(entry), { expirationTtl: windowS });
       })
       .catch((error: unknown) => console.error("answer trail: not kept:", error));

@@ -32,6 +32,8 @@ interface Row {
   source: string | null;
   student_label: string | null;
   teacher_label: string | null;
+  shadow_version: string | null;
+  shadow_label: string | null;
 }
 
 const exportRoute = adminRoute(
@@ -89,6 +91,9 @@ function recordOf(row: Row): FeedbackRecord {
     source: row.source,
     student_label: row.student_label,
     teacher_label: row.teacher_label,
+    ...(row.shadow_version !== null && row.shadow_label !== null
+      ? { shadow: { version: row.shadow_version, label: row.shadow_label } }
+      : {}),
   });
 }
 

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import type { Comparison } from "../../../core/sequential-test.ts";
 import type { AppContext, AppEnv } from "../../context.ts";
 import { ApiError, parseRequest } from "../../errors.ts";
 import { standingOf } from "../../evidence/standing.ts";
@@ -26,7 +27,7 @@ const startShadowRoute = adminRoute(
     operationId: "startShadow",
     summary: "Run a version beside the live one on a share of requests, never answering",
     description:
-      "On `percent` % of inference requests (by request id) served by the live version, the shadow runs after the response on the texts the teacher labelled (escalated texts and the audit sample); its agreement with the teacher is counted per version in D1 (GET /admin/models/{name}/decisions). Replaces a running shadow.",
+      "On `percent` % of inference requests (by request id) served by the live version, the shadow runs after the response on all the request's texts; its agreement with the teacher (escalated texts and the audit sample) is counted per version in D1, and its labels are kept in the answer trail so feedback by request id counts for it too (GET /admin/models/{name}/decisions). Replaces a running shadow.",
     request: { params: nameParams, body: jsonRequest(ShadowRequest) },
     responses: { 200: jsonContent(ModelState, "The new pointer") },
   }),
@@ -85,16 +86,20 @@ async function evidenceOf(
       alpha: policy.alpha,
       minFeedback: policy.min_feedback,
     });
+    const rates = (comparison: Comparison) => ({
+      verdict: comparison.verdict,
+      candidate: { version, ...comparison.canary },
+      live: { version: pointer.live, ...comparison.live },
+      difference: comparison.difference,
+    });
+    const { comparison: onFeedback, ...counts } = feedback;
     found.push({
       role,
       since: since.toISOString(),
       alpha: policy.alpha,
       evidence,
-      feedback,
-      verdict: c.verdict,
-      candidate: { version, ...c.canary },
-      live: { version: pointer.live, ...c.live },
-      difference: c.difference,
+      feedback: { ...counts, accuracy: rates(onFeedback) },
+      ...rates(c),
     });
   };
   const { canary, shadow } = pointer;

@@ -96,6 +96,11 @@ const Rate = z.strictObject({
   upper: z.number(),
 });
 
+const Verdict = z.enum(["better", "worse", "undecided"]);
+const Difference = z
+  .strictObject({ lower: z.number(), upper: z.number() })
+  .meta({ description: "Candidate minus live rate: anytime-valid at level alpha" });
+
 /** Where a running canary or shadow stands against the live version, as the decision would read it. */
 export const Evidence = z
   .strictObject({
@@ -104,25 +109,25 @@ export const Evidence = z
     alpha: z.number(),
     evidence: DecisionEvidence.meta({
       description:
-        "What the rates count: agreement with the teacher, or (a canary with min_feedback feedback on both sides) accuracy against client feedback",
+        "What the rates count: agreement with the teacher, or (once both sides have min_feedback feedback) accuracy against client feedback",
     }),
     feedback: z
       .strictObject({
         candidate: z.number().int(),
         live: z.number().int(),
         required: z.number().int().meta({ description: "The policy's min_feedback, for each side" }),
+        accuracy: z
+          .strictObject({ candidate: Rate, live: Rate, verdict: Verdict, difference: Difference })
+          .meta({ description: "Each side's accuracy against that feedback, as the test reads it" }),
       })
-      .nullable()
       .meta({
         description:
-          "Feedback on each side's student answers since the start; null for a shadow (it never answers, so no feedback names it)",
+          "Feedback since the start: on each side's student answers (canary, live), or on the requests in the shadow's share, where the answer trail kept the shadow's labels",
       }),
-    verdict: z.enum(["better", "worse", "undecided"]),
+    verdict: Verdict,
     candidate: Rate,
     live: Rate,
-    difference: z
-      .strictObject({ lower: z.number(), upper: z.number() })
-      .meta({ description: "Candidate minus live rate: anytime-valid at level alpha" }),
+    difference: Difference,
   })
   .meta({ id: "Evidence" });
 export type Evidence = z.infer<typeof Evidence>;
