@@ -1,5 +1,12 @@
-/** Numerically stable softmax of logits / temperature, written into `out`. */
-export function softmax(logits: ArrayLike<number>, out: Float32Array | Float64Array, temperature = 1): void {
+/**
+ * Numerically stable softmax of logits / temperature, written into `out`. Returns log Σ exp(z / T), so
+ * that log p_k = z_k / T − the result: one exp per class serves the probabilities and their logs.
+ */
+export function softmax(
+  logits: ArrayLike<number>,
+  out: Float32Array | Float64Array,
+  temperature = 1,
+): number {
   const n = logits.length;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
@@ -10,6 +17,7 @@ export function softmax(logits: ArrayLike<number>, out: Float32Array | Float64Ar
     sum += e;
   }
   for (let i = 0; i < n; i++) out[i]! /= sum;
+  return max / temperature + Math.log(sum);
 }
 
 /** log-softmax of logits / temperature into `out`. */

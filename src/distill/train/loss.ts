@@ -50,28 +50,6 @@ function fillTeacherTarget(teacherLogits: Float32Array, temperature: number, qT:
 }
 
 /**
- * Softmax of logits / T into `out` (as core/softmax.ts computes it) and returns log Z, so that
- * log p_k = (z_k − max) / T − log Z: one exp per class serves both the probabilities and their logs.
- */
-function softmaxWithLogZ(
-  logits: Float32Array,
-  out: Float64Array,
-  temperature: number,
-): { max: number; logZ: number } {
-  const n = logits.length;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const e = Math.exp((logits[i]! - max) / temperature);
-    out[i] = e;
-    sum += e;
-  }
-  for (let i = 0; i < n; i++) out[i]! /= sum;
-  return { max, logZ: Math.log(sum) };
-}
-
-/**
  * Writes ∂L/∂z into grad (scaled by `scale`, e.g. 1/batch) and returns L. `target` is the teacher's
  * side precomputed by teacherTarget (else computed here from `teacherLogits`).
  */
@@ -90,24 +68,24 @@ export function distillationLoss(
   const hasTeacher = teacherLogits !== null || target !== null;
   const alpha = hasTeacher ? config.alpha : 1;
   const eps = config.labelSmoothing;
-  const { max, logZ } = softmaxWithLogZ(logits, s.p, 1);
+  const logZ = softmax(logits, s.p, 1);
   let loss = 0;
   const hard = scale * alpha * weight;
   for (let k = 0; k < C; k++) {
     const y = (k === label ? 1 - eps : 0) + eps / C;
-    loss -= alpha * weight * y * (logits[k]! - max - logZ);
+    loss -= alpha * weight * y * (logits[k]! - logZ);
     grad[k] = hard * (s.p[k]! - y);
   }
   if (hasTeacher && alpha < 1) {
     const T = config.temperature;
-    const soft = softmaxWithLogZ(logits, s.pT, T);
+    const logZT = softmax(logits, s.pT, T);
     const qT = target ? target.qT : s.qT;
     const qLogQ = target ? target.qLogQ : fillTeacherTarget(teacherLogits!, T, s.qT);
     let qLogP = 0;
     const g = scale * (1 - alpha) * T;
     for (let k = 0; k < C; k++) {
       const q = qT[k]!;
-      if (q > 0) qLogP += q * ((logits[k]! - soft.max) / T - soft.logZ);
+      if (q > 0) qLogP += q * (logits[k]! / T - logZT);
       grad[k]! += g * (s.pT[k]! - q);
     }
     loss += (1 - alpha) * T * T * (qLogQ - qLogP);
