@@ -17,6 +17,9 @@ import { progressLog } from "./common/log.ts";
 import { provenance } from "./common/machine.ts";
 import { exitAfter, scratch } from "./common/scratch.ts";
 
+/** The gateway's teacher deadline in this bench (TEACHER_TIMEOUT_MS). */
+const TEACHER_DEADLINE_MS = 5000;
+
 const USAGE = `npm run bench:bootstrap -- [flags]
   --data clinc150|sms-spam     data set streamed (default clinc150)
   --accuracy A                 the recorded teacher's accuracy against gold (default 0.97)
@@ -84,7 +87,9 @@ await exitAfter(space, log, async () => {
   log(`${recorded.examples.length} texts, recorded teacher ${(100 * recorded.accuracy).toFixed(2)}% right`);
   const stack = await space.startStack({
     // Registry pointers re-read every second (default 10 s) so each promotion is live before traffic resumes.
-    vars: { REGISTRY_TTL_MS: "1000" },
+    // An LLM teacher's deadline, not the 1.5 s default: on a loaded 2-core machine the replaying teacher
+    // can take longer than that for 16 texts, and a no-student model has nothing to fall back on.
+    vars: { REGISTRY_TTL_MS: "1000", TEACHER_TIMEOUT_MS: String(TEACHER_DEADLINE_MS) },
     teacher: { latencyMs: num("latency-ms"), answers: [{ model: data, file: answersFile }] },
   });
   const client = new GatewayClient(stack.gatewayUrl, stack.adminToken);

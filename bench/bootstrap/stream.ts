@@ -2,6 +2,7 @@ import { normalizeText } from "../../src/core/featurizer.ts";
 import { mulberry32, shuffleInPlace } from "../../src/core/random.ts";
 import type { Example } from "../../src/distill/data/index.ts";
 import type { GatewayClient } from "../../src/distill/gateway-client/client.ts";
+import { GatewayError } from "../../src/distill/gateway-client/errors.ts";
 import type { AnswerLine } from "../../src/teacher-server/answers/file.ts";
 import type { Outcome } from "./windows.ts";
 
@@ -28,6 +29,19 @@ export function answerLookup(lines: readonly AnswerLine[]): (text: string) => st
   };
 }
 
+/** A 503 teacher_unavailable (no student yet, the teacher failed) is resent, as a client would. */
+async function classifyWithRetry(client: GatewayClient, model: string, texts: string[], attempts = 5) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.classify(model, texts, "auto");
+    } catch (error) {
+      const retryable = error instanceof GatewayError && error.code === "teacher_unavailable";
+      if (!retryable || attempt >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 /**
  * Sends `examples` through POST /v1/classify in batches, `inFlight` requests at a time (teacher mode
  * auto, as production traffic), and returns each text's outcome in stream order.
@@ -46,10 +60,10 @@ export async function sendWindow(
       const from = next;
       next += batch;
       const slice = examples.slice(from, from + batch);
-      const answer = await client.classify(
+      const answer = await classifyWithRetry(
+        client,
         model,
         slice.map((e) => e.text),
-        "auto",
       );
       if (answer.results.length !== slice.length)
         throw new Error(`asked ${slice.length} texts, got ${answer.results.length} results`);
