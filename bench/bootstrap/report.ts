@@ -115,7 +115,7 @@ function figureLines(t: Targets): string[] {
   lines.push(
     t.agreementOff.length === 0
       ? `- Realised agreement within 1.5 points of the ${p1(t.agreementTarget)} target in every window a student served.`
-      : `- Realised agreement more than 1.5 points off the ${p1(t.agreementTarget)} target in windows ${t.agreementOff.join(", ")}.`,
+      : `- Realised agreement more than 1.5 points off the ${p1(t.agreementTarget)} target in ${windowsOf(t.agreementOff)}.`,
   );
   return lines;
 }
@@ -134,7 +134,7 @@ function targetLines(t: Targets): string[] {
   lines.push(
     t.agreementOff.length === 0
       ? `- Realised agreement within 1.5 points of the ${p1(t.agreementTarget)} target in every window a student served: met.`
-      : `- Realised agreement more than 1.5 points off the ${p1(t.agreementTarget)} target in windows ${t.agreementOff.join(", ")}: **missed**.`,
+      : `- Realised agreement more than 1.5 points off the ${p1(t.agreementTarget)} target in ${windowsOf(t.agreementOff)}: **missed**.`,
   );
   return lines;
 }
@@ -206,3 +206,5 @@ function renderSection(
     markers.end,
   ].join("\n");
 }
+
+const windowsOf = (ws: readonly number[]) => `${ws.length === 1 ? "window" : "windows"} ${ws.join(", ")}`;
