@@ -6,7 +6,8 @@ import { ApiError, badRequest } from "../errors.ts";
 import { hardExampleId } from "../hard-example-log/record.ts";
 import { forLog, modeFor } from "../privacy/policy.ts";
 import type { FeedbackRequest } from "./schema.ts";
-import { readTrail, type TrailAnswer, type TrailEntry } from "./trail.ts";
+import { readTrail } from "./trail.ts";
+import type { TrailAnswer, TrailEntry } from "./trail-entry.ts";
 
 /**
  * Turns a feedback request into its record: finds the answer it names (answer trail, trail.ts) or takes
@@ -73,7 +74,10 @@ export async function feedbackRecord(input: FeedbackRequest, scope: FeedbackScop
 /** The answer named by request_id, or null when none is given, or none is kept and the text is given. */
 async function byRequest(input: FeedbackRequest, scope: FeedbackScope): Promise<Answered | null> {
   if (input.request_id === undefined) return null;
-  const entry = scope.trail ? await readTrail(scope.trail, scope.client, input.request_id) : null;
+  const { answerTrail } = scope.services;
+  const entry = scope.trail
+    ? await readTrail(scope.trail, scope.client, input.request_id, answerTrail)
+    : null;
   if (entry === null) {
     if (input.text !== undefined) return null;
     const windowS = scope.services.config.feedback.windowS;
