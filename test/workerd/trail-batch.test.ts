@@ -70,7 +70,7 @@ describe("the answer trail's batches", () => {
 
   it("before the write, the answering isolate reads the open batch; another says answer_not_found until it lands", async () => {
     const gw = gateway({ FEEDBACK_BATCH_MS: "3000" });
-    const other = gateway();
+    const other = gateway({ FEEDBACK_BATCH_MS: "3000" });
     const ctx = createExecutionContext();
     const res = await gw.app.request("/v1/classify", post({ text: SURE }), gw.env, ctx);
     const named = { request_id: idOf(res), label: "credit_score" };
@@ -83,7 +83,9 @@ describe("the answer trail's batches", () => {
     expect(here.status, await here.clone().text()).toBe(202);
     expect(gw.feedback()[0]).toMatchObject({ request_id: named.request_id, text: SURE, source: "student" });
     expect(await kv.get(batchKey(batchIdOf(res)))).toBeNull();
-    await expectError(await other.call("/v1/feedback", named), 404, "answer_not_found");
+    const notYet = await other.call("/v1/feedback", named);
+    expect(await notYet.clone().text()).toContain("3000 ms after the answer (FEEDBACK_BATCH_MS)");
+    await expectError(notYet, 404, "answer_not_found");
 
     await waitOnExecutionContext(ctx);
     expect(await kv.get(batchKey(batchIdOf(res)))).not.toBeNull();
@@ -127,6 +129,24 @@ describe("the answer trail's batches", () => {
       (await other.call("/v1/feedback", { request_id: malloryId, label: "alarm" }, mallory)).status,
     ).toBe(202);
     expect(other.feedback().map((r) => r.text)).toEqual([`${UNSURE} copy`, SURE, UNSURE]);
+  });
+
+  it("keeps clients apart in the open batch too, before it is written", async () => {
+    const gw = gateway({ CLIENT_AUTH: "api-key", FEEDBACK_BATCH_MS: "3000" });
+    const alice = await apiKey(gw, "alice");
+    const mallory = await apiKey(gw, "mallory");
+    const ctx = createExecutionContext();
+    const res = await gw.app.request("/v1/classify", post({ text: SURE }, alice), gw.env, ctx);
+    const named = { request_id: idOf(res), label: "credit_score" };
+    let own = await gw.call("/v1/feedback", named, alice);
+    for (let i = 0; i < 100 && own.status === 404; i++) {
+      await sleep(10);
+      own = await gw.call("/v1/feedback", named, alice);
+    }
+    expect(own.status, await own.clone().text()).toBe(202);
+    expect(await kv.get(batchKey(batchIdOf(res)))).toBeNull();
+    await expectError(await gw.call("/v1/feedback", named, mallory), 404, "answer_not_found");
+    await waitOnExecutionContext(ctx);
   });
 
   it("an id the client chose is kept on its own, under the same key as ever, whatever its shape", async () => {

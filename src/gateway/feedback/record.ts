@@ -7,6 +7,7 @@ import { hardExampleId } from "../hard-example-log/record.ts";
 import { forLog, modeFor } from "../privacy/policy.ts";
 import type { FeedbackRequest } from "./schema.ts";
 import { readTrail } from "./trail.ts";
+import { batchPlace } from "./trail-batch.ts";
 import type { TrailAnswer, TrailEntry } from "./trail-entry.ts";
 
 /**
@@ -80,10 +81,15 @@ async function byRequest(input: FeedbackRequest, scope: FeedbackScope): Promise<
     : null;
   if (entry === null) {
     if (input.text !== undefined) return null;
-    const windowS = scope.services.config.feedback.windowS;
+    const { windowS, batchMs } = scope.services.config.feedback;
+    // A batched id may only be waiting for its batch's write (another isolate answered it): say so.
+    const pending =
+      batchMs > 0 && batchPlace(input.request_id)
+        ? `; the gateway's own ids can be named from anywhere ${batchMs} ms after the answer (FEEDBACK_BATCH_MS)`
+        : "";
     const kept =
       scope.trail && windowS > 0
-        ? `answers are kept for FEEDBACK_WINDOW_S = ${windowS} s`
+        ? `answers are kept for FEEDBACK_WINDOW_S = ${windowS} s${pending}`
         : "this gateway keeps no answers (ANSWER_TRAIL unbound or FEEDBACK_WINDOW_S = 0)";
     throw new ApiError(
       404,
