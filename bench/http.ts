@@ -195,8 +195,14 @@ try {
   if (before && beforeUrl)
     for (const connections of [1, 16]) {
       log(`before/after, c=${connections}`);
+      // The trivial route on each side too, so each side's overhead above it is measured in the same rounds.
       const r = await interleaved(
-        { after: { url: urls.direct, requests: student() }, before: { url: beforeUrl, requests: student() } },
+        {
+          after: { url: urls.direct, requests: student() },
+          before: { url: beforeUrl, requests: student() },
+          liveAfter: { url: urls.direct, requests: LIVE_REQUESTS },
+          liveBefore: { url: beforeUrl, requests: LIVE_REQUESTS },
+        },
         connections,
         roundSeconds,
         rounds,

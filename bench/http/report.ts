@@ -34,7 +34,10 @@ export interface HttpResults {
   runs: ({ traffic: Traffic; connections: number } & LoadResult)[];
   targets: ({ connections: number } & Record<"direct" | "proxy" | "live", LoadResult>)[];
   stages: Record<"live" | "all" | "none" | Stage, LoadResult>;
-  beforeAfter: ({ connections: number } & Record<"before" | "after", LoadResult>)[];
+  beforeAfter: ({ connections: number } & Record<
+    "before" | "after" | "liveBefore" | "liveAfter",
+    LoadResult
+  >)[];
 }
 
 const fmt = (x: number, d = 0) => x.toFixed(d);
@@ -104,7 +107,7 @@ const STAGE_TEXT: Record<Stage, string> = {
   inference: "inference (onnxruntime-web session.run, tensors in and out)",
   routing: "routing (softmax/score, threshold, who answers)",
   telemetry: "telemetry/logging, all of it (metrics, usage, hard-example log, evidence, answer trail)",
-  trail: "of which the answer trail alone (one KV write per answer, for feedback by request id)",
+  trail: "of which the answer trail alone (for feedback by request id: batched KV writes, redaction, JSON)",
 };
 
 function stagesTable(r: HttpResults): string {
@@ -142,12 +145,20 @@ function stagesTable(r: HttpResults): string {
 function beforeAfterTable(r: HttpResults): string {
   const b = r.settings.before;
   if (!b || r.beforeAfter.length === 0) return "_No `--before REF` in this run._";
+  // Time per answer is 1 / throughput only in a closed loop of one connection.
+  const overhead = (x: HttpResults["beforeAfter"][number]) => {
+    if (x.connections !== 1) return "—";
+    const before = perRequestMs(x.before) - perRequestMs(x.liveBefore);
+    const after = perRequestMs(x.after) - perRequestMs(x.liveAfter);
+    return `${us(before)} → **${us(after)}** (${fmt(after / before, 2)}×)`;
+  };
   return mdTable(
     [
       "Connections",
       `Before (${b.ref}, ${b.commit.slice(0, 10)}) req/s`,
       "After req/s",
       "After ÷ before",
+      "Overhead above `GET /v2/health/live`, before → after",
       "p50 before → after",
       "p99 before → after",
     ],
@@ -156,10 +167,11 @@ function beforeAfterTable(r: HttpResults): string {
       fmt(x.before.requestsPerSec),
       fmt(x.after.requestsPerSec),
       `**${fmt(x.after.requestsPerSec / x.before.requestsPerSec, 2)}×**`,
+      overhead(x),
       `${ms(x.before.latencyMs.p50)} → ${ms(x.after.latencyMs.p50)}`,
       `${ms(x.before.latencyMs.p99)} → ${ms(x.after.latencyMs.p99)}`,
     ]),
-    ["right", "right", "right", "right", "right", "right"],
+    ["right", "right", "right", "right", "right", "right", "right"],
   );
 }
 
@@ -235,7 +247,7 @@ export function renderSection(r: HttpResults, jsonPath: string): string {
     "",
     beforeAfterTable(r),
     "",
-    "Both sides are warmed up first, so this is steady-state overhead; what moved the cold start is in the next table. Interleaving evens out the load's drift, not its noise: read a ratio within about ±20% of 1 as no change at the load above.",
+    "Both sides are warmed up first, so this is steady-state overhead; what moved the cold start is in the next table. Each side's trivial route runs in the same rounds, so the overhead column (one connection: time per answer is 1 ÷ throughput) compares what each side's own code costs above it. Interleaving evens out the load's drift, not its noise: read a ratio within about ±20% of 1 as no change at the load above.",
     "",
     "### Cold first answer",
     "",

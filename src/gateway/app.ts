@@ -12,6 +12,7 @@ import { ApiError } from "./errors.ts";
 import { agreementLog } from "./evidence/listener.ts";
 import { shadowRun } from "./evidence/shadow.ts";
 import { answerTrail } from "./feedback/trail.ts";
+import { TrailBatches } from "./feedback/trail-batch.ts";
 import { hardExampleLog } from "./hard-example-log/producer.ts";
 import { HourlyRecordCap } from "./hard-example-log/record-cap.ts";
 import { metricsRoutes } from "./metrics/route.ts";
@@ -72,6 +73,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const observed = new IsolateTelemetry();
   // This isolate's hourly bound on hard-example records per model; drops are counted in /metrics.
   const recordCap = new HourlyRecordCap((model, n) => observed.metrics.recordsDropped.inc([model], n));
+  // This isolate's answer trail batches: the ids it issues name them (feedback/trail-batch.ts).
+  const trailBatches = new TrailBatches();
 
   function servicesFor(env: Env | undefined): Services {
     const key: object = env ?? registry;
@@ -87,7 +90,12 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
       // What the teacher may see of a text is REDACTION's to say, whoever the teacher is.
       const teacher = redactingTeacher(makeTeacher(env ?? {}, config), config.redaction);
       // Models whose definition names a teacher get their own client; the others share this port.
-      found = { config, registry, teacherFor: teacherResolver(env ?? {}, config, teacher) };
+      found = {
+        config,
+        registry,
+        teacherFor: teacherResolver(env ?? {}, config, teacher),
+        answerTrail: trailBatches,
+      };
       services.set(key, found);
     }
     return found;
@@ -95,8 +103,14 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
 
   const app = documentedApp();
   // Order matters: the request id first so every answer, errors included, carries it; then the JSON
-  // safety net around everything else.
-  app.use(requestId());
+  // safety net around everything else. An id the gateway issues names the trail batch its answer joins.
+  app.use(
+    requestId((c) => {
+      const slot = trailBatches.issue();
+      c.set("trailSlot", slot);
+      return slot.id;
+    }),
+  );
   app.use(jsonErrors());
   const stagesFor = options.stages ?? (() => ALL_STAGES_ON);
   app.use(async (c, next) => {

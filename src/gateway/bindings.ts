@@ -53,6 +53,8 @@ export interface Env
   HARD_EXAMPLES_PER_HOUR?: string | number;
   // How long an answer can be found by its request id for feedback, in seconds (feedback/config.ts).
   FEEDBACK_WINDOW_S?: string | number;
+  // How long an isolate gathers answer trail entries into one KV write, in ms (feedback/config.ts).
+  FEEDBACK_BATCH_MS?: string | number;
   // Per-model redaction of what is logged and sent to the teacher (src/gateway/privacy/policy.ts).
   REDACTION?: string | Record<string, unknown>;
   // Telemetry (src/gateway/metrics/config.ts): JSON request log on/off (default on) and whether it

@@ -81,7 +81,10 @@ export interface GatewayConfig {
   teacher: TeacherConfig;
   registry: RegistryConfig;
   hardLog: HardLogConfig;
-  /** FEEDBACK_WINDOW_S: how long an answer can be found by its request id (feedback/config.ts). */
+  /**
+   * FEEDBACK_WINDOW_S: how long an answer can be found by its request id; FEEDBACK_BATCH_MS: how long an
+   * isolate gathers the answer trail into one KV write (feedback/config.ts).
+   */
   feedback: FeedbackConfig;
   /** REDACTION: per model, what the hard-example log, the request log and the teacher may see of a text. */
   redaction: RedactionPolicy;
@@ -103,7 +106,7 @@ export function parseConfig(env: Env): GatewayConfig {
   const v = parseVars(GatewayVars, env);
   // Each part of the gateway defines its own variables, validated here with the rest so a bad value is
   // a config error like any other: the teacher's TEACHER_* (teacher-client/config.ts), the hard-example
-  // log's AUDIT_RATE (hard-example-log/config.ts), feedback's FEEDBACK_WINDOW_S (feedback/config.ts),
+  // log's AUDIT_RATE (hard-example-log/config.ts), feedback's FEEDBACK_WINDOW_S and FEEDBACK_BATCH_MS (feedback/config.ts),
   // privacy's REDACTION (privacy/policy.ts), client access's CLIENT_AUTH, RATE_LIMIT_PERIOD_S and
   // CORS_ORIGINS (middleware/api-key/config.ts), telemetry's LOG_REQUESTS, LOG_TEXT, USAGE_FLUSH_MS and
   // METRICS_TOKEN (metrics/config.ts); the teacher budgets' TEACHER_BUDGET_* (budget/limits.ts).

@@ -44,6 +44,9 @@ describe("gateway configuration", () => {
     [{ FEEDBACK_WINDOW_S: "59" }, "FEEDBACK_WINDOW_S"],
     [{ FEEDBACK_WINDOW_S: "2592001" }, "FEEDBACK_WINDOW_S"],
     [{ FEEDBACK_WINDOW_S: "1.5" }, "FEEDBACK_WINDOW_S"],
+    // The trail's batch is written in the requests' ctx.waitUntil: a long wait only hides answers longer.
+    [{ FEEDBACK_BATCH_MS: "5001" }, "FEEDBACK_BATCH_MS"],
+    [{ FEEDBACK_BATCH_MS: "-1" }, "FEEDBACK_BATCH_MS"],
   ])("rejects %j as config_invalid naming %s", (env, name) => {
     try {
       parseConfig(env);
@@ -60,6 +63,12 @@ describe("gateway configuration", () => {
     expect(parseConfig({}).feedback.windowS).toBe(86_400);
     expect(parseConfig({ FEEDBACK_WINDOW_S: "0" }).feedback.windowS).toBe(0);
     expect(parseConfig({ FEEDBACK_WINDOW_S: 3600 }).feedback.windowS).toBe(3600);
+  });
+
+  it("gathers trail entries 250 ms by default; 0 writes each answer on its own", () => {
+    expect(parseConfig({}).feedback.batchMs).toBe(250);
+    expect(parseConfig({ FEEDBACK_BATCH_MS: "0" }).feedback.batchMs).toBe(0);
+    expect(parseConfig({ FEEDBACK_BATCH_MS: 5000 }).feedback.batchMs).toBe(5000);
   });
 
   it("trusts registry pointers 10 s by default and at most 30 s", () => {

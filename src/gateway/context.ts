@@ -4,6 +4,7 @@ import type { AnsweredVariables } from "./answered.ts";
 import type { Env } from "./bindings.ts";
 import type { ClassifyDeps } from "./cascade/classify.ts";
 import type { GatewayConfig } from "./config.ts";
+import type { TrailBatches, TrailSlot } from "./feedback/trail-batch.ts";
 import type { ApiKeyVariables } from "./middleware/api-key/store.ts";
 import type { JsonBodyVariables } from "./middleware/json-body/index.ts";
 import type { ModelSet } from "./models/model-set.ts";
@@ -13,6 +14,8 @@ import type { StageSwitch } from "./stages.ts";
 export interface Services extends ClassifyDeps {
   config: GatewayConfig;
   registry: ModelSet;
+  /** The isolate's answer trail batches (feedback/trail-batch.ts). */
+  answerTrail: TrailBatches;
 }
 
 export type AppEnv = {
@@ -20,7 +23,12 @@ export type AppEnv = {
   Variables: RequestIdVariables &
     JsonBodyVariables &
     ApiKeyVariables &
-    AnsweredVariables & { services: Services; stages: StageSwitch };
+    AnsweredVariables & {
+      services: Services;
+      stages: StageSwitch;
+      /** Set when the gateway issued the request id: the trail batch it names (not read back from the id). */
+      trailSlot?: TrailSlot;
+    };
 };
 
 export type AppContext = Context<AppEnv>;

@@ -2,72 +2,33 @@ import {
   applyD1Migrations,
   createExecutionContext,
   createMessageBatch,
-  type D1Migration,
   getQueueResult,
-  waitOnExecutionContext,
 } from "cloudflare:test";
-import { env as workerEnv } from "cloudflare:workers";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/core/digest.ts";
-import { FeedbackRecord, isFeedbackKind } from "../../src/core/feedback.ts";
+import { FeedbackRecord } from "../../src/core/feedback.ts";
 import { wilsonInterval } from "../../src/core/metrics.ts";
 import { StatsResponse } from "../../src/gateway/admin/stats/schema.ts";
 import { createApp } from "../../src/gateway/app.ts";
 import type { Env } from "../../src/gateway/bindings.ts";
-import { trailKey } from "../../src/gateway/feedback/trail.ts";
+import { batchKey, batchPlace } from "../../src/gateway/feedback/trail-batch.ts";
+import { trailKey } from "../../src/gateway/feedback/trail-entry.ts";
 import worker from "../../src/gateway/index.ts";
 import { ClassifyResponse } from "../../src/gateway/schemas/classify.ts";
-import { expectError, kserveTeacher, post } from "./gateway-helpers.ts";
+import { auth, bindings, gateway, SURE, TOKEN, UNSURE } from "./feedback-helpers.ts";
+import { expectError } from "./gateway-helpers.ts";
 
 /**
  * Feedback on the real stack: POST /v1/feedback against answers of the real cascade (a real HTTP
  * teacher), the answer trail in miniflare's KV, the records through the queue consumer into R2 and D1,
  * and what /admin/stats and /admin/feedback make of them.
  */
-const teachers = inject("teachers");
-const bindings = workerEnv as unknown as Env & { TEST_MIGRATIONS: D1Migration[] };
 const db = bindings.DB!;
 const bucket = bindings.HARD_EXAMPLES_BUCKET!;
-const TOKEN = "feedback-admin-token-0123456789abcdef";
-const auth = { authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
   await applyD1Migrations(db, bindings.TEST_MIGRATIONS);
 });
-
-// clinc150 routes on margin < 0.265 (gateway-classify.test.ts): these are sure / unsure.
-const SURE = "what is my credit score";
-const UNSURE = "asdf qwer";
-
-/** A gateway with a queue that keeps what it is sent, over the real KV, D1 and R2 bindings. */
-function gateway(vars: Env = {}) {
-  const sent: unknown[] = [];
-  const queue = {
-    async send(body: unknown) {
-      sent.push(body);
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue<unknown>;
-  const env: Env = {
-    ...bindings,
-    ADMIN_TOKEN: TOKEN,
-    AUDIT_RATE: 0,
-    USAGE_FLUSH_MS: 0,
-    ...vars,
-    HARD_EXAMPLES: queue,
-  };
-  const app = createApp({ teacher: () => kserveTeacher(teachers.healthy) });
-  const call = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const ctx = createExecutionContext();
-    const res = await app.request(path, post(body, headers), env, ctx);
-    await waitOnExecutionContext(ctx);
-    return res;
-  };
-  const feedback = () => sent.filter(isFeedbackKind).map((b) => FeedbackRecord.parse(b));
-  return { app, env, call, feedback };
-}
 
 let seq = 0;
 /** Delivers records to the Worker's queue handler as Queues would, and returns what it acked. */
@@ -94,8 +55,8 @@ describe("POST /v1/feedback by request id", () => {
     expect(answered.status).toBe(200);
     const answer = ClassifyResponse.parse(await answered.json());
     const requestId = answered.headers.get("x-request-id")!;
-    // The trail holds the redacted text only.
-    const kept = await bindings.ANSWER_TRAIL!.get(trailKey(undefined, requestId));
+    // The trail holds the redacted text only (in the batch the gateway's request id names).
+    const kept = await bindings.ANSWER_TRAIL!.get(batchKey(batchPlace(requestId)!.batchId));
     expect(kept).toContain("[EMAIL]");
     expect(kept).not.toContain("jane.doe");
 
@@ -282,6 +243,7 @@ describe("POST /v1/feedback by text", () => {
     const answered = await gw.call("/v1/classify", { text: SURE });
     const requestId = answered.headers.get("x-request-id")!;
     expect(await bindings.ANSWER_TRAIL!.get(trailKey(undefined, requestId))).toBeNull();
+    expect(await bindings.ANSWER_TRAIL!.get(batchKey(batchPlace(requestId)!.batchId))).toBeNull();
     const res = await gw.call("/v1/feedback", { request_id: requestId, label: "alarm" });
     await expectError(res.clone(), 404, "answer_not_found");
     expect(await res.text()).toContain("FEEDBACK_WINDOW_S = 0");

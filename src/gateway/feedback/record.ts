@@ -6,7 +6,9 @@ import { ApiError, badRequest } from "../errors.ts";
 import { hardExampleId } from "../hard-example-log/record.ts";
 import { forLog, modeFor } from "../privacy/policy.ts";
 import type { FeedbackRequest } from "./schema.ts";
-import { readTrail, type TrailAnswer, type TrailEntry } from "./trail.ts";
+import { readTrail } from "./trail.ts";
+import { batchPlace } from "./trail-batch.ts";
+import type { TrailAnswer, TrailEntry } from "./trail-entry.ts";
 
 /**
  * Turns a feedback request into its record: finds the answer it names (answer trail, trail.ts) or takes
@@ -73,13 +75,21 @@ export async function feedbackRecord(input: FeedbackRequest, scope: FeedbackScop
 /** The answer named by request_id, or null when none is given, or none is kept and the text is given. */
 async function byRequest(input: FeedbackRequest, scope: FeedbackScope): Promise<Answered | null> {
   if (input.request_id === undefined) return null;
-  const entry = scope.trail ? await readTrail(scope.trail, scope.client, input.request_id) : null;
+  const { answerTrail } = scope.services;
+  const entry = scope.trail
+    ? await readTrail(scope.trail, scope.client, input.request_id, answerTrail)
+    : null;
   if (entry === null) {
     if (input.text !== undefined) return null;
-    const windowS = scope.services.config.feedback.windowS;
+    const { windowS, batchMs } = scope.services.config.feedback;
+    // A batched id may only be waiting for its batch's write (another isolate answered it): say so.
+    const pending =
+      batchMs > 0 && batchPlace(input.request_id)
+        ? `; the gateway's own ids can be named from anywhere ${batchMs} ms after the answer (FEEDBACK_BATCH_MS)`
+        : "";
     const kept =
       scope.trail && windowS > 0
-        ? `answers are kept for FEEDBACK_WINDOW_S = ${windowS} s`
+        ? `answers are kept for FEEDBACK_WINDOW_S = ${windowS} s${pending}`
         : "this gateway keeps no answers (ANSWER_TRAIL unbound or FEEDBACK_WINDOW_S = 0)";
     throw new ApiError(
       404,

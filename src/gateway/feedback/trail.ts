@@ -1,101 +1,71 @@
-import { z } from "zod";
-import type { AnsweredBatch, AnswerListener } from "../answered.ts";
+import type { AnswerListener } from "../answered.ts";
 import { type AppContext, afterResponse, clientOf, waitUntilOf } from "../context.ts";
-import type { ShadowAnswers, ShadowRun } from "../evidence/shadow.ts";
-import { forLog, modeFor, type RedactionMode } from "../privacy/policy.ts";
+import type { ShadowRun } from "../evidence/shadow.ts";
+import { modeFor } from "../privacy/policy.ts";
+import { batchKey, batchPlace, entryInBatch, type TrailBatches } from "./trail-batch.ts";
+import { TrailEntry, trailEntry, trailKey } from "./trail-entry.ts";
 
 /**
  * The answer trail: what feedback by request id needs of an answer the hard-example log may never have
- * seen (a confident student answer is logged only if audited). Per answered request, one KV entry
- * `answer/{client}/{request id}` holds, per text, the text *redacted as the log would hold it*, who
- * answered and the student's and teacher's labels, with the model and version, and on a request in a
- * shadow's share the shadow's labels (evidence/shadow.ts); KV deletes it after
- * FEEDBACK_WINDOW_S. The client (API key id, "-" without keys) is part of the key, so one client can
- * neither read nor overwrite what another's request ids name.
+ * seen (a confident student answer is logged only if audited). Every answered request leaves an entry
+ * (trail-entry.ts) that KV deletes after FEEDBACK_WINDOW_S:
+ * - a request whose id the gateway issued joins its isolate's open batch, written as one KV entry
+ *   `answer-batch/{batch}` per FEEDBACK_BATCH_MS (trail-batch.ts), the client kept per answer;
+ * - a request with the client's own id, an answer that arrives after its batch was written, and every
+ *   answer with FEEDBACK_BATCH_MS = 0, as one KV entry `answer/{client}/{request id}`.
  *
  * Written in ctx.waitUntil after the answer, like the log; a failed write costs only the chance of
- * feedback by request id for that answer (the client can still send the text), so it is logged, not retried.
+ * feedback by request id for those answers (the client can still send the text), so it is logged, not
+ * retried.
  */
-const AnswerSource = z.enum(["student", "teacher", "cache", "degraded"]);
 
-export const TrailAnswer = z.strictObject({
-  text: z.string(),
-  redactions: z.record(z.string(), z.number().int().nonnegative()),
-  source: AnswerSource,
-  student_label: z.string().nullable(),
-  teacher_label: z.string().nullable(),
-});
-export type TrailAnswer = z.infer<typeof TrailAnswer>;
-
-export const TrailEntry = z
-  .strictObject({
-    model: z.string().min(1),
-    version: z.string().min(1),
-    answers: z.array(TrailAnswer).min(1),
-    /** The shadow's label per text, on a request in its share: feedback then counts for it too. */
-    shadow: z.strictObject({ version: z.string().min(1), labels: z.array(z.string()) }).optional(),
-  })
-  .refine((e) => e.shadow === undefined || e.shadow.labels.length === e.answers.length, {
-    message: "shadow labels: one per answer",
-  });
-export type TrailEntry = z.infer<typeof TrailEntry>;
-
-export const trailKey = (client: string | undefined, requestId: string) =>
-  `answer/${client ?? "-"}/${requestId}`;
-
-/** The entry a request leaves, texts redacted under the model's REDACTION mode. */
-export function trailEntry(
-  batch: AnsweredBatch,
-  redaction: RedactionMode,
-  shadow: ShadowAnswers | null = null,
-): TrailEntry {
-  return {
-    ...(shadow ? { shadow } : {}),
-    model: batch.model.name,
-    version: batch.model.version,
-    answers: batch.results.map((result, i): TrailAnswer => {
-      const logged = forLog(batch.texts[i]!, redaction);
-      const source = result.degraded ? "degraded" : result.source;
-      return {
-        text: logged.text,
-        redactions: logged.redactions,
-        source,
-        student_label: result.student?.label ?? null,
-        teacher_label: source === "teacher" || source === "cache" ? result.label : null,
-      };
-    }),
-  };
-}
-
-/** The listener that writes a request's trail entry; a no-op without the binding or with a window of 0. */
+/** The listener that keeps a request's trail entry; a no-op without the binding or with a window of 0. */
 export function answerTrail(c: AppContext, shadowOf: ShadowRun): AnswerListener {
   const kv = c.env?.ANSWER_TRAIL;
-  const { config } = c.var.services;
-  const windowS = config.feedback.windowS;
+  const { config, answerTrail: batches } = c.var.services;
+  const { windowS, batchMs } = config.feedback;
   if (!kv || windowS === 0) return () => {};
   const { waitUntil } = waitUntilOf(c);
+  const slot = batchMs > 0 ? c.var.trailSlot : undefined;
   return (batch) => {
     // Read when the answer is ready: the listener is made before the API key is checked.
-    const key = trailKey(clientOf(c).client, c.var.requestId);
+    const { client } = clientOf(c);
+    const requestId = c.var.requestId;
     // Redaction runs in a later task than the answer, as the log's does.
-    // On a shadowed request the entry waits for the shadow's run, so it is written once, with its labels.
+    // On a shadowed request the entry waits for the shadow's run, so it is kept once, with its labels.
     const work = afterResponse()
       .then(() => shadowOf(batch))
       .then((shadow) => {
         const entry = trailEntry(batch, modeFor(config.redaction, batch.model.name), shadow);
-        return kv.put(key, JSON.stringify(entry), { expirationTtl: windowS });
+        const batched = slot ? batches.keep(slot, client, entry, { kv, ttlS: windowS, batchMs }) : null;
+        // Every request of a batch waits for its write, so the isolate stays until the batch is in KV.
+        return (
+          batched ?? kv.put(trailKey(client, requestId), JSON.stringify(entry), { expirationTtl: windowS })
+        );
       })
       .catch((error: unknown) => console.error("answer trail: not kept:", error));
     if (waitUntil) waitUntil(work);
   };
 }
 
-/** The trail entry of a client's request, or null when there is none (expired, never kept, not theirs). */
+/**
+ * The trail entry of a client's request, or null when there is none (expired, never kept, not theirs).
+ * A batched id is looked for in its batch (in this isolate until written, then in KV), then on its own
+ * (a late answer); any other id on its own.
+ */
 export async function readTrail(
   kv: KVNamespace,
   client: string | undefined,
   requestId: string,
+  batches: TrailBatches,
 ): Promise<TrailEntry | null> {
+  const place = batchPlace(requestId);
+  if (place) {
+    const held = batches.find(place, client);
+    const found =
+      held === undefined ? entryInBatch(await kv.get(batchKey(place.batchId), "json"), place, client) : held;
+    if (found) return found;
+  }
   const raw = await kv.get(trailKey(client, requestId), "json");
   if (raw === null) return null;
   const parsed = TrailEntry.safeParse(raw);
