@@ -251,4 +251,26 @@ describe("the Worker's own requests (SELF): one batch across request contexts", 
       expect(fb.status, await fb.clone().text()).toBe(202);
     }
   });
+
+  it("an id is a secret: its neighbours in the batch name nothing, so without keys no one can guess another's id", async () => {
+    const answered = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        SELF.fetch("http://gateway/v1/classify", post({ text: `${SURE} neighbour ${i}` })),
+      ),
+    );
+    expect(new Set(answered.map(batchIdOf)).size).toBe(1);
+    const seqs = answered.map((r) => Number.parseInt(batchPlace(idOf(r))!.seq, 16)).sort((a, b) => a - b);
+    // 48 random bits each: four of them within 4,096 of one another is a 1-in-10^9 chance.
+    expect(seqs.at(-1)! - seqs[0]!).toBeGreaterThan(4096);
+    const { batchId, seq } = batchPlace(idOf(answered[0]!))!;
+    for (const step of [1, -1]) {
+      const neighbour = (Number.parseInt(seq, 16) + step).toString(16).padStart(12, "0");
+      const fb = await SELF.fetch(
+        "http://gateway/v1/feedback",
+        post({ request_id: `${batchId}-${neighbour}`, label: "credit_score" }),
+      );
+      expect(fb.status).toBe(404);
+      expect(((await fb.json()) as { error: { code: string } }).error.code).toBe("answer_not_found");
+    }
+  });
 });

@@ -7,12 +7,16 @@ import { clientName, TrailEntry } from "./trail-entry.ts";
  * confident student answer's CPU).
  *
  * A request id the gateway issues names its batch: `{batch}-{seq}`, a random 8-4-4-4 hex batch id per
- * window and a 12-hex-digit sequence number, so the id still reads as a UUID. The first answer of a
+ * window and 12 random hex digits unique in the batch, so the id still reads as a UUID. The seq is random,
+ * not a counter: without client keys every request is the same client, and an id must stay a secret a
+ * neighbour's id cannot be guessed from (feedback by id outranks the teacher in training). The first answer of a
  * batch opens its window; the batch is written FEEDBACK_BATCH_MS later (or at once past MAX_BATCH_CHARS)
  * as `answer-batch/{batch}`, and from then on new ids name a new batch. An answer whose batch is already
  * written (a slow teacher, a late shadow) is kept on its own, as is any request with the client's own id.
  */
 export const MAX_BATCH_CHARS = 1 << 20;
+/** Ids issued in one batch before the next opens: bounds the set that keeps the seqs unique. */
+export const MAX_BATCH_IDS = 4096;
 
 const BATCHED_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4})-([0-9a-f]{12})$/;
 
@@ -63,7 +67,7 @@ type BatchState = "open" | "writing" | "written";
 class Batch {
   readonly id = crypto.randomUUID().slice(0, 23);
   state: BatchState = "open";
-  private issued = 0;
+  private readonly issued = new Set<string>();
   private readonly answers = new Map<string, BatchedAnswer>();
   // Each answer serialised once, as it joins: the write only concatenates.
   private readonly members: string[] = [];
@@ -74,7 +78,23 @@ class Batch {
   release: () => void = () => {};
 
   nextSeq(): string {
-    return (this.issued++).toString(16).padStart(12, "0");
+    const bytes = new Uint8Array(6);
+    let seq: string;
+    do {
+      crypto.getRandomValues(bytes);
+      seq = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    } while (this.issued.has(seq));
+    this.issued.add(seq);
+    return seq;
+  }
+
+  get exhausted(): boolean {
+    return this.issued.size >= MAX_BATCH_IDS;
+  }
+
+  /** Once written, no id is issued from it again: the seqs need not be kept. */
+  forgetIssued(): void {
+    this.issued.clear();
   }
 
   add(seq: string, answer: BatchedAnswer): void {
@@ -117,10 +137,10 @@ export class TrailBatches {
   /** A new request id in the open batch. */
   issue(): TrailSlot {
     let batch = this.open;
-    if (batch === null || batch.state !== "open") {
+    if (batch === null || batch.state !== "open" || batch.exhausted) {
+      // A batch joins `unwritten` with its first answer: one whose ids never answer is simply dropped.
       batch = new Batch();
       this.open = batch;
-      this.unwritten.set(batch.id, batch);
     }
     const seq = batch.nextSeq();
     return { id: `${batch.id}-${seq}`, batch, seq };
@@ -140,6 +160,7 @@ export class TrailBatches {
     if (batch.state !== "open") return null;
     if (batch.target === null) {
       batch.target = { kv: to.kv, ttlS: to.ttlS };
+      this.unwritten.set(batch.id, batch);
       batch.written = new Promise<void>((resolve) => {
         batch.release = resolve;
       });
@@ -170,6 +191,7 @@ export class TrailBatches {
       console.error(`answer trail: batch ${batch.id} (${batch.size} answers) not kept:`, error);
     } finally {
       batch.state = "written";
+      batch.forgetIssued();
       this.unwritten.delete(batch.id);
       batch.release();
     }
