@@ -32,7 +32,14 @@ import { coldWorker, summariseSamples } from "./http/cold.ts";
 import { coldFirstAnswers } from "./http/cold-gateway.ts";
 import { type ColdIsolateSample, coldIsolate, type FirstRequest } from "./http/cold-isolate.ts";
 import { interleaved, load } from "./http/load.ts";
-import { COLD_STAGES, type HttpResults, MARKERS, renderCold, renderSection } from "./http/report.ts";
+import {
+  COLD_STAGE_PATHS,
+  COLD_STAGES,
+  type HttpResults,
+  MARKERS,
+  renderCold,
+  renderSection,
+} from "./http/report.ts";
 import { classifyRequests, LIVE_REQUESTS, type Traffic } from "./http/traffic.ts";
 
 const MODEL_DIR = "models/clinc150";
@@ -125,9 +132,14 @@ try {
   log("cold start breakdown (bench/http/cold-worker.ts)");
   const cold = await coldWorker();
   const coldStages: Record<string, number[]> = Object.fromEntries(COLD_STAGES.map((s) => [s, []]));
+  const coldStageCpu: Record<string, number[]> = Object.fromEntries(COLD_STAGES.map((s) => [s, []]));
   try {
     for (let i = 0; i < settings.coldSamples; i++)
-      for (const stage of COLD_STAGES) coldStages[stage]?.push(await cold.firstRequestMs(`/?upto=${stage}`));
+      for (const stage of COLD_STAGES) {
+        const { ms, cpuMs } = await cold.firstRequest(COLD_STAGE_PATHS[stage]);
+        coldStages[stage]?.push(ms);
+        if (cpuMs !== null) coldStageCpu[stage]?.push(cpuMs);
+      }
   } finally {
     await cold.dispose();
   }
@@ -139,9 +151,10 @@ try {
       firstAnswer: coldAnswers,
       isolate: isolateSamples,
       stages: coldStages,
+      stageCpuMs: coldStageCpu,
     };
     await writeFile("bench/results/http-cold.json", `${JSON.stringify(cold, null, 2)}\n`);
-    console.log(renderCold(cold.firstAnswer, isolateSamples, coldStages, cold.load));
+    console.log(renderCold(cold.firstAnswer, isolateSamples, coldStages, coldStageCpu, cold.load));
     // Nothing else was started: clean up as the finally below would, and stop here.
     await space.cleanup();
     await before?.remove();
@@ -252,6 +265,7 @@ try {
       firstAnswer: Object.fromEntries(Object.entries(coldAnswers).map(([k, v]) => [k, summariseSamples(v)])),
       isolate: isolateSamples,
       stages: Object.fromEntries(Object.entries(coldStages).map(([k, v]) => [k, summariseSamples(v)])),
+      stageCpuMs: coldStageCpu,
     },
     runs,
     targets,

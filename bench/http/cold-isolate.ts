@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { buildWorkerBundle } from "../common/bundle.ts";
 import { STUDENT_TEXT } from "./traffic.ts";
+import { workerdCpuMs } from "./workerd-cpu.ts";
 
 /**
  * The gateway's first answer in a fresh isolate, without wrangler dev: the gateway as `wrangler deploy`
@@ -43,24 +44,6 @@ async function gatewayModules(outdir: string): Promise<{ type: ModuleType; path:
   // The entry first: Miniflare runs the first module.
   names.sort((a, b) => Number(b === "index.js") - Number(a === "index.js"));
   return names.map((name) => ({ type: typeOf(name), path: join(outdir, name) }));
-}
-
-/** CPU time (ms) of the workerd processes this Node process started; null where /proc is missing. */
-async function workerdCpuMs(): Promise<number | null> {
-  let ticks = 0;
-  try {
-    for (const pid of await readdir("/proc")) {
-      if (!/^\d+$/.test(pid)) continue;
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-      if (!stat.includes("(workerd)")) continue;
-      // After the command name: state, ppid, …, utime (field 14), stime (15).
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === process.pid) ticks += Number(fields[11]) + Number(fields[12]);
-    }
-  } catch {
-    return null;
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);

@@ -8,7 +8,15 @@ import type { LoadResult } from "./load.ts";
 import { TRAFFIC, type Traffic } from "./traffic.ts";
 
 export const MARKERS = sectionMarkers("http");
-export const COLD_STAGES = ["none", "runtime", "session", "answer"] as const;
+export const COLD_STAGES = ["none", "runtime", "session", "answer", "answerUnoptimised"] as const;
+/** The bench Worker's path for each stage (bench/http/cold-worker.ts). */
+export const COLD_STAGE_PATHS: Record<(typeof COLD_STAGES)[number], string> = {
+  none: "/?upto=none",
+  runtime: "/?upto=runtime",
+  session: "/?upto=session",
+  answer: "/?upto=answer",
+  answerUnoptimised: "/?upto=answer&opt=disabled",
+};
 
 export interface HttpResults {
   command: string;
@@ -36,6 +44,8 @@ export interface HttpResults {
     /** Without wrangler dev: the classify as the isolate's first request, and after /healthz. */
     isolate: ColdIsolateSample[];
     stages: Record<string, ColdSamples>;
+    /** workerd's CPU time (ms) per stage sample, where /proc could tell. */
+    stageCpuMs?: Record<string, number[]>;
   };
   runs: ({ traffic: Traffic; connections: number } & LoadResult)[];
   targets: ({ connections: number } & Record<"direct" | "proxy" | "live", LoadResult>)[];
@@ -174,6 +184,7 @@ const COLD_TEXT: Record<(typeof COLD_STAGES)[number], string> = {
   runtime: "onnxruntime-web started (WASM instance, its initialisers, a one-node graph's session)",
   session: "and the CLINC150 student's InferenceSession created",
   answer: "and its first run on one text",
+  answerUnoptimised: 'the same with `graphOptimizationLevel: "disabled"` (both graphs)',
 };
 
 const FIRST_TEXT: Record<FirstRequest, string> = {
@@ -222,6 +233,7 @@ export function renderCold(
   firstAnswer: Record<string, number[]>,
   isolate: readonly ColdIsolateSample[],
   stages: Record<string, number[]>,
+  stageCpuMs: Record<string, number[]>,
   load: { atStart: number[]; atEnd: number[] },
 ): string {
   const r = {
@@ -230,6 +242,7 @@ export function renderCold(
       firstAnswer: Object.fromEntries(Object.entries(firstAnswer).map(([k, v]) => [k, summariseSamples(v)])),
       isolate: [...isolate],
       stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, summariseSamples(v)])),
+      stageCpuMs,
     },
   };
   return [
@@ -253,12 +266,18 @@ function coldTables(
     ["left", "right", "right", "right"],
   );
   const stages = mdTable(
-    ["First request of a fresh isolate does", "Median", "Max"],
+    ["First request of a fresh isolate does", "Median", "Max", "workerd CPU (median)"],
     COLD_STAGES.map((stage) => {
       const c = r.cold.stages[stage];
-      return [COLD_TEXT[stage], c ? ms(c.median) : "—", c ? ms(c.max) : "—"];
+      const cpu = r.cold.stageCpuMs?.[stage] ?? [];
+      return [
+        COLD_TEXT[stage],
+        c ? ms(c.median) : "—",
+        c ? ms(c.max) : "—",
+        cpu.length ? ms(median(cpu)) : "—",
+      ];
     }),
-    ["left", "right", "right"],
+    ["left", "right", "right", "right"],
   );
   return [
     first,
