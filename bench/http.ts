@@ -8,8 +8,11 @@
  * (--before REF, a git worktree, interleaved likewise); the cold first answer (a fresh workerd per sample)
  * and where its time goes (bench/http/cold-worker.ts). The bundle's size is `npm run build`'s (bench/bundle.ts). Flags: --duration S (5),
  * --warmup S (3), --round-seconds S (3), --rounds N (3), --cold-samples N (5), --before REF (none),
- * --latency-ms N (50), --seed N (42), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/http.json).
+ * --latency-ms N (50), --seed N (42), --markdown FILE (BENCHMARKS.md), --json FILE (bench/results/http.json),
+ * --cold-only (only the cold first answers and their breakdown, printed and written to
+ * bench/results/http-cold.json; BENCHMARKS.md untouched).
  */
+import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -27,8 +30,16 @@ import { writeReport } from "./common/section.ts";
 import { type BeforeTree, checkoutBefore } from "./http/before.ts";
 import { coldWorker, summariseSamples } from "./http/cold.ts";
 import { coldFirstAnswers } from "./http/cold-gateway.ts";
+import { type ColdIsolateSample, coldIsolate, type FirstRequest } from "./http/cold-isolate.ts";
 import { interleaved, load } from "./http/load.ts";
-import { COLD_STAGES, type HttpResults, MARKERS, renderSection } from "./http/report.ts";
+import {
+  COLD_STAGE_PATHS,
+  COLD_STAGES,
+  type HttpResults,
+  MARKERS,
+  renderCold,
+  renderSection,
+} from "./http/report.ts";
 import { classifyRequests, LIVE_REQUESTS, type Traffic } from "./http/traffic.ts";
 
 const MODEL_DIR = "models/clinc150";
@@ -45,6 +56,7 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "3" },
     "cold-samples": { type: "string", default: "5" },
     before: { type: "string" },
+    "cold-only": { type: "boolean", default: false },
     "latency-ms": { type: "string", default: "50" },
     seed: { type: "string", default: "42" },
     markdown: { type: "string", default: "BENCHMARKS.md" },
@@ -105,14 +117,48 @@ try {
   const coldEntries: Record<string, string | undefined> = { after: undefined };
   if (before) coldEntries.before = before.entry;
   const coldAnswers = await coldFirstAnswers(coldEntries, settings.coldSamples, space.dir, model, VARS);
+  log(
+    "cold first answers without wrangler dev: classify first, and after /healthz (bench/http/cold-isolate.ts)",
+  );
+  const isolates = await coldIsolate(VARS);
+  const isolateSamples: ColdIsolateSample[] = [];
+  try {
+    for (let i = 0; i < settings.coldSamples; i++)
+      for (const first of ["classify", "healthz"] as FirstRequest[])
+        isolateSamples.push(await isolates.sample(model, first));
+  } finally {
+    await isolates.dispose();
+  }
   log("cold start breakdown (bench/http/cold-worker.ts)");
   const cold = await coldWorker();
   const coldStages: Record<string, number[]> = Object.fromEntries(COLD_STAGES.map((s) => [s, []]));
+  const coldStageCpu: Record<string, number[]> = Object.fromEntries(COLD_STAGES.map((s) => [s, []]));
   try {
     for (let i = 0; i < settings.coldSamples; i++)
-      for (const stage of COLD_STAGES) coldStages[stage]?.push(await cold.firstRequestMs(`/?upto=${stage}`));
+      for (const stage of COLD_STAGES) {
+        const { ms, cpuMs } = await cold.firstRequest(COLD_STAGE_PATHS[stage]);
+        coldStages[stage]?.push(ms);
+        if (cpuMs !== null) coldStageCpu[stage]?.push(cpuMs);
+      }
   } finally {
     await cold.dispose();
+  }
+
+  if (flags["cold-only"]) {
+    const cold = {
+      ...provenance("bench:http", args, ["wrangler", "onnxruntime-web"]),
+      load: { atStart: loadAtStart, atEnd: loadavg() },
+      firstAnswer: coldAnswers,
+      isolate: isolateSamples,
+      stages: coldStages,
+      stageCpuMs: coldStageCpu,
+    };
+    await writeFile("bench/results/http-cold.json", `${JSON.stringify(cold, null, 2)}\n`);
+    console.log(renderCold(cold.firstAnswer, isolateSamples, coldStages, coldStageCpu, cold.load));
+    // Nothing else was started: clean up as the finally below would, and stop here.
+    await space.cleanup();
+    await before?.remove();
+    process.exit(0);
   }
 
   log("starting the gateway (bench entry) and, with --before, the earlier commit's");
@@ -223,7 +269,9 @@ try {
     direct: urls.direct !== urls.proxy,
     cold: {
       firstAnswer: Object.fromEntries(Object.entries(coldAnswers).map(([k, v]) => [k, summariseSamples(v)])),
+      isolate: isolateSamples,
       stages: Object.fromEntries(Object.entries(coldStages).map(([k, v]) => [k, summariseSamples(v)])),
+      stageCpuMs: coldStageCpu,
     },
     runs,
     targets,

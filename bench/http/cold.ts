@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { buildWorkerBundle } from "../common/bundle.ts";
+import { workerdCpuMs } from "./workerd-cpu.ts";
 
 /**
  * Cold isolates: every sample starts its own workerd (Miniflare over a built bundle, so nothing is shared
@@ -41,8 +42,11 @@ async function bundleModules(outdir: string, main: string): Promise<{ type: Modu
 }
 
 export interface ColdWorker {
-  /** A fresh workerd answering one request at `path`: that request's time in ms. */
-  firstRequestMs(path: string): Promise<number>;
+  /**
+   * A fresh workerd answering one request at `path`: that request's time in ms, and the CPU time workerd
+   * spent on it (ms, 10 ms ticks from /proc; null without it), which the machine's load inflates less.
+   */
+  firstRequest(path: string): Promise<{ ms: number; cpuMs: number | null }>;
   dispose(): Promise<void>;
 }
 
@@ -53,7 +57,7 @@ export async function coldWorker(): Promise<ColdWorker> {
   await buildWorkerBundle(outdir, "bench/http/wrangler.toml");
   const modules = await bundleModules(outdir, "cold-worker.js");
   return {
-    async firstRequestMs(path) {
+    async firstRequest(path) {
       const mf = new Miniflare({
         modules,
         modulesRoot: outdir,
@@ -61,12 +65,14 @@ export async function coldWorker(): Promise<ColdWorker> {
       });
       try {
         const base = await mf.ready;
+        const cpuBefore = await workerdCpuMs();
         const started = performance.now();
         const response = await fetch(new URL(path, base));
         await response.arrayBuffer();
         const elapsed = performance.now() - started;
+        const cpuAfter = await workerdCpuMs();
         if (!response.ok) throw new Error(`cold worker ${path}: ${response.status}`);
-        return elapsed;
+        return { ms: elapsed, cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
       } finally {
         await mf.dispose();
       }

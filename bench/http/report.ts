@@ -2,12 +2,21 @@ import { mdTable } from "../../src/distill/report/md.ts";
 import { STAGES, type Stage } from "../../src/gateway/stages.ts";
 import type { Machine } from "../common/machine.ts";
 import { sectionMarkers } from "../common/section.ts";
-import type { ColdSamples } from "./cold.ts";
+import { type ColdSamples, summariseSamples } from "./cold.ts";
+import type { ColdIsolateSample, FirstRequest } from "./cold-isolate.ts";
 import type { LoadResult } from "./load.ts";
 import { TRAFFIC, type Traffic } from "./traffic.ts";
 
 export const MARKERS = sectionMarkers("http");
-export const COLD_STAGES = ["none", "runtime", "session", "answer"] as const;
+export const COLD_STAGES = ["none", "runtime", "session", "answer", "answerUnoptimised"] as const;
+/** The bench Worker's path for each stage (bench/http/cold-worker.ts). */
+export const COLD_STAGE_PATHS: Record<(typeof COLD_STAGES)[number], string> = {
+  none: "/?upto=none",
+  runtime: "/?upto=runtime",
+  session: "/?upto=session",
+  answer: "/?upto=answer",
+  answerUnoptimised: "/?upto=answer&opt=disabled",
+};
 
 export interface HttpResults {
   command: string;
@@ -30,7 +39,14 @@ export interface HttpResults {
   };
   /** False when the Worker's own socket could not be found (every row went through the proxy). */
   direct: boolean;
-  cold: { firstAnswer: Record<string, ColdSamples>; stages: Record<string, ColdSamples> };
+  cold: {
+    firstAnswer: Record<string, ColdSamples>;
+    /** Without wrangler dev: the classify as the isolate's first request, and after /healthz. */
+    isolate: ColdIsolateSample[];
+    stages: Record<string, ColdSamples>;
+    /** workerd's CPU time (ms) per stage sample, where /proc could tell. */
+    stageCpuMs?: Record<string, number[]>;
+  };
   runs: ({ traffic: Traffic; connections: number } & LoadResult)[];
   targets: ({ connections: number } & Record<"direct" | "proxy" | "live", LoadResult>)[];
   stages: Record<"live" | "all" | "none" | Stage, LoadResult>;
@@ -180,9 +196,77 @@ const COLD_TEXT: Record<(typeof COLD_STAGES)[number], string> = {
   runtime: "onnxruntime-web started (WASM instance, its initialisers, a one-node graph's session)",
   session: "and the CLINC150 student's InferenceSession created",
   answer: "and its first run on one text",
+  answerUnoptimised: 'the same with `graphOptimizationLevel: "disabled"` (both graphs)',
 };
 
-function coldTables(r: HttpResults): string {
+const FIRST_TEXT: Record<FirstRequest, string> = {
+  classify: "the classify is the isolate's first request",
+  healthz: "the classify follows a `GET /healthz`",
+};
+
+const median = (xs: number[]) => summariseSamples(xs).median;
+
+/** The cold first answers without wrangler dev, per first request (bench/http/cold-isolate.ts). */
+export function isolateTable(samples: readonly ColdIsolateSample[]): string {
+  return mdTable(
+    [
+      "Fresh isolate (Miniflare, built bundle)",
+      "Samples",
+      "Median",
+      "Max",
+      "workerd CPU: start",
+      "workerd CPU: classify",
+      "Sessions open before any request",
+    ],
+    (["classify", "healthz"] as FirstRequest[]).map((first) => {
+      const of = samples.filter((x) => x.first === first);
+      const cpu = (pick: (x: ColdIsolateSample) => number | null) => {
+        const known = of.map(pick).filter((x): x is number => x !== null);
+        return known.length ? ms(median(known)) : "—";
+      };
+      const wall = summariseSamples(of.map((x) => x.firstAnswerMs));
+      const open = of.filter((x) => x.sessionsOpen !== null);
+      return [
+        FIRST_TEXT[first],
+        String(of.length),
+        of.length ? `**${ms(wall.median)}**` : "—",
+        of.length ? ms(wall.max) : "—",
+        cpu((x) => x.startCpuMs),
+        cpu((x) => x.answerCpuMs),
+        open.length ? `${open.filter((x) => x.sessionsOpen).length} of ${open.length}` : "(not asked)",
+      ];
+    }),
+    ["left", "right", "right", "right", "right", "right", "right"],
+  );
+}
+
+/** The cold-only run's printout (`npm run bench:http -- --cold-only`). */
+export function renderCold(
+  firstAnswer: Record<string, number[]>,
+  isolate: readonly ColdIsolateSample[],
+  stages: Record<string, number[]>,
+  stageCpuMs: Record<string, number[]>,
+  load: { atStart: number[]; atEnd: number[] },
+): string {
+  const r = {
+    settings: { before: null },
+    cold: {
+      firstAnswer: Object.fromEntries(Object.entries(firstAnswer).map(([k, v]) => [k, summariseSamples(v)])),
+      isolate: [...isolate],
+      stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, summariseSamples(v)])),
+      stageCpuMs,
+    },
+  };
+  return [
+    `Load average (1/5/15 min) ${loads(load.atStart)} at the start, ${loads(load.atEnd)} at the end.`,
+    "",
+    coldTables(r),
+  ].join("\n");
+}
+
+function coldTables(
+  r: Pick<HttpResults, "cold"> & { settings: Pick<HttpResults["settings"], "before"> },
+): string {
   const first = mdTable(
     ["Gateway entry", "Samples", "Median", "Max"],
     Object.entries(r.cold.firstAnswer).map(([name, c]) => [
@@ -194,15 +278,25 @@ function coldTables(r: HttpResults): string {
     ["left", "right", "right", "right"],
   );
   const stages = mdTable(
-    ["First request of a fresh isolate does", "Median", "Max"],
+    ["First request of a fresh isolate does", "Median", "Max", "workerd CPU (median)"],
     COLD_STAGES.map((stage) => {
       const c = r.cold.stages[stage];
-      return [COLD_TEXT[stage], c ? ms(c.median) : "—", c ? ms(c.max) : "—"];
+      const cpu = r.cold.stageCpuMs?.[stage] ?? [];
+      return [
+        COLD_TEXT[stage],
+        c ? ms(c.median) : "—",
+        c ? ms(c.max) : "—",
+        cpu.length ? ms(median(cpu)) : "—",
+      ];
     }),
-    ["left", "right", "right"],
+    ["left", "right", "right", "right"],
   );
   return [
     first,
+    "",
+    "The same without `wrangler dev` (`bench/http/cold-isolate.ts`: the bundle `wrangler deploy` would upload, a fresh Miniflare per sample with wrangler.toml's bindings), with the classify as the isolate's very first request and after `/healthz`; workerd's CPU time from /proc (10 ms ticks) while it started (module scope, the warm-up included) and while it answered:",
+    "",
+    isolateTable(r.cold.isolate),
     "",
     "Where the time goes when none of it is moved off the request (`bench/http/cold-worker.ts`, the gateway's own session code, one fresh workerd per sample):",
     "",
