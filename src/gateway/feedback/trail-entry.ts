@@ -1,6 +1,5 @@
 import { z } from "zod";
 import type { AnsweredBatch } from "../answered.ts";
-import type { ShadowAnswers } from "../evidence/shadow.ts";
 import { forLog, type RedactionMode } from "../privacy/policy.ts";
 
 /**
@@ -47,7 +46,9 @@ export const trailKey = (client: string | undefined, requestId: string) =>
 export function trailEntry(
   batch: AnsweredBatch,
   redaction: RedactionMode,
-  shadow: ShadowAnswers | null = null,
+  // The shadow's answers (evidence/shadow.ts ShadowAnswers) by their shape here: that module reads the
+  // request context, which names the trail's batches, so importing it would close a cycle.
+  shadow: TrailEntry["shadow"] | null = null,
 ): TrailEntry {
   return {
     ...(shadow ? { shadow } : {}),
