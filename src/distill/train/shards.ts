@@ -1,10 +1,11 @@
 import type { EmbeddingBagWeights } from "../../core/model.ts";
-import { mulberry32, shuffleInPlace } from "../../core/random.ts";
+import { mulberry32 } from "../../core/random.ts";
 import { type AdamConfig, type AdamState, adamUpdate, DEFAULT_ADAM, stepScalars } from "./adam.ts";
 import {
   type Architecture,
   type EpochReport,
   ExampleStep,
+  forEachMinibatch,
   type GradientSink,
   type TrainConfig,
   type TrainSet,
@@ -166,28 +167,24 @@ export function runShard(
   const mine = state.grads[shard]!;
   const sink = sinkOf(mine);
   const adam: AdamConfig = { ...DEFAULT_ADAM, lr: config.lr, weightDecay: config.weightDecay };
-  // Both shards draw the same shuffles from the same seed.
-  const rng = mulberry32(config.seed ^ 0x5bd1e995);
-  const step = new ExampleStep(w, config.loss);
+  const example = new ExampleStep(w, config.loss);
   const targets = teacherTargets(set, config.loss);
   const n = set.bags.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const totalSteps = config.epochs * Math.ceil(n / config.batchSize);
-  let stepIndex = 0;
+  let lossSum = 0;
 
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    shuffleInPlace(order, rng);
-    let lossSum = 0;
-    for (let start = 0; start < n; start += config.batchSize) {
-      const end = Math.min(n, start + config.batchSize);
-      const scale = 1 / (end - start);
+  // Both shards draw the same shuffles from the same seed, so they agree on every minibatch.
+  forEachMinibatch(
+    config,
+    n,
+    mulberry32(config.seed ^ 0x5bd1e995),
+    ({ order, start, end, scale, step, lr }) => {
       const middle = start + Math.ceil((end - start) / 2);
       for (let b = shard === 0 ? start : middle; b < (shard === 0 ? middle : end); b++) {
         const i = order[b]!;
         const bag = set.bags[i]!;
         const weight = set.weights ? set.weights[i]! : 1;
         const teacher = set.teacherLogits?.[i] ?? null;
-        lossSum += step.run(
+        lossSum += example.run(
           bag,
           bag.length,
           set.labels[i]!,
@@ -199,17 +196,18 @@ export function runShard(
         );
       }
       barrier(control);
-      const lr = config.decay ? config.lr * (1 - stepIndex / totalSteps) : config.lr;
-      stepIndex++;
-      applyShare(shard, state, adam, stepIndex, lr);
+      applyShare(shard, state, adam, step, lr);
       barrier(control);
       mine.touchedCount[0] = 0;
-    }
-    losses[shard] = lossSum;
-    barrier(control);
-    if (shard === 0) onEpoch({ epoch, loss: (losses[0]! + losses[1]!) / n }, w);
-    barrier(control);
-  }
+    },
+    (epoch) => {
+      losses[shard] = lossSum;
+      lossSum = 0;
+      barrier(control);
+      if (shard === 0) onEpoch({ epoch, loss: (losses[0]! + losses[1]!) / n }, w);
+      barrier(control);
+    },
+  );
 }
 
 /** Sums both shards' gradients into shard 0's buffers and applies AdamW to this shard's share. */
