@@ -1,6 +1,6 @@
 import type { EmbeddingBagWeights } from "../../core/model.ts";
 import { mulberry32 } from "../../core/random.ts";
-import { type AdamConfig, type AdamState, adamUpdate, DEFAULT_ADAM, stepScalars } from "./adam.ts";
+import { type AdamConfig, type AdamState, adamUpdateOfSum, DEFAULT_ADAM, stepScalars } from "./adam.ts";
 import {
   type Architecture,
   type EpochReport,
@@ -218,12 +218,16 @@ function applyShare(shard: number, state: SharedTraining, adam: AdamConfig, step
   const dim = w.dim;
   const applyRow = (row: number) => {
     const from = row * dim;
-    const to = from + dim;
-    for (let j = from; j < to; j++) {
-      first.embedding[j]! += second.embedding[j]!;
-      second.embedding[j] = 0;
-    }
-    adamUpdate(adam, s, w.embedding, first.embedding, state.adam.embedding, from, to);
+    adamUpdateOfSum(
+      adam,
+      s,
+      w.embedding,
+      first.embedding,
+      second.embedding,
+      state.adam.embedding,
+      from,
+      from + dim,
+    );
   };
   // Rows of this shard's parity: those either shard touched, each once.
   for (let t = 0; t < first.touchedCount[0]!; t++) {
@@ -249,11 +253,16 @@ function applyShare(shard: number, state: SharedTraining, adam: AdamConfig, step
     const half = Math.ceil(param.length / 2);
     const from = shard === 0 ? 0 : half;
     const to = shard === 0 ? half : param.length;
-    for (let j = from; j < to; j++) {
-      first[name][j]! += second[name][j]!;
-      second[name][j] = 0;
-    }
-    adamUpdate(adam, decay ? s : { ...s, decay: 1 }, param, first[name], state.adam[name], from, to);
+    adamUpdateOfSum(
+      adam,
+      decay ? s : { ...s, decay: 1 },
+      param,
+      first[name],
+      second[name],
+      state.adam[name],
+      from,
+      to,
+    );
   }
 }
 
