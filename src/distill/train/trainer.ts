@@ -66,12 +66,14 @@ export function initWeights(arch: Architecture, seed: number): EmbeddingBagWeigh
 
 /** Where one example's gradients accumulate: dense buffers, plus the embedding rows touched. */
 export interface GradientSink {
+  /** Embedding gradients, dim per touched row, at the offset touch() gives for the row. */
   readonly embedding: Float32Array;
   readonly hiddenWeight: Float32Array;
   readonly hiddenBias: Float32Array;
   readonly outWeight: Float32Array;
   readonly outBias: Float32Array;
-  touch(row: number): void;
+  /** Records that the row has a gradient this step; returns where the row's gradient starts in `embedding`. */
+  touch(row: number): number;
 }
 
 /** Gradient buffers; the embedding gradient is dense in memory but only touched rows are visited. */
@@ -84,8 +86,10 @@ class Gradients implements GradientSink {
   readonly hiddenBias: Float32Array;
   readonly outWeight: Float32Array;
   readonly outBias: Float32Array;
+  private readonly dim: number;
 
   constructor(w: EmbeddingBagWeights) {
+    this.dim = w.dim;
     this.embedding = new Float32Array(w.embedding.length);
     this.touched = new Int32Array(w.buckets);
     this.isTouched = new Uint8Array(w.buckets);
@@ -95,10 +99,12 @@ class Gradients implements GradientSink {
     this.outBias = new Float32Array(w.outBias.length);
   }
 
-  touch(row: number): void {
-    if (this.isTouched[row]) return;
-    this.isTouched[row] = 1;
-    this.touched[this.touchedCount++] = row;
+  touch(row: number): number {
+    if (!this.isTouched[row]) {
+      this.isTouched[row] = 1;
+      this.touched[this.touchedCount++] = row;
+    }
+    return row * this.dim;
   }
 }
 
@@ -208,10 +214,8 @@ export class ExampleStep {
     }
     // Embedding rows: each occurrence receives gPooled / n.
     for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
-      g.touch(id);
-      const row = id * dim;
-      for (let j = 0; j < dim; j++) g.embedding[row + j]! += gPooled[j]! * inv;
+      const at = g.touch(ids[i]!);
+      for (let j = 0; j < dim; j++) g.embedding[at + j]! += gPooled[j]! * inv;
     }
     return loss;
   }
