@@ -25,9 +25,10 @@ export type ModelRecipe = z.infer<typeof ModelRecipe>;
 /**
  * Both recipes train 5 epochs in minibatches of 64 at lr 0.014 (was 10 epochs of 32 at 0.005): on
  * CLINC150 that is 2.5× less CPU, and the validation and test figures are as good or better (teacher
- * test accuracy 86.42% vs 85.38%, student 85.40% vs 84.31%; BENCHMARKS.md "Distillation time"). Half
- * the epochs alone lost a point; the larger learning rate covers the same ground in them, and the
- * larger minibatch halves the AdamW steps and the two training threads' meetings per example.
+ * test accuracy 86.42% vs 85.38%, student 85.40% vs 84.31%; the Distillation time section of
+ * BENCHMARKS.md). Half the epochs alone lost a point; the larger learning rate covers the same ground
+ * in them, and the larger minibatch halves the AdamW steps and the two training threads' meetings per
+ * example.
  */
 const SCHEDULE = { epochs: 5, batchSize: 64, lr: 0.014 } as const;
 
