@@ -244,6 +244,7 @@ describe("secrets in URLs", () => {
 
   it("leaves an empty userinfo alone, and redacts the last @ of the authority only", () => {
     expect(r("see https://@example.com/x")).toBe("see https://@example.com/x");
+    expect(r("open file:///tmp/a@b/c")).toBe("open file:///tmp/a@b/c"); // an empty authority has no userinfo
     expect(r("see https://a@b@example.com/x?q=1")).toBe("see https://[SECRET]@example.com/x?q=1");
     expect(r("see https://example.com/x?to=a@b.io")).toBe("see https://example.com/x?to=[EMAIL]");
   });
