@@ -234,6 +234,12 @@ describe("secrets in URLs", () => {
       expect(redact(text), text).toEqual({ text, redactions: {} });
   });
 
+  it("a name that is not valid percent-encoding is read as written", () => {
+    expect(r("see https://x.io/?bad%zz=1&pass%word=2&token=3")).toBe(
+      "see https://x.io/?bad%zz=1&pass%word=2&token=[SECRET]",
+    );
+  });
+
   it("splits camelCase names into words", () => {
     expect(["userPassword", "uploadSig", "xAuth"].filter(isSecretParam)).toEqual([
       "userPassword",
