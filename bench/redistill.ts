@@ -16,7 +16,7 @@ import {
   distillFromTeacherAnswers,
 } from "../src/distill/gateway-client/from-answers.ts";
 import { DEFAULT_GATE_TOLERANCE } from "../src/distill/gateway-client/gate.ts";
-import { DISTILL_DEFAULTS } from "../src/distill/pipeline/config.ts";
+import { ANSWERS_DEFAULTS } from "../src/distill/pipeline/config.ts";
 import { SILENT } from "../src/distill/pipeline/progress.ts";
 import { defineTeacherOnlyModel, recordAnswers } from "./bootstrap/setup.ts";
 import { answerLookup, normalised, sendWindow, shuffledStream } from "./bootstrap/stream.ts";
@@ -70,7 +70,7 @@ await exitAfter(space, log, async () => {
     {
       url: stack.gatewayUrl,
       token: stack.adminToken,
-      distill: { name: model, seed: 7, ...DISTILL_DEFAULTS, quiet: true },
+      distill: { name: model, seed: 7, ...ANSWERS_DEFAULTS, quiet: true },
       holdout: DEFAULT_HOLDOUT_FRACTION,
       goal: DEFAULT_ROUTING_GOAL,
       labels: null,

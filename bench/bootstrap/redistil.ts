@@ -5,7 +5,7 @@ import type { GatewayClient } from "../../src/distill/gateway-client/client.ts";
 import { distillFromTeacherAnswers } from "../../src/distill/gateway-client/from-answers.ts";
 import { GateRefused } from "../../src/distill/gateway-client/from-gateway.ts";
 import { DEFAULT_GATE_TOLERANCE } from "../../src/distill/gateway-client/gate.ts";
-import { DISTILL_DEFAULTS } from "../../src/distill/pipeline/config.ts";
+import { ANSWERS_DEFAULTS } from "../../src/distill/pipeline/config.ts";
 import { SILENT } from "../../src/distill/pipeline/progress.ts";
 import { compactRoutingFit } from "../../src/distill/report/agreement.ts";
 import { waitForVersion } from "../loop/stream.ts";
@@ -58,7 +58,7 @@ export async function redistil(
         distill: {
           name: context.model,
           seed: context.seed,
-          ...DISTILL_DEFAULTS,
+          ...ANSWERS_DEFAULTS,
           quiet: true,
         },
         holdout: DEFAULT_HOLDOUT_FRACTION,

@@ -6,7 +6,11 @@ import {
   GateRefused,
 } from "../../src/distill/gateway-client/from-gateway.ts";
 import type { TeacherPackage } from "../../src/distill/package/teacher.ts";
-import { type DistillOptions, STUDENT_RECIPE, TEACHER_RECIPE } from "../../src/distill/pipeline/config.ts";
+import {
+  ANSWERS_STUDENT_RECIPE,
+  type DistillOptions,
+  TEACHER_RECIPE,
+} from "../../src/distill/pipeline/config.ts";
 import type { Progress } from "../../src/distill/pipeline/progress.ts";
 import type { LoopData } from "./data.ts";
 import { measure, type TeacherOnTest } from "./measure.ts";
@@ -47,7 +51,7 @@ export async function runLoop(ctx: LoopContext, config: LoopConfig): Promise<Rou
     name: config.model,
     seed: 42,
     teacher: TEACHER_RECIPE,
-    student: { ...STUDENT_RECIPE, epochs: config.studentEpochs },
+    student: { ...ANSWERS_STUDENT_RECIPE, epochs: config.studentEpochs },
     kd: { temperature: 2, alpha: 0.3 },
     augment: config.augment,
     oosMaxInScopeDrop: 0.003,

@@ -60,6 +60,14 @@ describe("sweepThresholds", () => {
     }
   });
 
+  it("puts the last threshold just above the largest score, 0 included", () => {
+    for (const top of [0, 0.5, 1]) {
+      const last = sweepThresholds([top], [true], [true]).at(-1)!.threshold;
+      expect(last, String(top)).toBeGreaterThan(top);
+      expect(last, String(top)).toBeLessThan(top + 1e-9);
+    }
+  });
+
   it("gives no points for no data", () => {
     expect(sweepThresholds([], [], [])).toEqual([]);
   });
@@ -179,6 +187,40 @@ describe("chooseOperatingPoint", () => {
     expect(choice).toEqual({ score: "margin", point: sweeps.margin[1], met: false });
   });
 
+  it("breaks ties across score kinds by teacher rate, then by accuracy, whichever kind comes first", () => {
+    // Equal accuracy within the budget: the cheaper point, first or second.
+    for (const [a, b, want] of [
+      [pt(0.3, 0.8), pt(0.2, 0.8), "margin"],
+      [pt(0.2, 0.8), pt(0.3, 0.8), "max_prob"],
+    ] as const) {
+      const choice = chooseOperatingPoint({ max_prob: [a], margin: [b] }, 0.9, {
+        kind: "teacher_rate",
+        value: 0.5,
+      });
+      expect(choice.score).toBe(want);
+    }
+    // Equal teacher rate meeting the retention target: the more accurate point, first or second.
+    for (const [a, b, want] of [
+      [pt(0.3, 0.8), pt(0.3, 0.85), "margin"],
+      [pt(0.3, 0.85), pt(0.3, 0.8), "max_prob"],
+    ] as const) {
+      const choice = chooseOperatingPoint({ max_prob: [a], margin: [b] }, 0.9, {
+        kind: "retention",
+        value: 0.7,
+      });
+      expect(choice.score).toBe(want);
+    }
+  });
+
+  it("falls back to the cheapest of the most accurate points when that one comes first", () => {
+    const sweeps = {
+      max_prob: [pt(0, 0.5), pt(0.5, 0.8), pt(1, 0.7)],
+      margin: [pt(0, 0.5), pt(0.9, 0.8), pt(1, 0.7)],
+    };
+    const choice = chooseOperatingPoint(sweeps, 0.7, { kind: "retention", value: 1.2 });
+    expect(choice).toEqual({ score: "max_prob", point: sweeps.max_prob[1], met: false });
+  });
+
   it("refuses to choose from nothing", () => {
     expect(() => chooseOperatingPoint({}, 0.9, { kind: "teacher_rate", value: 0.5 })).toThrow(
       /no operating points/,
@@ -211,6 +253,22 @@ describe("sampleCurve", () => {
     const sampled = sampleCurve(short, 41);
     expect(sampled).toEqual(short);
     expect(sampled).not.toBe(short);
+  });
+
+  it("samples a curve of exactly `count` points whole", () => {
+    const uneven = [pt(0, 0.5), pt(0.05, 0.6), pt(0.9, 0.8), pt(1, 0.8)];
+    expect(sampleCurve(uneven, 4)).toEqual(uneven);
+  });
+
+  it("does not repeat a point held over several samples after the second", () => {
+    const gappy = [
+      pt(0, 0.5),
+      pt(0.1, 0.6),
+      pt(0.2, 0.7),
+      ...Array.from({ length: 20 }, (_, i) => pt(0.9 + i / 190, 0.8)),
+    ];
+    const sampled = sampleCurve(gappy, 11);
+    expect(new Set(sampled).size).toBe(sampled.length);
   });
 
   it("does not repeat a point when the curve has gaps in teacher rate", () => {
@@ -246,6 +304,12 @@ describe("sweepThresholds with weights", () => {
         expect(p.accuracy).toBeCloseTo(repeated[k]!.accuracy, 12);
       });
     }
+  });
+
+  it("ends at a teacher rate of exactly 1, whatever the rounding of the weights' sums", () => {
+    // Summed in score order the weights give 0.6; in index order 0.6000000000000001.
+    const points = sweepThresholds([0.9, 0.5, 0.1], [true, true, true], [true, true, true], [0.1, 0.2, 0.3]);
+    expect(points.at(-1)?.teacher_rate).toBe(1);
   });
 
   it("takes 0/1 flags as well as booleans", () => {

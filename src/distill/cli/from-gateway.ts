@@ -15,6 +15,7 @@ import { DEFAULT_GATE_TOLERANCE } from "../gateway-client/gate.ts";
 import { parseLabelFile } from "../gateway-client/label-set.ts";
 import { fileExists, readJson, TEACHER_DIR } from "../package/files.ts";
 import { readTeacherPackage } from "../package/teacher.ts";
+import { ANSWERS_STUDENT_RECIPE } from "../pipeline/config.ts";
 import type { DistillResult } from "../pipeline/ship.ts";
 import { formatSummaryTable } from "../report/table.ts";
 import { dataOptions, numberFlag, stringFlag, UsageError } from "./args.ts";
@@ -85,7 +86,7 @@ export async function fromGatewayMain(flags: Flags, seed: number): Promise<void>
 function commonOptions(flags: Flags, seed: number): CommonOptions {
   const url = stringFlag(flags, "from-gateway")!;
   if (!URL.canParse(url)) throw new UsageError(`--from-gateway must be a URL, got "${url}"`);
-  const distill = distillOptions(flags, seed);
+  const distill = distillOptions(flags, seed, ANSWERS_STUDENT_RECIPE);
   const token = stringFlag(flags, "admin-token") ?? process.env.ADMIN_TOKEN;
   if (!token) throw new UsageError("give --admin-token T or set ADMIN_TOKEN");
   const sinceFlag = stringFlag(flags, "since");

@@ -5,6 +5,7 @@ import { leaseOwner } from "../loop/lease.ts";
 import { loopLog } from "../loop/log.ts";
 import { runLoop } from "../loop/run.ts";
 import type { ShadowPolicy } from "../loop/shadow.ts";
+import { ANSWERS_STUDENT_RECIPE } from "../pipeline/config.ts";
 import { numberFlag, parse, runCli, stringFlag, UsageError } from "./args.ts";
 import { routingGoal } from "./from-gateway.ts";
 import { distillOptions, RECIPE_FLAGS } from "./options.ts";
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   const token = stringFlag(flags, "token") ?? process.env.ADMIN_TOKEN;
   if (!token) throw new UsageError("give --token T or set ADMIN_TOKEN");
   const seed = numberFlag(flags, "seed") ?? 42;
-  const { out: _out, ...distill } = distillOptions(flags, seed);
+  const { out: _out, ...distill } = distillOptions(flags, seed, ANSWERS_STUDENT_RECIPE);
   const holdout = numberFlag(flags, "holdout") ?? DEFAULT_HOLDOUT_FRACTION;
   if (!(holdout > 0 && holdout < 1)) throw new UsageError("--holdout is a share in (0, 1)");
   const gateTolerance = numberFlag(flags, "gate-tolerance") ?? DEFAULT_GATE_TOLERANCE;

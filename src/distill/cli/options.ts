@@ -63,8 +63,11 @@ function dtypeFlag(flags: Flags, name: string): ModelRecipe["embeddingDtype"] | 
   return v;
 }
 
-/** The name and the recipe flags as DistillOptions (out defaults to models/<name>). */
-export function distillOptions(flags: Flags, seed: number): DistillOptions {
+/**
+ * The name and the recipe flags as DistillOptions (out defaults to models/<name>); `student` is the
+ * recipe the student flags amend (ANSWERS_STUDENT_RECIPE when re-distilling from a gateway).
+ */
+export function distillOptions(flags: Flags, seed: number, student = STUDENT_RECIPE): DistillOptions {
   const name = stringFlag(flags, "name");
   if (!name) throw new UsageError("--name is required");
   const rate = numberFlag(flags, "target-teacher-rate");
@@ -81,7 +84,7 @@ export function distillOptions(flags: Flags, seed: number): DistillOptions {
     out: stringFlag(flags, "out") ?? join("models", name),
     seed,
     teacher: recipe(flags, "teacher", TEACHER_RECIPE),
-    student: recipe(flags, "student", STUDENT_RECIPE),
+    student: recipe(flags, "student", student),
     augment: numberFlag(flags, "augment") ?? DISTILL_DEFAULTS.augment,
     kd: {
       temperature: numberFlag(flags, "kd-temperature") ?? DISTILL_DEFAULTS.kd.temperature,

@@ -20,7 +20,7 @@ export function terminalProgress(): Progress {
       const bar = multibar.create(total, 0, { label: label.padEnd(13), loss: "-", acc: "-" });
       return {
         update: (epoch, loss, acc) =>
-          bar.update(epoch, { loss: loss.toFixed(4), acc: `${(acc * 100).toFixed(2)}%` }),
+          bar.update(epoch, { loss: loss.toFixed(4), acc: `${(acc() * 100).toFixed(2)}%` }),
       };
     },
     done: () => multibar.stop(),

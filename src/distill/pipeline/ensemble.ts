@@ -55,7 +55,7 @@ export async function trainEnsemble(
     const config = trainConfig(recipe, options.seed * 1000 + m + 1);
     members.push(
       await trainOnShards(arch, set, config, (e, w) =>
-        bar.update(e.epoch, e.loss, accuracy(w, val.bags, val.labels)),
+        bar.update(e.epoch, e.loss, () => accuracy(w, val.bags, val.labels)),
       ),
     );
   }

@@ -73,7 +73,8 @@ describe("trainOnShards", () => {
     expect(accuracy(sharded, set.bags, set.labels)).toBe(1);
     expect(reports.map((r) => r.epoch)).toEqual(Array.from({ length: CONFIG.epochs }, (_, i) => i + 1));
     expect(reports.at(-1)!.loss).toBeLessThan(reports[0]!.loss);
-  });
+    // Three runs, each starting a thread that loads its TypeScript: seconds on a busy machine.
+  }, 30_000);
 
   it("stops the other thread and rejects when an epoch callback throws", async () => {
     await expect(

@@ -4,6 +4,7 @@ import type { EmbeddingBagWeights } from "../../core/model.ts";
 import {
   abortShards,
   createSharedTraining,
+  gradientSlots,
   runShard,
   type SharedTraining,
   weightsOf,
@@ -96,7 +97,7 @@ export async function trainOnShards(
   onEpoch: (report: EpochReport, weights: EmbeddingBagWeights) => void = () => {},
   initial: EmbeddingBagWeights = initWeights(arch, config.seed),
 ): Promise<EmbeddingBagWeights> {
-  const state = createSharedTraining(initial);
+  const state = createSharedTraining(initial, gradientSlots(set, config, arch.buckets));
   const job: ShardJob = { state, set: shareSet(set, arch.classes), config };
   const worker = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
     workerData: { entry: new URL("./shard-worker.ts", import.meta.url).href, job },

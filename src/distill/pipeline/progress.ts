@@ -7,7 +7,11 @@ export interface Progress {
 }
 
 export interface EpochBar {
-  update(epoch: number, loss: number, valAccuracy: number): void;
+  /**
+   * `valAccuracy` is a function so that a silent bar costs nothing: a full pass over the validation
+   * split per epoch, while the other training thread waits, is only worth it when someone reads it.
+   */
+  update(epoch: number, loss: number, valAccuracy: () => number): void;
 }
 
 export const SILENT: Progress = {

@@ -110,7 +110,7 @@ export async function trainStudent(
       weights,
     },
     config,
-    (report, w) => bar.update(report.epoch, report.loss, accuracy(w, val.bags, val.labels)),
+    (report, w) => bar.update(report.epoch, report.loss, () => accuracy(w, val.bags, val.labels)),
   );
   return { weights: trained, featurizer };
 }

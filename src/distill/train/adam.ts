@@ -45,6 +45,7 @@ export function adamUpdate(
   to = param.length,
 ): void {
   const { beta1, beta2, eps } = config;
+  const { lrHat, decay } = s;
   const { m, v } = state;
   for (let i = from; i < to; i++) {
     const g = grad[i]!;
@@ -53,6 +54,72 @@ export function adamUpdate(
     const vi = beta2 * v[i]! + (1 - beta2) * g * g;
     m[i] = mi;
     v[i] = vi;
-    param[i] = param[i]! * s.decay - (s.lrHat * mi) / (Math.sqrt(vi) + eps);
+    param[i] = param[i]! * decay - (lrHat * mi) / (Math.sqrt(vi) + eps);
+  }
+}
+
+/**
+ * adamUpdate with the gradient grad + other, summed in float32 exactly as storing the sum in grad
+ * first would, in one pass; zeroes both slices. Two training shards' gradients meet here.
+ */
+export function adamUpdateOfSum(
+  config: AdamConfig,
+  s: StepScalars,
+  param: Float32Array,
+  grad: Float32Array,
+  other: Float32Array,
+  state: AdamState,
+  from = 0,
+  to = param.length,
+): void {
+  const { beta1, beta2, eps } = config;
+  const { lrHat, decay } = s;
+  const { m, v } = state;
+  for (let i = from; i < to; i++) {
+    const g = Math.fround(grad[i]! + other[i]!);
+    grad[i] = 0;
+    other[i] = 0;
+    const mi = beta1 * m[i]! + (1 - beta1) * g;
+    const vi = beta2 * v[i]! + (1 - beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = param[i]! * decay - (lrHat * mi) / (Math.sqrt(vi) + eps);
+  }
+}
+
+/**
+ * AdamW on param[at, at + length) whose gradient is grad[gradAt, gradAt + length), plus
+ * other[otherAt, otherAt + length) when `other` is given (summed in float32, as adamUpdateOfSum does):
+ * for gradients stored apart from the parameters, e.g. a training shard's compact embedding rows.
+ * Zeroes the gradient slices it reads.
+ */
+export function adamRowUpdate(
+  config: AdamConfig,
+  s: StepScalars,
+  param: Float32Array,
+  state: AdamState,
+  at: number,
+  length: number,
+  grad: Float32Array,
+  gradAt: number,
+  other: Float32Array | null,
+  otherAt: number,
+): void {
+  const { beta1, beta2, eps } = config;
+  const { lrHat, decay } = s;
+  const { m, v } = state;
+  for (let k = 0; k < length; k++) {
+    let g = grad[gradAt + k]!;
+    grad[gradAt + k] = 0;
+    if (other) {
+      g = Math.fround(g + other[otherAt + k]!);
+      other[otherAt + k] = 0;
+    }
+    const i = at + k;
+    const mi = beta1 * m[i]! + (1 - beta1) * g;
+    const vi = beta2 * v[i]! + (1 - beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = param[i]! * decay - (lrHat * mi) / (Math.sqrt(vi) + eps);
   }
 }

@@ -1,10 +1,18 @@
 import type { EmbeddingBagWeights } from "../../core/model.ts";
-import { mulberry32, shuffleInPlace } from "../../core/random.ts";
-import { type AdamConfig, type AdamState, adamUpdate, DEFAULT_ADAM, stepScalars } from "./adam.ts";
+import { mulberry32 } from "../../core/random.ts";
+import {
+  type AdamConfig,
+  type AdamState,
+  adamRowUpdate,
+  adamUpdateOfSum,
+  DEFAULT_ADAM,
+  stepScalars,
+} from "./adam.ts";
 import {
   type Architecture,
   type EpochReport,
   ExampleStep,
+  forEachMinibatch,
   type GradientSink,
   type TrainConfig,
   type TrainSet,
@@ -21,11 +29,17 @@ import {
  */
 export const SHARDS = 2;
 
-/** One shard's gradient buffers in shared memory (touchedCount[0] is read by the other shard). */
+/**
+ * One shard's gradient buffers in shared memory, read by the other shard too. The embedding gradient is
+ * compact: the k-th row touched in a step has its gradient in slot k, embedding[k·dim, (k+1)·dim), so a
+ * step's gradients stay in a few hundred kilobytes of cache instead of spreading over the whole table.
+ */
 export interface ShardGradients extends Omit<GradientSink, "touch"> {
+  /** The row of each slot, in first-touched order; touchedCount[0] slots are in use. */
   readonly touched: Int32Array;
   readonly touchedCount: Int32Array;
-  readonly isTouched: Uint8Array;
+  /** Each row's slot plus one; 0 when the row has no gradient this step. */
+  readonly slotOf: Int32Array;
 }
 
 /** Everything both threads read and write, as typed arrays over SharedArrayBuffers. */
@@ -51,31 +65,34 @@ const DENSE: readonly { name: DenseName; decay: boolean }[] = [
 const f32 = (length: number) =>
   new Float32Array(new SharedArrayBuffer(4 * Math.max(length, 1))).subarray(0, length);
 
-function shardGradients(w: EmbeddingBagWeights): ShardGradients {
-  const touchedCount = new Int32Array(new SharedArrayBuffer(4));
-  const touched = new Int32Array(new SharedArrayBuffer(4 * w.buckets));
-  const isTouched = new Uint8Array(new SharedArrayBuffer(w.buckets));
+function shardGradients(w: EmbeddingBagWeights, slots: number): ShardGradients {
   return {
-    embedding: f32(w.embedding.length),
+    embedding: f32(slots * w.dim),
     hiddenWeight: f32(w.hiddenWeight?.length ?? 0),
     hiddenBias: f32(w.hiddenBias?.length ?? 0),
     outWeight: f32(w.outWeight.length),
     outBias: f32(w.outBias.length),
-    touched,
-    touchedCount,
-    isTouched,
+    touched: new Int32Array(new SharedArrayBuffer(4 * Math.max(slots, 1))),
+    touchedCount: new Int32Array(new SharedArrayBuffer(4)),
+    slotOf: new Int32Array(new SharedArrayBuffer(4 * w.buckets)),
   };
 }
 
 /** The trainer's view of a shard's buffers (plain data crosses threads; this method does not). */
-function sinkOf(g: ShardGradients): GradientSink {
-  const { touched, touchedCount, isTouched } = g;
+function sinkOf(g: ShardGradients, dim: number): GradientSink {
+  const { touched, touchedCount, slotOf } = g;
+  const slots = touched.length;
   return {
     ...g,
-    touch(row: number): void {
-      if (isTouched[row]) return;
-      isTouched[row] = 1;
-      touched[touchedCount[0]!++] = row;
+    touch(row: number): number {
+      let slot = slotOf[row]! - 1;
+      if (slot < 0) {
+        slot = touchedCount[0]!++;
+        if (slot >= slots) throw new Error("training shard: more rows in one step than gradient slots");
+        slotOf[row] = slot + 1;
+        touched[slot] = row;
+      }
+      return slot * dim;
     },
   };
 }
@@ -87,8 +104,11 @@ const sharedCopy = (a: Float32Array | null): Float32Array | null => {
   return copy;
 };
 
-/** Shared state seeded with `initial` weights and zero optimiser moments. */
-export function createSharedTraining(initial: EmbeddingBagWeights): SharedTraining {
+/**
+ * Shared state seeded with `initial` weights and zero optimiser moments, for minibatches whose halves
+ * touch at most `slots` distinct embedding rows each (gradientSlots below).
+ */
+export function createSharedTraining(initial: EmbeddingBagWeights, slots: number): SharedTraining {
   const { buckets, dim, hidden, classes } = initial;
   const weights: EmbeddingBagWeights = {
     buckets,
@@ -112,10 +132,16 @@ export function createSharedTraining(initial: EmbeddingBagWeights): SharedTraini
       outWeight: moments(weights.outWeight.length),
       outBias: moments(weights.outBias.length),
     },
-    grads: Array.from({ length: SHARDS }, () => shardGradients(weights)),
+    grads: Array.from({ length: SHARDS }, () => shardGradients(weights, slots)),
     control: new Int32Array(new SharedArrayBuffer(12)),
     losses: new Float64Array(new SharedArrayBuffer(8 * SHARDS)),
   };
+}
+
+/** The most distinct rows one shard's half of a minibatch can touch. */
+export function gradientSlots(set: TrainSet, config: TrainConfig, buckets: number): number {
+  const longest = set.bags.reduce((m, b) => Math.max(m, b.length), 1);
+  return Math.min(buckets, Math.ceil(config.batchSize / 2) * longest);
 }
 
 const ARRIVED = 0;
@@ -164,30 +190,26 @@ export function runShard(
   if (config.featureDropout > 0) throw new Error("sharded training does not support feature dropout");
   const { weights: w, control, losses } = state;
   const mine = state.grads[shard]!;
-  const sink = sinkOf(mine);
+  const sink = sinkOf(mine, w.dim);
   const adam: AdamConfig = { ...DEFAULT_ADAM, lr: config.lr, weightDecay: config.weightDecay };
-  // Both shards draw the same shuffles from the same seed.
-  const rng = mulberry32(config.seed ^ 0x5bd1e995);
-  const step = new ExampleStep(w, config.loss);
+  const example = new ExampleStep(w, config.loss);
   const targets = teacherTargets(set, config.loss);
   const n = set.bags.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const totalSteps = config.epochs * Math.ceil(n / config.batchSize);
-  let stepIndex = 0;
+  let lossSum = 0;
 
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    shuffleInPlace(order, rng);
-    let lossSum = 0;
-    for (let start = 0; start < n; start += config.batchSize) {
-      const end = Math.min(n, start + config.batchSize);
-      const scale = 1 / (end - start);
+  // Both shards draw the same shuffles from the same seed, so they agree on every minibatch.
+  forEachMinibatch(
+    config,
+    n,
+    mulberry32(config.seed ^ 0x5bd1e995),
+    ({ order, start, end, scale, step, lr }) => {
       const middle = start + Math.ceil((end - start) / 2);
       for (let b = shard === 0 ? start : middle; b < (shard === 0 ? middle : end); b++) {
         const i = order[b]!;
         const bag = set.bags[i]!;
         const weight = set.weights ? set.weights[i]! : 1;
         const teacher = set.teacherLogits?.[i] ?? null;
-        lossSum += step.run(
+        lossSum += example.run(
           bag,
           bag.length,
           set.labels[i]!,
@@ -199,49 +221,57 @@ export function runShard(
         );
       }
       barrier(control);
-      const lr = config.decay ? config.lr * (1 - stepIndex / totalSteps) : config.lr;
-      stepIndex++;
-      applyShare(shard, state, adam, stepIndex, lr);
+      applyShare(shard, state, adam, step, lr);
       barrier(control);
       mine.touchedCount[0] = 0;
-    }
-    losses[shard] = lossSum;
-    barrier(control);
-    if (shard === 0) onEpoch({ epoch, loss: (losses[0]! + losses[1]!) / n }, w);
-    barrier(control);
-  }
+    },
+    (epoch) => {
+      losses[shard] = lossSum;
+      lossSum = 0;
+      barrier(control);
+      if (shard === 0) onEpoch({ epoch, loss: (losses[0]! + losses[1]!) / n }, w);
+      barrier(control);
+    },
+  );
 }
 
-/** Sums both shards' gradients into shard 0's buffers and applies AdamW to this shard's share. */
+/** Sums both shards' gradients and applies AdamW to this shard's share of the parameters. */
 function applyShare(shard: number, state: SharedTraining, adam: AdamConfig, step: number, lr: number): void {
   const { weights: w, grads } = state;
   const [first, second] = grads as [ShardGradients, ShardGradients];
   const s = stepScalars(adam, step, lr);
-  const dim = w.dim;
-  const applyRow = (row: number) => {
-    const from = row * dim;
-    const to = from + dim;
-    for (let j = from; j < to; j++) {
-      first.embedding[j]! += second.embedding[j]!;
-      second.embedding[j] = 0;
-    }
-    adamUpdate(adam, s, w.embedding, first.embedding, state.adam.embedding, from, to);
-  };
-  // Rows of this shard's parity: those either shard touched, each once.
+  const { dim, embedding } = w;
+  const moments = state.adam.embedding;
+  // Rows of this shard's parity that either shard touched, each once, shard 0's gradient first.
   for (let t = 0; t < first.touchedCount[0]!; t++) {
     const row = first.touched[t]!;
-    if ((row & 1) === shard) applyRow(row);
+    if ((row & 1) !== shard) continue;
+    const other = second.slotOf[row]! - 1;
+    const otherGrad = other < 0 ? null : second.embedding;
+    adamRowUpdate(
+      adam,
+      s,
+      embedding,
+      moments,
+      row * dim,
+      dim,
+      first.embedding,
+      t * dim,
+      otherGrad,
+      other * dim,
+    );
   }
   for (let t = 0; t < second.touchedCount[0]!; t++) {
     const row = second.touched[t]!;
-    if ((row & 1) === shard && !first.isTouched[row]) applyRow(row);
+    if ((row & 1) === shard && first.slotOf[row] === 0)
+      adamRowUpdate(adam, s, embedding, moments, row * dim, dim, second.embedding, t * dim, null, 0);
   }
   for (const g of grads) {
     for (let t = 0; t < g.touchedCount[0]!; t++) {
       const row = g.touched[t]!;
       if ((row & 1) === shard) {
-        first.isTouched[row] = 0;
-        second.isTouched[row] = 0;
+        first.slotOf[row] = 0;
+        second.slotOf[row] = 0;
       }
     }
   }
@@ -251,11 +281,16 @@ function applyShare(shard: number, state: SharedTraining, adam: AdamConfig, step
     const half = Math.ceil(param.length / 2);
     const from = shard === 0 ? 0 : half;
     const to = shard === 0 ? half : param.length;
-    for (let j = from; j < to; j++) {
-      first[name][j]! += second[name][j]!;
-      second[name][j] = 0;
-    }
-    adamUpdate(adam, decay ? s : { ...s, decay: 1 }, param, first[name], state.adam[name], from, to);
+    adamUpdateOfSum(
+      adam,
+      decay ? s : { ...s, decay: 1 },
+      param,
+      first[name],
+      second[name],
+      state.adam[name],
+      from,
+      to,
+    );
   }
 }
 

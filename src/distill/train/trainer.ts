@@ -66,12 +66,14 @@ export function initWeights(arch: Architecture, seed: number): EmbeddingBagWeigh
 
 /** Where one example's gradients accumulate: dense buffers, plus the embedding rows touched. */
 export interface GradientSink {
+  /** Embedding gradients, dim per touched row, at the offset touch() gives for the row. */
   readonly embedding: Float32Array;
   readonly hiddenWeight: Float32Array;
   readonly hiddenBias: Float32Array;
   readonly outWeight: Float32Array;
   readonly outBias: Float32Array;
-  touch(row: number): void;
+  /** Records that the row has a gradient this step; returns where the row's gradient starts in `embedding`. */
+  touch(row: number): number;
 }
 
 /** Gradient buffers; the embedding gradient is dense in memory but only touched rows are visited. */
@@ -84,8 +86,10 @@ class Gradients implements GradientSink {
   readonly hiddenBias: Float32Array;
   readonly outWeight: Float32Array;
   readonly outBias: Float32Array;
+  private readonly dim: number;
 
   constructor(w: EmbeddingBagWeights) {
+    this.dim = w.dim;
     this.embedding = new Float32Array(w.embedding.length);
     this.touched = new Int32Array(w.buckets);
     this.isTouched = new Uint8Array(w.buckets);
@@ -95,10 +99,12 @@ class Gradients implements GradientSink {
     this.outBias = new Float32Array(w.outBias.length);
   }
 
-  touch(row: number): void {
-    if (this.isTouched[row]) return;
-    this.isTouched[row] = 1;
-    this.touched[this.touchedCount++] = row;
+  touch(row: number): number {
+    if (!this.isTouched[row]) {
+      this.isTouched[row] = 1;
+      this.touched[this.touchedCount++] = row;
+    }
+    return row * this.dim;
   }
 }
 
@@ -108,8 +114,6 @@ class Optimiser {
   private readonly hiddenBias: AdamState;
   private readonly outWeight: AdamState;
   private readonly outBias: AdamState;
-  private step = 0;
-
   constructor(
     private readonly config: AdamConfig,
     w: EmbeddingBagWeights,
@@ -121,9 +125,8 @@ class Optimiser {
     this.outBias = new AdamState(w.outBias.length);
   }
 
-  apply(w: EmbeddingBagWeights, g: Gradients, lr: number): void {
-    this.step++;
-    const s = stepScalars(this.config, this.step, lr);
+  apply(w: EmbeddingBagWeights, g: Gradients, step: number, lr: number): void {
+    const s = stepScalars(this.config, step, lr);
     const noDecay = { ...s, decay: 1 };
     const dim = w.dim;
     for (let t = 0; t < g.touchedCount; t++) {
@@ -211,10 +214,8 @@ export class ExampleStep {
     }
     // Embedding rows: each occurrence receives gPooled / n.
     for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
-      g.touch(id);
-      const row = id * dim;
-      for (let j = 0; j < dim; j++) g.embedding[row + j]! += gPooled[j]! * inv;
+      const at = g.touch(ids[i]!);
+      for (let j = 0; j < dim; j++) g.embedding[at + j]! += gPooled[j]! * inv;
     }
     return loss;
   }
@@ -293,7 +294,48 @@ function backDense(
   }
 }
 
-/** Trains one model with minibatch AdamW; deterministic for a given seed. */
+/** One optimiser step's slice of the shuffled order, and the learning rate the step applies. */
+export interface Minibatch {
+  /** Shuffled example indices; this step's examples are order[start, end). */
+  order: Int32Array;
+  start: number;
+  end: number;
+  /** 1 / batch size: each example's share of the step's gradient. */
+  scale: number;
+  /** Optimiser step, from 1 (AdamW's bias correction counts from it). */
+  step: number;
+  lr: number;
+}
+
+/**
+ * The epoch and minibatch schedule every trainer follows, whatever computes a step: an epoch shuffles
+ * the order with `rng`, then each minibatch runs `step` at the learning rate of a linear decay to zero
+ * (fastText's) when config.decay, then `endEpoch` runs.
+ * train() below is the one-thread case; shards.ts runs the same schedule on two threads.
+ */
+export function forEachMinibatch(
+  config: Pick<TrainConfig, "epochs" | "batchSize" | "lr" | "decay">,
+  n: number,
+  rng: () => number,
+  step: (batch: Minibatch) => void,
+  endEpoch: (epoch: number) => void,
+): void {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const totalSteps = config.epochs * Math.ceil(n / config.batchSize);
+  let stepIndex = 0;
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    shuffleInPlace(order, rng);
+    for (let start = 0; start < n; start += config.batchSize) {
+      const end = Math.min(n, start + config.batchSize);
+      const lr = config.decay ? config.lr * (1 - stepIndex / totalSteps) : config.lr;
+      stepIndex++;
+      step({ order, start, end, scale: 1 / (end - start), step: stepIndex, lr });
+    }
+    endEpoch(epoch);
+  }
+}
+
+/** Trains one model with minibatch AdamW on this thread; deterministic for a given seed. */
 export function train(
   arch: Architecture,
   set: TrainSet,
@@ -302,24 +344,22 @@ export function train(
   initial: EmbeddingBagWeights = initWeights(arch, config.seed),
 ): EmbeddingBagWeights {
   const w = initial;
+  // One stream for the shuffles and the feature dropout, in the order they have always been drawn.
   const rng = mulberry32(config.seed ^ 0x5bd1e995);
   const grads = new Gradients(w);
   const optimiser = new Optimiser({ ...DEFAULT_ADAM, lr: config.lr, weightDecay: config.weightDecay }, w);
-  const step = new ExampleStep(w, config.loss);
-  const n = set.bags.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const totalSteps = config.epochs * Math.ceil(n / config.batchSize);
+  const example = new ExampleStep(w, config.loss);
   const maxBag = set.bags.reduce((m, b) => Math.max(m, b.length), 1);
   const kept = new Int32Array(maxBag);
   const targets = teacherTargets(set, config.loss);
-  let stepIndex = 0;
+  const n = set.bags.length;
+  let lossSum = 0;
 
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    shuffleInPlace(order, rng);
-    let lossSum = 0;
-    for (let start = 0; start < n; start += config.batchSize) {
-      const end = Math.min(n, start + config.batchSize);
-      const scale = 1 / (end - start);
+  forEachMinibatch(
+    config,
+    n,
+    rng,
+    ({ order, start, end, scale, step, lr }) => {
       for (let b = start; b < end; b++) {
         const i = order[b]!;
         const bag = set.bags[i]!;
@@ -327,14 +367,15 @@ export function train(
         const weight = set.weights ? set.weights[i]! : 1;
         const teacher = set.teacherLogits?.[i] ?? null;
         const target = targets?.[i] ?? null;
-        lossSum += step.run(kept, count, set.labels[i]!, weight, teacher, scale, grads, target);
+        lossSum += example.run(kept, count, set.labels[i]!, weight, teacher, scale, grads, target);
       }
-      const lr = config.decay ? config.lr * (1 - stepIndex / totalSteps) : config.lr;
-      optimiser.apply(w, grads, lr);
-      stepIndex++;
-    }
-    onEpoch({ epoch, loss: lossSum / n }, w);
-  }
+      optimiser.apply(w, grads, step, lr);
+    },
+    (epoch) => {
+      onEpoch({ epoch, loss: lossSum / n }, w);
+      lossSum = 0;
+    },
+  );
   return w;
 }
 

@@ -67,6 +67,23 @@ describe("phone numbers", () => {
     "isbn 978-3-16-148410-0",
     "score +3 2 1",
   ])("not: %s", (text) => expect(r(text)).toBe(text));
+
+  // isPhone's digit counts, at both edges of each form: "+" 8–16, "00" 10–17, national 9–12.
+  it.each([
+    ["+12 345 678", "+12 345 67"],
+    ["+1234 5678 9012 3456", "+1234 5678 9012 34567"],
+    ["0033 123 456", "0033 123 45"],
+    ["0033 12345 12345 123", "0033 1234 5678 9012 34"],
+    ["020 794 609", "020 794 60"],
+    ["020 7946 09581", "020 7946 095812"],
+  ])("a phone number has as many digits as its form allows: %s, not %s", (phone, offByOne) => {
+    expect(r(`call ${phone}`)).toBe("call [PHONE]");
+    expect(r(`call ${offByOne}`)).toBe(`call ${offByOne}`);
+  });
+
+  it("every digit counts, the nines too", () => {
+    expect(r("call +99 999 999, 0099 999 999 or 099 999 999")).toBe("call [PHONE], [PHONE] or [PHONE]");
+  });
 });
 
 describe("payment card numbers (Luhn-checked)", () => {
@@ -86,7 +103,17 @@ describe("payment card numbers (Luhn-checked)", () => {
     "order 1234567812345678",
     "a 20-digit id 12345678901234567890",
     "pi is 3.1415926535897932",
+    // Luhn-invalid runs whose shorter prefixes pass it: one of 12 digits, ending between groups, and ones
+    // of 13–15 digits ending inside a group (before a 2, a 0, a 9). A card is never cut out of a run.
+    "ref 4242 4242 4242 4241",
+    "ref 4242424242424241",
+    "ref 4925946047314807",
+    "ref 4818085485259986",
   ])("not: %s", (text) => expect(r(text)).toBe(text));
+
+  it("a 9 is a digit like any other", () => {
+    expect(r("card 4999 9999 9999 9996")).toBe("card [CARD]");
+  });
 
   it("luhn", () => {
     expect(["4111111111111111", "378282246310005", "6011111111111117", "0"].map(luhn)).toEqual([
@@ -125,6 +152,12 @@ describe("IP addresses", () => {
     expect(r("update to 1.2.3.4 today")).toBe("update to [IP] today");
   });
 
+  it("a trailing colon is left out only when the address is whole without it", () => {
+    expect(r("see ::1: there")).toBe("see [IP]: there");
+    // "1.2.3.456" is no IPv4 tail, and dropping the last character must not make it one.
+    expect(r("v6 1:2:3:4:5:6:1.2.3.456 end")).toBe("v6 1:2:3:4:5:6:1.2.3.456 end");
+  });
+
   it("validators", () => {
     expect(["0.0.0.0", "255.255.255.255"].every(isIPv4)).toBe(true);
     expect(["256.0.0.1", "1.2.3", "01.2.3.4"].some(isIPv4)).toBe(false);
@@ -136,9 +169,11 @@ describe("IP addresses", () => {
     expect(
       ["1:2:3:4::5:6:7:8", "1:2:3:4:5:6:7:1.2.3.4", "::1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:8:"].some(isIPv6),
     ).toBe(false);
-    expect(["1:2:3:4:5:6:7", "1::2::3", "12345::1", "1:2:3:4:5:6:7:8:9", "::1.2.3.256"].some(isIPv6)).toBe(
-      false,
-    );
+    expect(
+      ["1:2:3:4:5:6:7", "1::2::3", "1:2::3:4:5:6::7:8", "12345::1", "1:2:3:4:5:6:7:8:9", "::1.2.3.256"].some(
+        isIPv6,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -185,8 +220,37 @@ describe("secrets in URLs", () => {
     expect(isSecretParam("clientname")).toBe(false);
   });
 
+  it("counts only what it hides", () => {
+    expect(redact("see https://u:p@x.io")).toEqual({
+      text: "see https://[SECRET]@x.io",
+      redactions: { secret: 1 },
+    });
+    // An empty value hides nothing; a value already redacted is not counted twice; nor is a URL without secrets.
+    for (const text of [
+      "see https://x.io/?token=&page=1",
+      "see https://x.io/?token=[SECRET]",
+      "docs https://x.io/?page=2",
+    ])
+      expect(redact(text), text).toEqual({ text, redactions: {} });
+  });
+
+  it("a name that is not valid percent-encoding is read as written", () => {
+    expect(r("see https://x.io/?bad%zz=1&pass%word=2&token=3")).toBe(
+      "see https://x.io/?bad%zz=1&pass%word=2&token=[SECRET]",
+    );
+  });
+
+  it("splits camelCase names into words", () => {
+    expect(["userPassword", "uploadSig", "xAuth"].filter(isSecretParam)).toEqual([
+      "userPassword",
+      "uploadSig",
+      "xAuth",
+    ]);
+  });
+
   it("leaves an empty userinfo alone, and redacts the last @ of the authority only", () => {
     expect(r("see https://@example.com/x")).toBe("see https://@example.com/x");
+    expect(r("open file:///tmp/a@b/c")).toBe("open file:///tmp/a@b/c"); // an empty authority has no userinfo
     expect(r("see https://a@b@example.com/x?q=1")).toBe("see https://[SECRET]@example.com/x?q=1");
     expect(r("see https://example.com/x?to=a@b.io")).toBe("see https://example.com/x?to=[EMAIL]");
   });

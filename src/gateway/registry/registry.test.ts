@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { getPlatformProxy } from "wrangler";
-import type { Env } from "../bindings.ts";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { usePlatformProxy } from "../../../test/helpers/platform-proxy.ts";
 import { ApiError } from "../errors.ts";
 import { canaryBucket, chooseVersion, inShadow } from "./canary.ts";
 import {
@@ -194,19 +193,10 @@ describe("storage keys", () => {
 });
 
 describe("KV stores and the pointer cache (miniflare KV)", () => {
+  const platform = usePlatformProxy();
   let kv: KVNamespace;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    const proxy = await getPlatformProxy<Env>({
-      configPath: "wrangler.toml",
-      persist: false,
-      remoteBindings: false,
-    });
-    kv = proxy.env.REGISTRY!;
-    dispose = proxy.dispose;
-  }, 60_000);
-  afterAll(async () => {
-    await dispose?.();
+  beforeEach(() => {
+    kv = platform.env.REGISTRY!;
   });
 
   const pointer = (live: string): Pointer => ({ live, previous: [], canary: null, updated_at: AT });

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getPlatformProxy } from "wrangler";
+import { describe, expect, it } from "vitest";
+import { usePlatformProxy } from "../../../test/helpers/platform-proxy.ts";
 import { describe as describePackage, student } from "../../../test/workerd/registry-helpers.ts";
 import type { ModelManifest } from "../../core/manifest.ts";
 import { ModelManifest as ManifestSchema } from "../../core/manifest.ts";
 import { exportOnnx } from "../../distill/onnx/export.ts";
-import type { Env } from "../bindings.ts";
 import { VersionStore } from "./versions.ts";
 
 /**
@@ -12,20 +11,8 @@ import { VersionStore } from "./versions.ts";
  * what a listing and a manifest read return, and the race of two uploads of one version. The admin
  * routes over this store are specified in workerd (test/workerd/registry-uploads.test.ts).
  */
-let bucket: R2Bucket;
-let dispose: () => Promise<void>;
-beforeAll(async () => {
-  const proxy = await getPlatformProxy<Env>({
-    configPath: "wrangler.toml",
-    persist: false,
-    remoteBindings: false,
-  });
-  bucket = proxy.env.MODELS_BUCKET!;
-  dispose = proxy.dispose;
-}, 60_000);
-afterAll(async () => {
-  await dispose?.();
-});
+const platform = usePlatformProxy();
+const bucket = (): R2Bucket => platform.env.MODELS_BUCKET!;
 
 const SHAPE = { buckets: 64, dim: 4 };
 async function version(name: string, v: string, seed = 1) {
@@ -43,15 +30,15 @@ const hex = (buffer: ArrayBuffer) => Buffer.from(buffer).toString("hex");
  */
 async function seed(v: Awaited<ReturnType<typeof version>>) {
   const { name, version: ver, onnx } = v.manifest;
-  await bucket.put(`models/${name}/${ver}/student-${onnx.sha256}.onnx`, v.onnx, { sha256: onnx.sha256 });
-  await bucket.put(`models/${name}/${ver}/manifest.json`, v.text, {
+  await bucket().put(`models/${name}/${ver}/student-${onnx.sha256}.onnx`, v.onnx, { sha256: onnx.sha256 });
+  await bucket().put(`models/${name}/${ver}/manifest.json`, v.text, {
     customMetadata: { onnx_bytes: String(onnx.bytes), onnx_sha256: onnx.sha256 },
   });
 }
 
 describe("VersionStore", () => {
   it("reads a stored version: it exists, its manifest, its graph by hash, R2's checksum of it", async () => {
-    const store = new VersionStore(bucket);
+    const store = new VersionStore(bucket());
     const v = await version("store-a", "1.0.0");
     expect(await store.exists("store-a", "1.0.0")).toBe(false);
     await seed(v);
@@ -64,7 +51,7 @@ describe("VersionStore", () => {
   });
 
   it("lists a model's versions oldest first from the manifests' metadata; lists the models", async () => {
-    const store = new VersionStore(bucket);
+    const store = new VersionStore(bucket());
     const first = await version("store-b", "1.0.0", 1);
     const second = await version("store-b", "1.1.0", 2);
     await seed(second);
@@ -78,7 +65,7 @@ describe("VersionStore", () => {
     expect(listed[0]!.uploaded_at < listed[1]!.uploaded_at).toBe(true);
     expect(listed[0]!.uploaded_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     // Without the metadata (a manifest written by hand), the size is NaN and the hash empty.
-    await bucket.put("models/store-b/2.0.0/manifest.json", second.text);
+    await bucket().put("models/store-b/2.0.0/manifest.json", second.text);
     expect((await store.list("store-b")).find((v) => v.version === "2.0.0")).toMatchObject({
       bytes: Number.NaN,
       sha256: "",
@@ -89,9 +76,9 @@ describe("VersionStore", () => {
   });
 
   it("reads a legacy student.onnx; a missing graph is null", async () => {
-    const store = new VersionStore(bucket);
+    const store = new VersionStore(bucket());
     const v = await version("store-d", "1.0.0");
-    await bucket.put("models/store-d/1.0.0/student.onnx", v.onnx);
+    await bucket().put("models/store-d/1.0.0/student.onnx", v.onnx);
     expect(hex((await store.onnx(v.manifest))!)).toBe(hex(v.onnx));
     expect(await store.hasGraph(v.manifest)).toBe(true);
     expect(await store.onnxChecksum(v.manifest)).toBe("");
@@ -102,11 +89,11 @@ describe("VersionStore", () => {
   });
 
   it("refuses a stored manifest that is invalid or names another version", async () => {
-    const store = new VersionStore(bucket);
-    await bucket.put("models/store-f/1.0.0/manifest.json", JSON.stringify({ name: "store-f" }));
+    const store = new VersionStore(bucket());
+    await bucket().put("models/store-f/1.0.0/manifest.json", JSON.stringify({ name: "store-f" }));
     await expect(store.manifest("store-f", "1.0.0")).rejects.toThrow(/^store-f@1\.0\.0: invalid manifest: /);
     const other = await version("store-f", "2.0.0");
-    await bucket.put("models/store-f/1.1.0/manifest.json", other.text);
+    await bucket().put("models/store-f/1.1.0/manifest.json", other.text);
     await expect(store.manifest("store-f", "1.1.0")).rejects.toThrow(
       "store-f@1.1.0: the manifest names store-f@2.0.0",
     );

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getPlatformProxy } from "wrangler";
+import { describe, expect, it } from "vitest";
+import { usePlatformProxy } from "../../../../test/helpers/platform-proxy.ts";
 import { expectError, expectV2Error, post } from "../../../../test/workerd/gateway-helpers.ts";
 import { createApp } from "../../app.ts";
 import type { Env } from "../../bindings.ts";
@@ -27,23 +27,15 @@ const ADMIN_TOKEN = "node-admin-token-0123456789abcdef";
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-let bindings: Env;
-let dispose: () => Promise<void>;
-beforeAll(async () => {
-  const proxy = await getPlatformProxy<Env>({
-    configPath: "wrangler.toml",
-    persist: false,
-    remoteBindings: false,
-  });
-  bindings = proxy.env;
-  dispose = proxy.dispose;
-}, 60_000);
-afterAll(async () => {
-  await dispose?.();
-});
+const platform = usePlatformProxy();
 
 const app = createApp();
-const accessEnv = (extra: Env = {}): Env => ({ ...bindings, ADMIN_TOKEN, CLIENT_AUTH: "api-key", ...extra });
+const accessEnv = (extra: Env = {}): Env => ({
+  ...platform.env,
+  ADMIN_TOKEN,
+  CLIENT_AUTH: "api-key",
+  ...extra,
+});
 
 async function createKey(env: Env, name = "node client"): Promise<CreatedKey> {
   const res = await app.request("/admin/keys", post({ name }, admin), env);
@@ -108,7 +100,7 @@ describe("the middleware", () => {
   });
 
   it("is off by default and with CLIENT_AUTH=off, even without the binding", async () => {
-    const off = { ...bindings, API_KEYS: undefined };
+    const off = { ...platform.env, API_KEYS: undefined };
     expect((await app.request("/v1/models", {}, off)).status).toBe(200);
     expect((await app.request("/v1/models", {}, { ...off, CLIENT_AUTH: "off" })).status).toBe(200);
   });
@@ -220,7 +212,7 @@ describe("keys and their store", () => {
   });
 
   it("stores only the key's SHA-256: a record under hash/, the id under id/ with the record as metadata", async () => {
-    const kv = bindings.API_KEYS!;
+    const kv = platform.env.API_KEYS!;
     const at = new Date("2026-05-01T10:00:00.000Z");
     const { key, ...record } = await new KeyStore(kv, new KeyCache()).create("stored", at);
     expect(record).toEqual({
@@ -237,7 +229,7 @@ describe("keys and their store", () => {
   });
 
   it("revoking twice keeps the first time; the record is kept, and the store's own cache knows at once", async () => {
-    const kv = bindings.API_KEYS!;
+    const kv = platform.env.API_KEYS!;
     const store = new KeyStore(kv, new KeyCache());
     const { key, id } = await store.create("revoked", new Date("2026-05-01T10:00:00.000Z"));
     expect((await store.lookup(key))?.revoked_at).toBeNull();
@@ -252,7 +244,7 @@ describe("keys and their store", () => {
   });
 
   it("lists every key oldest first (ties by id), skipping entries with invalid metadata", async () => {
-    const kv = bindings.API_KEYS!;
+    const kv = platform.env.API_KEYS!;
     const store = new KeyStore(kv, new KeyCache());
     const late = await store.create("late", new Date("2026-05-03T00:00:00.000Z"));
     const early = await store.create("early", new Date("2026-05-01T00:00:00.000Z"));
@@ -270,7 +262,7 @@ describe("keys and their store", () => {
   });
 
   it("a stored value that is not a record is refused, and the refusal is cached like any miss", async () => {
-    const kv = bindings.API_KEYS!;
+    const kv = platform.env.API_KEYS!;
     const key = newKey();
     const hash = await keyHash(key);
     await kv.put(`hash/${hash}`, JSON.stringify({ id: "nope", name: 1 }));
