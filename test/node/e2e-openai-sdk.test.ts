@@ -70,7 +70,9 @@ describe("end to end: the openai SDK against the gateway, the local teacher in O
   beforeAll(async () => {
     proxy = await recordingProxy();
     fresh = await startFreshStack("e2e-openai", {
-      vars: { TEACHER_URL: proxy.url, TEACHER_PROTOCOL: "openai", CLIENT_AUTH: "api-key" },
+      // No audit sample: an audited confident answer goes to the teacher after the response (2% by
+      // default), which would make "confident answers never reach the teacher" fail by chance.
+      vars: { TEACHER_URL: proxy.url, TEACHER_PROTOCOL: "openai", CLIENT_AUTH: "api-key", AUDIT_RATE: "0" },
     });
     stack = fresh.stack;
     proxy.upstream = stack.teacher.url;
