@@ -38,6 +38,7 @@ const began = Date.now();
 const { log, seconds } = progressLog();
 const progress = {
   stage: (message: string) => log(`  ${message}`),
+  showsAccuracy: false,
   epochs: () => ({ update: () => {} }),
   done: () => {},
 };

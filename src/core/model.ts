@@ -85,23 +85,48 @@ export function forwardLogits(
   }
 }
 
+/** Scratch buffers for ensembleLogits, reused across calls so a pass over many bags does not allocate. */
+export interface EnsembleScratch {
+  mean: Float64Array;
+  exps: Float64Array;
+  logits: Float32Array;
+  /** One per member: members may differ in width (only buckets and classes must agree). */
+  forward: ForwardScratch[];
+}
+
+export function createEnsembleScratch(members: Ensemble): EnsembleScratch {
+  const first = members[0];
+  if (!first) throw new Error("ensembleLogits: empty ensemble");
+  const C = first.classes;
+  return {
+    mean: new Float64Array(C),
+    exps: new Float64Array(C),
+    logits: new Float32Array(C),
+    forward: members.map(createScratch),
+  };
+}
+
 /**
  * Output of an ensemble for one bag: log of the mean member probability (a single member gives its
  * plain logits, so one code path serves teacher and student). Matches the exported ONNX graph.
  */
-export function ensembleLogits(members: Ensemble, ids: Int32Array, out: Float32Array): void {
+export function ensembleLogits(
+  members: Ensemble,
+  ids: Int32Array,
+  out: Float32Array,
+  scratch: EnsembleScratch = createEnsembleScratch(members),
+): void {
   const first = members[0];
   if (!first) throw new Error("ensembleLogits: empty ensemble");
+  const { mean, exps, logits, forward } = scratch;
   if (members.length === 1) {
-    forwardLogits(first, ids, out);
+    forwardLogits(first, ids, out, forward[0]);
     return;
   }
   const C = first.classes;
-  const mean = new Float64Array(C);
-  const exps = new Float64Array(C);
-  const logits = new Float32Array(C);
-  for (const member of members) {
-    forwardLogits(member, ids, logits);
+  mean.fill(0);
+  for (let m = 0; m < members.length; m++) {
+    forwardLogits(members[m]!, ids, logits, forward[m]);
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < C; k++) if (logits[k]! > max) max = logits[k]!;
     let sum = 0;

@@ -16,6 +16,7 @@ export function terminalProgress(): Progress {
   );
   return {
     stage: (message) => multibar.log(`${message}\n`),
+    showsAccuracy: true,
     epochs(label, total): EpochBar {
       const bar = multibar.create(total, 0, { label: label.padEnd(13), loss: "-", acc: "-" });
       return {
@@ -29,5 +30,12 @@ export function terminalProgress(): Progress {
 
 /** Plain stage lines for --quiet: no bars, but still a trace of where the time went. */
 export function quietProgress(): Progress {
-  return { stage: () => {}, epochs: () => ({ update: () => {} }), done: () => {} };
+  const started = performance.now();
+  const elapsed = () => ((performance.now() - started) / 1000).toFixed(1).padStart(6);
+  return {
+    stage: (message) => process.stderr.write(`${elapsed()} s  ${message}\n`),
+    showsAccuracy: false,
+    epochs: () => ({ update: () => {} }),
+    done: () => process.stderr.write(`${elapsed()} s  done\n`),
+  };
 }

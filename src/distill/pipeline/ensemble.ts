@@ -1,10 +1,12 @@
-import { type EmbeddingBagWeights, type Ensemble, ensembleLogits, forwardLogits } from "../../core/model.ts";
+import { type EmbeddingBagWeights, type Ensemble, forwardLogits } from "../../core/model.ts";
 import type { Dataset } from "../data/index.ts";
 import { applyOutOfScopeBias, chooseOutOfScopeBias, type OosBiasChoice } from "../train/out-of-scope.ts";
 import type { TrainConfig } from "../train/trainer.ts";
 import { accuracy } from "./accuracy.ts";
 import { type DistillOptions, featurizerFor } from "./config.ts";
 import { type EncodedSplit, encodeSplit } from "./encode.ts";
+import { ensembleLogitsOnThreads } from "./parallel-logits.ts";
+import { type OnMemberEpoch, trainTwo } from "./parallel-members.ts";
 import { trainOnShards } from "./parallel-train.ts";
 import type { Progress } from "./progress.ts";
 
@@ -48,16 +50,32 @@ export async function trainEnsemble(
   progress.stage(`teacher: ${recipe.members} members, ${train.bags.length} training texts`);
   const set = { bags: train.bags, labels: train.labels, teacherLogits: null, weights: null };
   const members: EmbeddingBagWeights[] = [];
-  // One member at a time, each on both cores (parallel-train.ts): three members on two cores would
-  // leave one core idle while the third trains alone.
-  for (let m = 0; m < recipe.members; m++) {
+  const configOf = (m: number) => trainConfig(recipe, options.seed * 1000 + m + 1);
+  const barOf = (m: number): OnMemberEpoch => {
     const bar = progress.epochs(`teacher ${m + 1}/${recipe.members}`, recipe.epochs);
-    const config = trainConfig(recipe, options.seed * 1000 + m + 1);
-    members.push(
-      await trainOnShards(arch, set, config, (e, w) =>
-        bar.update(e.epoch, e.loss, () => accuracy(w, val.bags, val.labels)),
-      ),
-    );
+    return (e, valAccuracy) => bar.update(e.epoch, e.loss, valAccuracy);
+  };
+  // Two members at a time, one per core, never waiting for each other (parallel-members.ts); an odd
+  // one out trains on both cores (parallel-train.ts), which meet twice per minibatch.
+  for (let m = 0; m < recipe.members; m += 2) {
+    if (m + 1 < recipe.members) {
+      const validation = { ...val, shown: progress.showsAccuracy };
+      const pair = await trainTwo(
+        arch,
+        set,
+        [configOf(m), configOf(m + 1)],
+        [barOf(m), barOf(m + 1)],
+        validation,
+      );
+      members.push(...pair);
+    } else {
+      const onEpoch = barOf(m);
+      members.push(
+        await trainOnShards(arch, set, configOf(m), (e, w) =>
+          onEpoch(e, () => accuracy(w, val.bags, val.labels)),
+        ),
+      );
+    }
   }
 
   let oosBias: OosBiasChoice | null = null;
@@ -72,12 +90,12 @@ export async function trainEnsemble(
       `teacher: out-of-scope bias ${oosBias.bias.toFixed(1)} (val in-scope ${pct(oosBias.inScopeAccuracy)}, oos recall ${pct(oosBias.oosRecall)})`,
     );
   }
-  const ensemble = (ids: Int32Array, out: Float32Array) => ensembleLogits(members, ids, out);
+  const logits = await ensembleLogitsOnThreads(members, [...train.bags, ...val.bags]);
   return {
     members,
     featurizer,
     oosBias,
-    logits: { train: logitsOf(train, ensemble, arch.classes), val: logitsOf(val, ensemble, arch.classes) },
+    logits: { train: logits.slice(0, train.bags.length), val: logits.slice(train.bags.length) },
   };
 }
 

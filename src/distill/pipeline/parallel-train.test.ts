@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EmbeddingBagWeights } from "../../core/model.ts";
-import { mulberry32 } from "../../core/random.ts";
+import { toyProblem } from "../train/testing.ts";
 import {
   type Architecture,
   type EpochReport,
@@ -10,23 +10,6 @@ import {
 } from "../train/trainer.ts";
 import { accuracy } from "./accuracy.ts";
 import { trainOnShards } from "./parallel-train.ts";
-
-/** Each class has two keyword ids; every bag adds shared noise ids (as in trainer.test.ts). */
-function toyProblem(classes: number, perClass: number, seed: number): TrainSet {
-  const rng = mulberry32(seed);
-  const bags: Int32Array[] = [];
-  const labels: number[] = [];
-  for (let c = 0; c < classes; c++) {
-    for (let i = 0; i < perClass; i++) {
-      const bag = [2 * c + (rng() < 0.5 ? 0 : 1)];
-      const extra = 1 + Math.floor(rng() * 3);
-      for (let k = 0; k < extra; k++) bag.push(2 * classes + Math.floor(rng() * 4));
-      bags.push(Int32Array.from(bag));
-      labels.push(c);
-    }
-  }
-  return { bags, labels: Int32Array.from(labels), teacherLogits: null, weights: null };
-}
 
 const ARCH: Architecture = { buckets: 40, dim: 8, hidden: 0, classes: 4 };
 const CONFIG: TrainConfig = {

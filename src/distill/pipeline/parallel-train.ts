@@ -18,9 +18,7 @@ import {
 } from "../train/trainer.ts";
 
 /** A TrainSet in shared memory, so the second thread reads it without a copy. */
-export interface SharedSet {
-  ids: Int32Array;
-  offsets: Int32Array;
+export interface SharedSet extends SharedBags {
   labels: Int32Array;
   weights: Float32Array | null;
   /** [n × classes], rows meaningful where hasTeacher is 1; null when no example has teacher logits. */
@@ -35,19 +33,35 @@ export interface ShardJob {
   config: TrainConfig;
 }
 
-function shared<T extends Int32Array | Float32Array | Uint8Array>(
+export function shared<T extends Int32Array | Float32Array | Uint8Array>(
   make: (buffer: SharedArrayBuffer) => T,
   bytes: number,
 ): T {
   return make(new SharedArrayBuffer(Math.max(bytes, 8)));
 }
 
+/** Bags of feature ids as one block in shared memory: bag i is ids[offsets[i], offsets[i + 1]). */
+export interface SharedBags {
+  ids: Int32Array;
+  offsets: Int32Array;
+}
+
+export function shareBags(bags: readonly Int32Array[]): SharedBags {
+  const n = bags.length;
+  const offsets = shared((b) => new Int32Array(b, 0, n + 1), 4 * (n + 1));
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + bags[i]!.length;
+  const ids = shared((b) => new Int32Array(b, 0, offsets[n]!), 4 * offsets[n]!);
+  for (let i = 0; i < n; i++) ids.set(bags[i]!, offsets[i]!);
+  return { ids, offsets };
+}
+
+export function unshareBags({ ids, offsets }: SharedBags): Int32Array[] {
+  return Array.from({ length: offsets.length - 1 }, (_, i) => ids.subarray(offsets[i]!, offsets[i + 1]!));
+}
+
 export function shareSet(set: TrainSet, classes: number): SharedSet {
   const n = set.bags.length;
-  const offsets = shared((b) => new Int32Array(b, 0, n + 1), 4 * (n + 1));
-  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + set.bags[i]!.length;
-  const ids = shared((b) => new Int32Array(b, 0, offsets[n]!), 4 * offsets[n]!);
-  for (let i = 0; i < n; i++) ids.set(set.bags[i]!, offsets[i]!);
+  const { ids, offsets } = shareBags(set.bags);
   const labels = shared((b) => new Int32Array(b, 0, n), 4 * n);
   labels.set(set.labels);
   let weights: Float32Array | null = null;
@@ -73,7 +87,7 @@ export function shareSet(set: TrainSet, classes: number): SharedSet {
 export function unshareSet(s: SharedSet): TrainSet {
   const n = s.labels.length;
   return {
-    bags: Array.from({ length: n }, (_, i) => s.ids.subarray(s.offsets[i]!, s.offsets[i + 1]!)),
+    bags: unshareBags(s),
     labels: s.labels,
     weights: s.weights,
     teacherLogits:
@@ -105,7 +119,9 @@ export async function trainOnShards(
   // Rejects with the thread's error if it throws (events.once rejects on "error").
   const exited = once(worker, "exit");
   try {
-    runShard(0, state, set, config, onEpoch);
+    // The shared copy, as the other thread reads it: one contiguous block, where the caller's bags may be
+    // scattered over the heap.
+    runShard(0, state, unshareSet(job.set), config, onEpoch);
   } catch (error) {
     abortShards(state);
     await exited.catch(() => {}); // the thread's own error is only the echo of this one

@@ -1,6 +1,8 @@
 /** What the pipeline reports while it runs; the CLI draws it with cli-progress, tests ignore it. */
 export interface Progress {
   stage(message: string): void;
+  /** Whether the epoch bars show validation accuracy (it costs a pass over the validation split). */
+  readonly showsAccuracy: boolean;
   /** A bar for one model's epochs. */
   epochs(label: string, total: number): EpochBar;
   done(): void;
@@ -16,6 +18,7 @@ export interface EpochBar {
 
 export const SILENT: Progress = {
   stage: () => {},
+  showsAccuracy: false,
   epochs: () => ({ update: () => {} }),
   done: () => {},
 };

@@ -1,11 +1,11 @@
-import { type Ensemble, ensembleLogits } from "../../core/model.ts";
+import type { Ensemble } from "../../core/model.ts";
 import { readEnsembleWeights } from "../../core/onnx-weights.ts";
 import type { Dataset } from "../data/index.ts";
 import type { TeacherPackage } from "../package/teacher.ts";
 import type { DistillOptions } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
-import { logitsOf } from "./ensemble.ts";
 import { type LoggedExample, targetLogits } from "./merge.ts";
+import { ensembleLogitsOnThreads } from "./parallel-logits.ts";
 import type { Progress } from "./progress.ts";
 import { type DistillResult, shipStudent } from "./ship.ts";
 import { trainStudent } from "./student.ts";
@@ -37,11 +37,7 @@ export async function redistill(inputs: RedistillInputs, progress: Progress): Pr
     const members: Ensemble = readEnsembleWeights(teacher.onnx);
     const featurizer = teacher.manifest.featurizer;
     const trainBags = encodeSplit(dataset.train, dataset.labels, featurizer);
-    const trainLogits = logitsOf(
-      trainBags,
-      (ids, out) => ensembleLogits(members, ids, out),
-      dataset.labels.length,
-    );
+    const trainLogits = await ensembleLogitsOnThreads(members, trainBags.bags);
     const student = await trainStudent(dataset, { members, featurizer, trainLogits }, options, progress, {
       texts: logged.map((e) => e.text),
       labels: Int32Array.from(logged, (e) => e.label),

@@ -1,7 +1,12 @@
 import type { FeaturizerConfig } from "../../core/featurizer.ts";
 import type { ModelManifest, OnnxSpec, RoutingSpec } from "../../core/manifest.ts";
 import type { Estimate } from "../../core/metrics.ts";
-import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../core/model.ts";
+import {
+  createEnsembleScratch,
+  type EmbeddingBagWeights,
+  type Ensemble,
+  ensembleLogits,
+} from "../../core/model.ts";
 import { readEnsembleWeights } from "../../core/onnx-weights.ts";
 import type { RoutingFit, RoutingGoal } from "../calibrate/agreement-fit.ts";
 import { chooseRouting } from "../calibrate/routing.ts";
@@ -80,9 +85,10 @@ export async function shipStudent(inputs: ShipInputs, progress: Progress): Promi
   const logitsOn = (examples: readonly Example[], onnx: Uint8Array, featurizer: FeaturizerConfig) => {
     const members: Ensemble = readEnsembleWeights(onnx);
     const bags = encodeSplit(examples, dataset.labels, featurizer);
+    const scratch = createEnsembleScratch(members);
     return {
       bags,
-      logits: logitsOf(bags, (ids, out) => ensembleLogits(members, ids, out), dataset.labels.length),
+      logits: logitsOf(bags, (ids, out) => ensembleLogits(members, ids, out, scratch), dataset.labels.length),
     };
   };
   const studentVal = logitsOn(dataset.val, studentOnnx, student.featurizer);

@@ -1,6 +1,6 @@
 import type { FeaturizerConfig } from "../../core/featurizer.ts";
 import { featurize } from "../../core/featurizer.ts";
-import { type EmbeddingBagWeights, type Ensemble, ensembleLogits } from "../../core/model.ts";
+import type { EmbeddingBagWeights, Ensemble } from "../../core/model.ts";
 import { argmax } from "../../core/softmax.ts";
 import type { Dataset } from "../data/index.ts";
 import { augmentWithSources, DEFAULT_AUGMENT } from "../train/augment.ts";
@@ -8,6 +8,7 @@ import { accuracy } from "./accuracy.ts";
 import { type DistillOptions, featurizerFor } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
 import { trainConfig } from "./ensemble.ts";
+import { ensembleLogitsOnThreads } from "./parallel-logits.ts";
 import { trainOnShards } from "./parallel-train.ts";
 import type { Progress } from "./progress.ts";
 
@@ -60,12 +61,12 @@ export async function trainStudent(
     copies: options.augment,
     seed: options.seed,
   });
-  const augmentedLogits = augmented.map(({ text, source }) => {
-    if (!teacher) return sources.logits[source]!;
-    const out = new Float32Array(classes);
-    ensembleLogits(teacher.members, featurize(text, teacher.featurizer), out);
-    return out;
-  });
+  const augmentedLogits = teacher
+    ? await ensembleLogitsOnThreads(
+        teacher.members,
+        augmented.map(({ text }) => featurize(text, teacher.featurizer)),
+      )
+    : augmented.map(({ source }) => sources.logits[source]!);
   const arch = { buckets: recipe.buckets, dim: recipe.dim, hidden: recipe.hidden, classes };
   const config = {
     ...trainConfig(recipe, options.seed * 1000 + 999),

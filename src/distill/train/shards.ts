@@ -147,6 +147,8 @@ export function gradientSlots(set: TrainSet, config: TrainConfig, buckets: numbe
 const ARRIVED = 0;
 const GENERATION = 1;
 const ABORTED = 2;
+/** How often a shard checks the barrier before it sleeps on it (about 0.2–0.5 ms on this machine). */
+const SPINS = 200_000;
 /** How long a shard waits for the other at a barrier before it gives up (a crashed or missing thread). */
 const BARRIER_TIMEOUT_MS = 120_000;
 
@@ -164,8 +166,10 @@ function barrier(control: Int32Array): void {
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
   } else {
-    // Spin briefly (the halves usually finish close together), then sleep.
-    for (let i = 0; i < 4000 && Atomics.load(control, GENERATION) === generation; i++);
+    // Spin (the halves usually finish within a fraction of a millisecond of each other), then sleep.
+    // A futex wake-up costs more than that spin: 4,000 spins instead of SPINS made a student's sharded
+    // training 6–8% slower on this 2-core machine (3 × CLINC150, measured side by side, load 10).
+    for (let i = 0; i < SPINS && Atomics.load(control, GENERATION) === generation; i++);
     const started = Date.now();
     while (Atomics.load(control, GENERATION) === generation) {
       Atomics.wait(control, GENERATION, generation, 1000);
