@@ -7,12 +7,11 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, rm, symlink } from "node:fs/promises";
-import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { progressLog } from "./common/log.ts";
-import { provenance } from "./common/machine.ts";
+import { loadAverage, provenance } from "./common/machine.ts";
 import { exitAfter, scratch } from "./common/scratch.ts";
 import { sectionMarkers, writeReport } from "./common/section.ts";
 
@@ -130,10 +129,6 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
     child.on("error", fail);
     child.on("exit", (code) => (code === 0 ? done() : fail(new Error(`distill exited with ${code}`))));
   });
-}
-
-function loadAverage(): number[] {
-  return loadavg().map((x) => Math.round(x * 100) / 100);
 }
 
 function render(

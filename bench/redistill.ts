@@ -6,7 +6,6 @@
  * in batches so the gateway logs every answer; once the queue consumer has indexed them, the timed part:
  * pull the records, train, calibrate, route, evaluate and write the package (not uploaded).
  */
-import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_HOLDOUT_FRACTION } from "../src/core/holdout.ts";
@@ -21,7 +20,7 @@ import { SILENT } from "../src/distill/pipeline/progress.ts";
 import { defineTeacherOnlyModel, recordAnswers } from "./bootstrap/setup.ts";
 import { answerLookup, normalised, sendWindow, shuffledStream } from "./bootstrap/stream.ts";
 import { progressLog } from "./common/log.ts";
-import { provenance } from "./common/machine.ts";
+import { loadAverage, provenance } from "./common/machine.ts";
 import { exitAfter, scratch } from "./common/scratch.ts";
 import { sectionMarkers, writeReport } from "./common/section.ts";
 import { waitForIndex } from "./loop/stream.ts";
@@ -108,10 +107,6 @@ await exitAfter(space, log, async () => {
   );
   return redistillSeconds <= budgetSeconds;
 });
-
-function loadAverage(): number[] {
-  return loadavg().map((x) => Math.round(x * 100) / 100);
-}
 
 function render(
   f: {

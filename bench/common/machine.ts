@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { z } from "zod";
 
 const PackageJson = z.object({ version: z.string() });
@@ -54,4 +54,9 @@ export function provenance(
     date: new Date().toISOString().slice(0, 10),
     machine: machine(packages),
   };
+}
+
+/** The load average (1, 5, 15 min) to two decimals: what a shared machine carried besides a run. */
+export function loadAverage(): number[] {
+  return loadavg().map((x) => Math.round(x * 100) / 100);
 }
