@@ -121,6 +121,11 @@ describe("pointer transitions", () => {
     expect(refusal(() => startShadow(null, "2.0.0", 50, NOW)).message).toBe(
       "the model has no live version yet: a shadow is compared with the live student",
     );
+    expect(refusal(() => startShadow(null, "2.0.0", 50, NOW))).toEqual({
+      status: 400,
+      code: "invalid_request",
+      message: "the model has no live version yet: a shadow is compared with the live student",
+    });
     const live = promote(null, "1.0.0", undefined, NOW);
     const canaried = promote(live, "2.0.0", 10, NOW);
     for (const serving of ["1.0.0", "2.0.0"])
