@@ -123,14 +123,14 @@ describe("graphOverBudget", () => {
             onnx.AttributeProto.create({
               name: "value",
               type: onnx.AttributeProto.AttributeType.TENSOR,
-              t: onnx.TensorProto.create({ dims: [1000], dataType: 1, rawData: new Uint8Array(4) }),
+              t: onnx.TensorProto.create({ dims: [10, 100], dataType: 1, rawData: new Uint8Array(4) }),
             }),
           ],
         }),
       );
     });
     expect(graphOverBudget(buffer(hollowConstant))).toBe(
-      "the tensor a constant declares 1000 values [1000] but holds 1",
+      "the tensor a constant declares 1000 values [10, 100] but holds 1",
     );
   });
 
@@ -163,6 +163,12 @@ describe("graphOverBudget", () => {
 });
 
 describe("nonFiniteWeights", () => {
+  it("finds a non-finite value in the first row too", () => {
+    expect(nonFiniteWeights(buffer(poisonedRows(2, SHAPE, [0], Number.NaN)))).toMatch(
+      /^the initializer "[^"]+" holds NaN \(row 0 of \[64, 4\]\)$/,
+    );
+  });
+
   it.each([
     ["NaN", Number.NaN],
     ["Infinity", Number.POSITIVE_INFINITY],

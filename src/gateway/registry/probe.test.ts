@@ -40,7 +40,7 @@ async function probe(
 }
 
 const { onnx } = onnxProto;
-type NodeSpec = Pick<onnxProto.onnx.INodeProto, "opType" | "input" | "output" | "attribute">;
+type NodeSpec = Pick<onnxProto.onnx.INodeProto, "opType" | "input" | "output" | "attribute" | "name">;
 
 /**
  * The exporter's graph with its logits fed through `tail` (nodes from "logits.inner" to "logits"): a
@@ -50,7 +50,7 @@ function withTail(
   bytes: Uint8Array,
   tail: NodeSpec[],
   initializers: onnxProto.onnx.ITensorProto[] = [],
-  outputType?: number,
+  output: { elemType?: number; shapeless?: boolean } = {},
 ): Uint8Array {
   return edited(bytes, (model) => {
     const graph = model.graph!;
@@ -58,7 +58,9 @@ function withTail(
     last.output = last.output!.map((o) => (o === "logits" ? "logits.inner" : o));
     graph.node!.push(...tail.map((n) => onnx.NodeProto.create(n)));
     graph.initializer!.push(...initializers.map((t) => onnx.TensorProto.create(t)));
-    if (outputType !== undefined) graph.output![0]!.type!.tensorType!.elemType = outputType;
+    const declared = graph.output![0]!.type!.tensorType!;
+    if (output.elemType !== undefined) declared.elemType = output.elemType;
+    if (output.shapeless) declared.shape = null;
   });
 }
 
@@ -136,21 +138,65 @@ suite("probeOnnx", () => {
       graph(),
       [{ opType: "Cast", input: ["logits.inner"], output: ["logits"], attribute: [castTo(11)] }],
       [],
-      11,
+      { elemType: 11 },
     );
     expect(await probe(float64)).toBe('output "logits" is not float32');
   });
 
-  it("refuses logits that are not finite, naming the batch", async () => {
+  it("refuses logits of which one value is not finite, naming the batch", async () => {
+    // log([0, 1]) per row: the first class is -Infinity, the second 0.
     const logOfZero = withTail(
       graph(),
       [
         { opType: "Mul", input: ["logits.inner", "zero"], output: ["zeros"] },
-        { opType: "Log", input: ["zeros"], output: ["logits"] },
+        { opType: "Add", input: ["zeros", "mask"], output: ["masked"] },
+        { opType: "Log", input: ["masked"], output: ["logits"] },
       ],
-      [{ name: "zero", dims: [], dataType: 1, floatData: [0] }],
+      [
+        { name: "zero", dims: [], dataType: 1, floatData: [0] },
+        { name: "mask", dims: [2], dataType: 1, floatData: [0, 1] },
+      ],
     );
     expect(await probe(logOfZero)).toBe('output "logits" is not finite for 1 probe text');
+  });
+
+  it("refuses logits of another rank, even when their first two sizes fit", async () => {
+    const rank3 = withTail(
+      graph(),
+      [{ opType: "Unsqueeze", input: ["logits.inner", "last.axis"], output: ["logits"] }],
+      [{ name: "last.axis", dims: [1], dataType: 7, int64Data: [2] }],
+      { shapeless: true },
+    );
+    expect(await probe(rank3)).toBe(
+      'output "logits" has shape [1, 2, 1], expected [1, 2] (for 1 probe text)',
+    );
+  });
+
+  it("refuses a graph that loads but fails to run, naming the batch and the runtime's error", async () => {
+    const oneRowOnly = withTail(
+      graph(),
+      [{ opType: "Reshape", input: ["logits.inner", "one.row"], output: ["logits"] }],
+      [{ name: "one.row", dims: [2], dataType: 7, int64Data: [1, 2] }],
+    );
+    expect(await probe(oneRowOnly)).toMatch(/^running it on 2 probe texts failed \(.+\)$/s);
+  });
+
+  it("refuses a graph onnxruntime-web cannot load, quoting at most 200 characters of its error", async () => {
+    // A Cast to float64 while the graph still declares float32 logits: the runtime's type check refuses it.
+    const mistyped = withTail(graph(), [
+      {
+        opType: "Cast",
+        input: ["logits.inner"],
+        output: ["logits"],
+        attribute: [castTo(11)],
+        name: `cast.${"long".repeat(60)}`,
+      },
+    ]);
+    const refusal = (await probe(mistyped)) ?? "";
+    expect(refusal).toMatch(/^onnxruntime-web cannot load it \(.+\)$/s);
+    const quoted = refusal.slice("onnxruntime-web cannot load it (".length, -1);
+    expect(quoted).toHaveLength(201);
+    expect(quoted.endsWith("…")).toBe(true);
   });
 
   it("runs every feature id the featuriser can emit, across runs of 4096, naming the run that fails", async () => {
