@@ -93,6 +93,19 @@ describe("VersionStore", () => {
     expect(await new VersionStore(paged).models()).toContain("store-p");
   });
 
+  it("gives R2's checksum in full hex, a byte below 0x10 with its leading zero", async () => {
+    const store = new VersionStore(bucket());
+    // The first seed whose graph's SHA-256 has a byte below 0x10 (most do).
+    let withZero: Awaited<ReturnType<typeof version>> | undefined;
+    for (let seed = 1; seed <= 16 && !withZero; seed++) {
+      const v = await version("store-h", `1.0.${seed}`, seed);
+      if (/^(?:..)*0/.test(v.manifest.onnx.sha256)) withZero = v;
+    }
+    expect(withZero).toBeDefined();
+    await seed(withZero!);
+    expect(await store.onnxChecksum(withZero!.manifest)).toBe(withZero!.manifest.onnx.sha256);
+  });
+
   it("reads a legacy student.onnx; a missing graph is null", async () => {
     const store = new VersionStore(bucket());
     const v = await version("store-d", "1.0.0");
