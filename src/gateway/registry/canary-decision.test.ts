@@ -13,6 +13,7 @@ const run = (policy: Partial<CanaryPolicy> = {}) => ({
 });
 const undecided = compareRates({ agree: 9, total: 10 }, { agree: 9, total: 10 }, 0.05);
 const worse = compareRates({ agree: 1, total: 60 }, { agree: 55, total: 60 }, 0.05);
+const better = compareRates({ agree: 55, total: 60 }, { agree: 1, total: 60 }, 0.05);
 
 describe("decideCanary", () => {
   it("waits while the evidence is undecided and the time limit is not reached", () => {
@@ -44,6 +45,21 @@ describe("decideCanary", () => {
     expect(decision.figures.canary).toMatchObject({ version: "2", agree: 1, total: 60 });
     expect(decision.figures.difference.upper).toBeLessThan(0);
     expect(decision.evidence).toBe("teacher");
+  });
+
+  it("promotes a better canary at once, before the time limit, with both versions' figures", () => {
+    expect(better.verdict).toBe("better");
+    const decision = decideCanary(run(), better, hoursLater(0.1))!;
+    expect(decision).toMatchObject({ action: "promote", reason: "better", canary: "2", live: "1" });
+    expect(decision.at).toBe(hoursLater(0.1).toISOString());
+    expect(decision.figures.canary).toMatchObject({ version: "2", agree: 55, total: 60 });
+    expect(decision.figures.live).toMatchObject({ version: "1", agree: 1, total: 60 });
+    expect(decision.figures.difference.lower).toBeGreaterThan(0);
+    // A verdict is acted on whatever the time-limit policy says.
+    expect(decideCanary(run({ on_time_limit: "rollback" }), better, hoursLater(100))).toMatchObject({
+      action: "promote",
+      reason: "better",
+    });
   });
 
   it("says which evidence decided; decisions stored before feedback counted read as the teacher's", () => {

@@ -1,3 +1,4 @@
+import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
 import {
   allocating,
@@ -15,6 +16,7 @@ import { ALLOWED_OPS, GRAPH_BUDGET, graphOverBudget, nonFiniteWeights } from "./
  * helpers of the workerd upload tests, which run these checks through POST /admin/models): each refusal
  * names its fault, and the budget's figures are the ones docs/admin-api.md states.
  */
+const { onnx } = onnxProto;
 const SHAPE = { buckets: 64, dim: 4 };
 const good = () => exportOnnx(student(1, SHAPE), { embeddingDtype: "float32" });
 const buffer = (bytes: Uint8Array): ArrayBuffer =>
@@ -67,6 +69,71 @@ describe("graphOverBudget", () => {
     expect(graphOverBudget(buffer(onnxDomain))).toBeNull();
   });
 
+  it("refuses what it cannot see through: model-local functions and sparse initializers, named together", () => {
+    const withFunction = (model: onnxProto.onnx.ModelProto) => {
+      model.functions = [onnx.FunctionProto.create({ name: "f", domain: "com.example" })];
+    };
+    const withSparse = (model: onnxProto.onnx.ModelProto) => {
+      model.graph!.sparseInitializer = [onnx.SparseTensorProto.create({ dims: [4] })];
+    };
+    expect(graphOverBudget(buffer(edited(good(), withFunction)))).toBe("it uses model-local functions");
+    expect(graphOverBudget(buffer(edited(good(), withSparse)))).toBe("it uses sparse initializers");
+    const both = edited(good(), (model) => {
+      withFunction(model);
+      withSparse(model);
+    });
+    expect(graphOverBudget(buffer(both))).toBe("it uses sparse initializers and model-local functions");
+  });
+
+  it("refuses an allowed operator that carries a subgraph, naming it", () => {
+    const looping = edited(good(), (model) => {
+      const first = model.graph!.node![0]!;
+      first.attribute = [
+        ...(first.attribute ?? []),
+        onnx.AttributeProto.create({
+          name: "body",
+          type: onnx.AttributeProto.AttributeType.GRAPH,
+          g: onnx.GraphProto.create({ name: "body" }),
+        }),
+      ];
+    });
+    const opType = onnx.ModelProto.decode(good()).graph!.node![0]!.opType!;
+    expect(ALLOWED_OPS.has(opType)).toBe(true);
+    expect(graphOverBudget(buffer(looping))).toMatch(
+      new RegExp(`^it uses the operator ${opType}, which can allocate beyond the budget`),
+    );
+  });
+
+  it("refuses a tensor whose data lives outside the file", () => {
+    const external = edited(good(), (model) => {
+      model.graph!.initializer!.push(
+        onnx.TensorProto.create({ name: "outside", dims: [4], dataType: 1, dataLocation: 1 }),
+      );
+    });
+    expect(graphOverBudget(buffer(external))).toBe('the tensor "outside" keeps its data outside the file');
+  });
+
+  it("names a node's unnamed constant tensor as a constant", () => {
+    const hollowConstant = edited(good(), (model) => {
+      model.graph!.node!.push(
+        onnx.NodeProto.create({
+          opType: "Constant",
+          output: ["unused"],
+          attribute: [
+            onnx.AttributeProto.create({
+              name: "value",
+              type: onnx.AttributeProto.AttributeType.TENSOR,
+              t: onnx.TensorProto.create({ dims: [10, 100], dataType: 1, rawData: new Uint8Array(4) }),
+            }),
+          ],
+        }),
+      );
+    });
+    expect(graphOverBudget(buffer(hollowConstant))).toBe(
+      "the tensor a constant declares 1000 values [10, 100] but holds 1",
+    );
+  });
+
   it("refuses a tensor that declares values it does not hold", () => {
     expect(graphOverBudget(buffer(hollowInitializer(good(), 1e9)))).toBe(
       'the tensor "hollow" declares 1000000000 values [1000000000] but holds 1',
@@ -96,6 +163,12 @@ describe("graphOverBudget", () => {
 });
 
 describe("nonFiniteWeights", () => {
+  it("finds a non-finite value in the first row too", () => {
+    expect(nonFiniteWeights(buffer(poisonedRows(2, SHAPE, [0], Number.NaN)))).toMatch(
+      /^the initializer "[^"]+" holds NaN \(row 0 of \[64, 4\]\)$/,
+    );
+  });
+
   it.each([
     ["NaN", Number.NaN],
     ["Infinity", Number.POSITIVE_INFINITY],

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { usePlatformProxy } from "../../../test/helpers/platform-proxy.ts";
 import { ApiError } from "../errors.ts";
 import { canaryBucket, chooseVersion, inShadow } from "./canary.ts";
+import { DefinitionStore } from "./definitions.ts";
 import {
   definitionKey,
   graphKey,
@@ -106,10 +107,25 @@ describe("pointer transitions", () => {
     });
   });
 
+  it("promoting another version than the shadow's keeps the shadow, live or canary", () => {
+    const live = promote(promote(null, "1.0.0", undefined, NOW), "1.1.0", undefined, NOW);
+    const shadowed = startShadow(live, "3.0.0", 25, NOW);
+    const shadow = { version: "3.0.0", percent: 25, started_at: AT };
+    expect(promote(shadowed, "2.0.0", 10, NOW).shadow).toEqual(shadow);
+    expect(promote(shadowed, "2.0.0", undefined, NOW)).toMatchObject({ live: "2.0.0", shadow });
+    expect(promote(shadowed, "1.1.0", undefined, NOW).shadow).toEqual(shadow);
+    expect(promote(shadowed, "3.0.0", undefined, NOW)).toMatchObject({ live: "3.0.0", shadow: null });
+  });
+
   it("a shadow needs a live version and a version that does not serve; stopping needs one", () => {
     expect(refusal(() => startShadow(null, "2.0.0", 50, NOW)).message).toBe(
       "the model has no live version yet: a shadow is compared with the live student",
     );
+    expect(refusal(() => startShadow(null, "2.0.0", 50, NOW))).toEqual({
+      status: 400,
+      code: "invalid_request",
+      message: "the model has no live version yet: a shadow is compared with the live student",
+    });
     const live = promote(null, "1.0.0", undefined, NOW);
     const canaried = promote(live, "2.0.0", 10, NOW);
     for (const serving of ["1.0.0", "2.0.0"])
@@ -166,6 +182,16 @@ describe("canary and shadow split", () => {
     const none = ids.filter((id) => inShadow({ percent: 1 }, id)).length;
     expect(none).toBeGreaterThan(0);
     expect(none).toBeLessThan(60);
+  });
+
+  it("a shadow's percent is its share of requests: 1 takes one in a hundred, 99 all but one", () => {
+    // The hash is fixed, so these counts are too: 10,000 ids put about 100 in each bucket.
+    const many = Array.from({ length: 10_000 }, (_, i) => `shadow-${i}`);
+    const share = (percent: number) => many.filter((id) => inShadow({ percent }, id)).length / many.length;
+    expect(share(1)).toBeGreaterThan(0.005);
+    expect(share(1)).toBeLessThan(0.015);
+    expect(share(99)).toBeGreaterThan(0.985);
+    expect(share(99)).toBeLessThan(0.995);
   });
 });
 
@@ -226,6 +252,54 @@ describe("KV stores and the pointer cache (miniflare KV)", () => {
     } finally {
       log.mockRestore();
       await kv.delete("pointer/store-bad");
+    }
+  });
+
+  it("lists past one page of KV keys, every name once", async () => {
+    const store = new PointerStore(kv);
+    for (const name of ["page-a", "page-b", "page-c", "page-d", "page-e"])
+      await store.put(name, pointer("1.0.0"));
+    const names = await store.names();
+    expect(names).toEqual(expect.arrayContaining(["page-a", "page-b", "page-c", "page-d", "page-e"]));
+    // The same namespace read two keys a page: KV pages with a cursor past 1000 keys.
+    const paged = {
+      get: kv.get.bind(kv),
+      list: (options: KVNamespaceListOptions) => kv.list({ ...options, limit: 2 }),
+    };
+    const pagedStore = new PointerStore(paged as unknown as KVNamespace);
+    expect((await pagedStore.names()).sort()).toEqual([...names].sort());
+    expect([...(await pagedStore.all()).keys()].sort()).toEqual([...names].sort());
+  });
+
+  it("a pointer deleted between the listing and its read is left out, not logged as invalid", async () => {
+    await new PointerStore(kv).put("gone", pointer("1.0.0"));
+    const racing = {
+      get: kv.get.bind(kv),
+      list: async (options: KVNamespaceListOptions) => {
+        const page = await kv.list(options);
+        await kv.delete("pointer/gone");
+        return page;
+      },
+    };
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const all = await new PointerStore(racing as unknown as KVNamespace).all();
+      expect(all.has("gone")).toBe(false);
+      expect(all.get("store-a")).toEqual(pointer("1.0.0"));
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it("an invalid stored definition is a 500 naming the model and the definition", async () => {
+    await kv.put("definition/store-bad", JSON.stringify({ labels: ["a"] }));
+    try {
+      const error = await new DefinitionStore(kv).get("store-bad").catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 500, code: "internal" });
+      expect((error as ApiError).message).toMatch(/^the stored definition of "store-bad" is invalid: /);
+    } finally {
+      await kv.delete("definition/store-bad");
     }
   });
 

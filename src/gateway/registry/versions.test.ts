@@ -75,6 +75,37 @@ describe("VersionStore", () => {
     expect(models.every((m) => !m.includes("/"))).toBe(true);
   });
 
+  it("lists versions and models across pages of R2's listing", async () => {
+    const first = await version("store-p", "1.0.0", 1);
+    const second = await version("store-p", "1.1.0", 2);
+    await seed(first);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await seed(second);
+    // The same bucket read one object a page: R2 pages with a cursor past 1000 objects.
+    const real = bucket();
+    const paged = {
+      list: (options: R2ListOptions) => real.list({ ...options, limit: 1 }),
+    } as unknown as R2Bucket;
+    expect((await new VersionStore(paged).list("store-p")).map((v) => v.version)).toEqual(["1.0.0", "1.1.0"]);
+    expect((await new VersionStore(paged).models()).sort()).toEqual(
+      (await new VersionStore(real).models()).sort(),
+    );
+    expect(await new VersionStore(paged).models()).toContain("store-p");
+  });
+
+  it("gives R2's checksum in full hex, a byte below 0x10 with its leading zero", async () => {
+    const store = new VersionStore(bucket());
+    // The first seed whose graph's SHA-256 has a byte below 0x10 (most do).
+    let withZero: Awaited<ReturnType<typeof version>> | undefined;
+    for (let seed = 1; seed <= 16 && !withZero; seed++) {
+      const v = await version("store-h", `1.0.${seed}`, seed);
+      if (/^(?:..)*0/.test(v.manifest.onnx.sha256)) withZero = v;
+    }
+    expect(withZero).toBeDefined();
+    await seed(withZero!);
+    expect(await store.onnxChecksum(withZero!.manifest)).toBe(withZero!.manifest.onnx.sha256);
+  });
+
   it("reads a legacy student.onnx; a missing graph is null", async () => {
     const store = new VersionStore(bucket());
     const v = await version("store-d", "1.0.0");
@@ -96,6 +127,11 @@ describe("VersionStore", () => {
     await bucket().put("models/store-f/1.1.0/manifest.json", other.text);
     await expect(store.manifest("store-f", "1.1.0")).rejects.toThrow(
       "store-f@1.1.0: the manifest names store-f@2.0.0",
+    );
+    const otherModel = await version("store-g", "1.0.0");
+    await bucket().put("models/store-f/1.0.1/manifest.json", otherModel.text.replace('"1.0.0"', '"1.0.1"'));
+    await expect(store.manifest("store-f", "1.0.1")).rejects.toThrow(
+      "store-f@1.0.1: the manifest names store-g@1.0.1",
     );
   });
 });
