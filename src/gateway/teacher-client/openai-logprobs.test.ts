@@ -141,4 +141,62 @@ describe("labelLogprobs", () => {
     expect(labelLogprobs('{"other":"ham"}', [tok('{"other":"ham"}', -1)], labels)).toBeNull();
     expect(labelLogprobs('{"label":"ham"}', [], labels)).toBeNull();
   });
+  it("gives nothing when the tokens spell other content of the same length, in bytes or in strings", () => {
+    expect(labelLogprobs('{"label":"ham"}', [tok('{"label":"hum"}', -1)], labels)).toBeNull();
+    expect(
+      labelLogprobs('{"label":"ham"}', [tok('{"label":"hum"}', -1, { bytes: null })], labels),
+    ).toBeNull();
+  });
+
+  it("a label outside the set keeps its logprob but has no distribution", () => {
+    const alts = [tok("eggs", Math.log(0.4)), tok("ham", Math.log(0.3))];
+    const tokens = [tok('{"label":"', 0), tok("eggs", Math.log(0.4), { top_logprobs: alts }), tok('"}', 0)];
+    const read = labelLogprobs('{"label":"eggs"}', tokens, labels)!;
+    expect(Math.exp(read.logprob)).toBeCloseTo(0.4, 12);
+    expect(read.probs).toBeNull();
+  });
+
+  it("a label with JSON escapes is read as the label it spells", () => {
+    const quoted = 'say "hi"';
+    const alts = [tok('say \\"hi\\"', Math.log(0.7)), tok("no", Math.log(0.3))];
+    const tokens = [
+      tok('{"label":"', 0),
+      tok('say \\"hi\\"', Math.log(0.7), { top_logprobs: alts }),
+      tok('"}', 0),
+    ];
+    const read = labelLogprobs(JSON.stringify({ label: quoted }), tokens, ["no", quoted])!;
+    expect(Math.exp(read.logprob)).toBeCloseTo(0.7, 12);
+    expect(read.probs![0]).toBeCloseTo(0.3, 12);
+    expect(read.probs![1]).toBeCloseTo(0.7, 12);
+  });
+
+  it("an alternative listed twice counts once; the list's mass still bounds the unlisted labels", () => {
+    const alts = [tok("spam", Math.log(0.6)), tok("ham", Math.log(0.2)), tok("ham", Math.log(0.1))];
+    const tokens = [tok('{"label":"', 0), tok("spam", Math.log(0.6), { top_logprobs: alts }), tok('"}', 0)];
+    const probs = labelLogprobs('{"label":"spam"}', tokens, ["ham", "spam", "eggs"])!.probs!;
+    // ham 0.2 (not 0.3); eggs min(1 - 0.9, 0.1) = 0.1; renormalised over 0.9.
+    [0.2 / 0.9, 0.6 / 0.9, 0.1 / 0.9].forEach((p, i) => {
+      expect(probs[i]).toBeCloseTo(p, 12);
+    });
+  });
+
+  it("an alternative that is only the structure before the label begins no label", () => {
+    const alts = [tok('":"sp', Math.log(0.6)), tok('":"', Math.log(0.3)), tok('":"h', Math.log(0.1))];
+    const tokens = [tok('{"label', 0), tok('":"sp', Math.log(0.6), { top_logprobs: alts }), tok('am"}', 0)];
+    const probs = labelLogprobs('{"label":"spam"}', tokens, labels)!.probs!;
+    expect(probs[0]).toBeCloseTo(0.1 / 0.7, 12);
+    expect(probs[1]).toBeCloseTo(0.6 / 0.7, 12);
+  });
+
+  it("in bytes, alternatives without bytes are read from their token text after the lead", () => {
+    const alts = [
+      { token: '":"sp', logprob: Math.log(0.6) },
+      { token: '":"h', logprob: Math.log(0.3) },
+      { token: '"', logprob: Math.log(0.1) },
+    ];
+    const tokens = [tok('{"label', 0), tok('":"sp', Math.log(0.6), { top_logprobs: alts }), tok('am"}', 0)];
+    const probs = labelLogprobs('{"label":"spam"}', tokens, labels)!.probs!;
+    expect(probs[0]).toBeCloseTo(1 / 3, 12);
+    expect(probs[1]).toBeCloseTo(2 / 3, 12);
+  });
 });
