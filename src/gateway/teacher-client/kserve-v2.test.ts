@@ -152,8 +152,35 @@ describe("kserve-v2 answers", () => {
       { label: "spam", confidence: 1, probs: null },
       { label: "ham", confidence: 1, probs: null },
     ]);
-    const { error } = await ask({ labels: LABELS, outputs: [label(["spam"])] });
+    const { error, url } = await ask({ labels: LABELS, outputs: [label(["spam"])] });
     expect(error?.kind).toBe("bad_response");
+    expect(error?.message.startsWith(`${url} label: unexpected answer (`)).toBe(true);
+  });
+
+  it("a gateway label the teacher's columns do not name gets probability 0", async () => {
+    const { value } = await ask({ labels: ["ham", "other"], outputs: [probabilities([1, 2], [0.7, 0.3])] }, [
+      "a",
+    ]);
+    expect(value).toEqual([{ label: "ham", confidence: 0.7, probs: [0.7, 0] }]);
+  });
+
+  it("a label output is checked row by row against its own row of probabilities", async () => {
+    const { value } = await ask({
+      labels: LABELS,
+      outputs: [probabilities([2, 2], [0.8, 0.2, 0.1, 0.9]), label(["ham", "spam"])],
+    });
+    expect(value?.map((a) => a.label)).toEqual(["ham", "spam"]);
+  });
+
+  it("a label output naming no column is a disagreement", async () => {
+    const { error, url } = await ask(
+      { labels: LABELS, outputs: [probabilities([1, 2], [0.8, 0.2]), label(["eggs"])] },
+      ["a"],
+    );
+    expect(error).toMatchObject({
+      kind: "bad_response",
+      message: `${url}: the answer disagrees with the model metadata: row 0: "label" is "eggs", not the labelled largest column`,
+    });
   });
 
   it("an answer with neither output is a bad_response saying so", async () => {
