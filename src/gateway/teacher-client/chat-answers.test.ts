@@ -47,6 +47,9 @@ describe("readCompletion", () => {
       kind: "bad_response",
       message: "w: content is not JSON: spam",
     });
+    expect(refusal(() => readCompletion(completion({ content: "s".repeat(300) }), LABELS, "w")).message).toBe(
+      `w: content is not JSON: ${"s".repeat(200)}`,
+    );
     expect(
       refusal(() => readCompletion(completion({ content: '{"class": "spam"}' }), LABELS, "w")).message,
     ).toMatch(/^w content: unexpected answer \(label: /);
@@ -76,9 +79,23 @@ describe("workersAiAdapter", () => {
       kind: "bad_response",
       message: "Workers AI @cf/some/model: response is not JSON: spam, I think",
     });
+    expect(((await ask(async () => ({ response: "s".repeat(300) }))) as TeacherError).message).toBe(
+      `Workers AI @cf/some/model: response is not JSON: ${"s".repeat(200)}`,
+    );
     expect(((await ask(async () => ({ response: {} }))) as TeacherError).message).toMatch(
       /^Workers AI @cf\/some\/model response: unexpected answer \(label: /,
     );
+  });
+
+  it("the binding gets the call's signal, so the deadline can cancel it", async () => {
+    const handed: unknown[] = [];
+    const run = async (_model: string, _inputs: unknown, options?: { signal?: AbortSignal }) => {
+      handed.push(options?.signal);
+      return { response: { label: "ham" } };
+    };
+    await workersAiAdapter({ run }).classify(query, new AbortController().signal);
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).toBeInstanceOf(AbortSignal);
   });
 
   it("a failing binding is a network failure with its message; after the deadline, a timeout", async () => {
