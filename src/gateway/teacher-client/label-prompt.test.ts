@@ -30,15 +30,17 @@ describe("labelSchema", () => {
 
 describe("labelMessages", () => {
   const text = "WINNER!! Claim your prize:\ncall 0800 now";
-  const [system, user] = labelMessages(LABELS, text);
+  // Built inside each test: Stryker's per-test coverage does not see code run at collection time.
 
   it("a system message names the JSON form and every label", () => {
+    const [system] = labelMessages(LABELS, text);
     expect(system.role).toBe("system");
     expect(system.content).toContain('{"label": "<label>"}');
     expect(system.content).toContain('["ham","spam"]');
   });
 
   it("the user message ends with the Text: line, which the teacher's convention reads as the text", () => {
+    const [, user] = labelMessages(LABELS, text);
     expect(user.role).toBe("user");
     expect(user.content.endsWith(`\nText: ${text}`)).toBe(true);
     expect(textToClassify(user.content)).toBe(text);

@@ -146,6 +146,8 @@ describe("labelLogprobs", () => {
     expect(
       labelLogprobs('{"label":"ham"}', [tok('{"label":"hum"}', -1, { bytes: null })], labels),
     ).toBeNull();
+    // Tokens that spell only the start of the content do not spell it.
+    expect(labelLogprobs('{"label":"ham"}', [tok('{"label":"ham"', -1)], labels)).toBeNull();
   });
 
   it("a label outside the set keeps its logprob but has no distribution", () => {
