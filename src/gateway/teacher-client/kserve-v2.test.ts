@@ -170,6 +170,13 @@ describe("kserve-v2 answers", () => {
       outputs: [probabilities([2, 2], [0.8, 0.2, 0.1, 0.9]), label(["ham", "spam"])],
     });
     expect(value?.map((a) => a.label)).toEqual(["ham", "spam"]);
+    const { error, url } = await ask({
+      labels: LABELS,
+      outputs: [probabilities([2, 2], [0.8, 0.2, 0.9, 0.1]), label(["ham", "spam"])],
+    });
+    expect(error?.message).toBe(
+      `${url}: the answer disagrees with the model metadata: row 1: "label" is "spam", not the labelled largest column`,
+    );
   });
 
   it("a label output naming no column is a disagreement", async () => {
