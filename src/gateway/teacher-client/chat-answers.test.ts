@@ -1,5 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { readCompletion } from "./openai.ts";
+import { labelMessages, labelSchema } from "./label-prompt.ts";
+import { openaiAdapter, readCompletion } from "./openai.ts";
 import type { TeacherError } from "./types.ts";
 import { workersAiAdapter } from "./workers-ai.ts";
 
@@ -47,6 +50,9 @@ describe("readCompletion", () => {
       kind: "bad_response",
       message: "w: content is not JSON: spam",
     });
+    expect(refusal(() => readCompletion(completion({ content: "s".repeat(300) }), LABELS, "w")).message).toBe(
+      `w: content is not JSON: ${"s".repeat(200)}`,
+    );
     expect(
       refusal(() => readCompletion(completion({ content: '{"class": "spam"}' }), LABELS, "w")).message,
     ).toMatch(/^w content: unexpected answer \(label: /);
@@ -76,9 +82,23 @@ describe("workersAiAdapter", () => {
       kind: "bad_response",
       message: "Workers AI @cf/some/model: response is not JSON: spam, I think",
     });
+    expect(((await ask(async () => ({ response: "s".repeat(300) }))) as TeacherError).message).toBe(
+      `Workers AI @cf/some/model: response is not JSON: ${"s".repeat(200)}`,
+    );
     expect(((await ask(async () => ({ response: {} }))) as TeacherError).message).toMatch(
       /^Workers AI @cf\/some\/model response: unexpected answer \(label: /,
     );
+  });
+
+  it("the binding gets the call's signal, so the deadline can cancel it", async () => {
+    const handed: unknown[] = [];
+    const run = async (_model: string, _inputs: unknown, options?: { signal?: AbortSignal }) => {
+      handed.push(options?.signal);
+      return { response: { label: "ham" } };
+    };
+    await workersAiAdapter({ run }).classify(query, new AbortController().signal);
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).toBeInstanceOf(AbortSignal);
   });
 
   it("a failing binding is a network failure with its message; after the deadline, a timeout", async () => {
@@ -95,5 +115,47 @@ describe("workersAiAdapter", () => {
       kind: "timeout",
       message: "Workers AI @cf/some/model: aborted at the deadline",
     });
+  });
+});
+
+describe("openaiAdapter's request", () => {
+  it("asks for the label under a strict JSON schema, at temperature 0, with five alternatives", async () => {
+    const bodies: unknown[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        bodies.push(JSON.parse(body));
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(completion({ content: '{"label":"ham"}' })));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const query = { model: "gpt-x", labels: LABELS, texts: ["hello"] };
+      const answers = await openaiAdapter(base, { maxBodyBytes: 1 << 20 }).classify(
+        query,
+        new AbortController().signal,
+      );
+      expect(answers).toEqual([{ label: "ham", confidence: 1, probs: null }]);
+      expect(bodies).toEqual([
+        {
+          model: "gpt-x",
+          messages: [...labelMessages(LABELS, "hello")],
+          temperature: 0,
+          logprobs: true,
+          top_logprobs: 5,
+          response_format: {
+            type: "json_schema",
+            json_schema: { name: "label", strict: true, schema: labelSchema(LABELS) },
+          },
+        },
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -156,3 +156,62 @@ describe("outcomes", () => {
     expect(Object.keys(outcome).sort()).toEqual(["kind", "latencyMs", "message", "ok"]);
   });
 });
+
+describe("the answer cache's writes (the Cache API itself is specified in workerd)", () => {
+  const scope = { model: "sms-spam", version: "1.0.0" };
+  /** A waitUntil that keeps what it is handed. */
+  function keeping() {
+    const handed: Promise<unknown>[] = [];
+    return { handed, waitUntil: (promise: Promise<unknown>) => void handed.push(promise) };
+  }
+  const answerAll = () => answering((q) => q.texts.map(() => ham())).adapter;
+
+  it("go to waitUntil only when the query has a cache scope and the TTL is above 0", async () => {
+    const cases: [string, Record<string, string>, boolean, number][] = [
+      ["scoped, TTL 1 s", { TEACHER_CACHE_TTL_S: "1" }, true, 1],
+      ["no scope", { TEACHER_CACHE_TTL_S: "3600" }, false, 0],
+      ["TTL 0", { TEACHER_CACHE_TTL_S: "0" }, true, 0],
+    ];
+    for (const [what, env, scoped, writes] of cases) {
+      const kept = keeping();
+      const client = createTeacherClient(config(env), {}, answerAll());
+      const asked = scoped ? { ...query(["a", "b"]), cache: scope } : query(["a", "b"]);
+      expect(await client.ask(asked, { waitUntil: kept.waitUntil }), what).toMatchObject({ ok: true });
+      expect(kept.handed, what).toHaveLength(writes);
+      await Promise.all(kept.handed);
+    }
+  });
+
+  it("a failure of a scoped query carries what the cache had: nothing, for each text", async () => {
+    const client = createTeacherClient(config(), {}, new TeacherError("network", "down"));
+    expect(await client.ask({ ...query(["a", "b"]), cache: scope })).toEqual({
+      ok: false,
+      kind: "network",
+      message: "down",
+      latencyMs: expect.any(Number),
+      cachedAnswers: [null, null],
+    });
+  });
+
+  it("ask never throws: a waitUntil that throws is a bad_response, timed from the call", async () => {
+    const client = createTeacherClient(config(), {}, answerAll());
+    const before = Date.now();
+    const outcome = await client.ask(
+      { ...query(["a"]), cache: scope },
+      {
+        waitUntil: () => {
+          throw new Error("waitUntil after the response");
+        },
+      },
+    );
+    const elapsed = Date.now() - before;
+    expect(outcome).toEqual({
+      ok: false,
+      kind: "bad_response",
+      message: "waitUntil after the response",
+      latencyMs: expect.any(Number),
+    });
+    expect(outcome.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(outcome.latencyMs).toBeLessThanOrEqual(elapsed);
+  });
+});

@@ -15,9 +15,9 @@ describe("teacher config from env vars", () => {
     });
   });
 
-  it("coerces wrangler var strings (and numbers), trims the URL's trailing slash, treats '' as unset", () => {
+  it("coerces wrangler var strings (and numbers), trims the URL's trailing slashes, treats '' as unset", () => {
     const config = parseTeacherConfig({
-      TEACHER_URL: "https://teacher.example/base/",
+      TEACHER_URL: "https://teacher.example/base//",
       TEACHER_PROTOCOL: "openai",
       TEACHER_MODEL: "",
       TEACHER_TIMEOUT_MS: "800",

@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fixtureKey, fixtureUrl, teacherConfig, teachers } from "../../../test/workerd/teacher-helpers.ts";
 import { createAdapter } from "./adapters.ts";
@@ -105,6 +107,10 @@ describe("answers", () => {
     expect(error?.message).toMatch(/^w: unexpected answer \(a: [^;]+; b: [^;]+; c: [^;]+\)$/);
     expect(() => parseAnswer(z.string(), 1, "w")).toThrow(/^w: unexpected answer \(\(root\): /);
     expect(parseAnswer(z.string(), "fine", "w")).toBe("fine");
+    const nested = z.object({ outputs: z.array(z.object({ name: z.string() })) });
+    expect(() => parseAnswer(nested, { outputs: [{ name: 1 }] }, "w")).toThrow(
+      /^w: unexpected answer \(outputs\.0\.name: /,
+    );
   });
 
   it("checkLabel refuses a label outside the set as unknown_label", () => {
@@ -187,5 +193,58 @@ describe("allOrAbort", () => {
     );
     later.abort("late");
     expect(await running).toEqual(["late"]);
+  });
+});
+
+describe("fetchJson, against a server that answers what each test sets", () => {
+  /** What the server answers next, and the headers of the last request it saw. */
+  let answer = { status: 200, body: "{}" };
+  let seen: IncomingHttpHeaders = {};
+  const server = createServer((req, res) => {
+    seen = req.headers;
+    req.resume();
+    res.writeHead(answer.status, { "content-type": "text/plain" });
+    res.end(answer.body);
+  });
+  let url: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/infer`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const signal = () => new AbortController().signal;
+
+  it("asks for JSON; sends a content type only with a body and a bearer token only with a key", async () => {
+    answer = { status: 200, body: "{}" };
+    await fetchJson(url, { method: "GET", signal: signal(), maxBodyBytes: NO_LIMIT });
+    expect(seen.accept).toBe("application/json");
+    expect(seen["content-type"]).toBeUndefined();
+    expect(seen.authorization).toBeUndefined();
+    await fetchJson(url, { body: { text: "hi" }, apiKey: "k1", signal: signal(), maxBodyBytes: NO_LIMIT });
+    expect(seen["content-type"]).toBe("application/json");
+    expect(seen.authorization).toBe("Bearer k1");
+  });
+
+  it("an error answer quotes the first 200 characters of its body, none when the body is too large to read", async () => {
+    answer = { status: 400, body: "x".repeat(300) };
+    expect(await failure(() => post(url))).toMatchObject({
+      kind: "http_4xx",
+      message: `POST ${url}: HTTP 400 ${"x".repeat(200)}`,
+    });
+    // An error body is read up to 16 KiB only.
+    answer = { status: 503, body: "y".repeat(20 * 1024) };
+    expect(await failure(() => post(url))).toMatchObject({
+      kind: "http_5xx",
+      message: `POST ${url}: HTTP 503`,
+    });
+  });
+
+  it("a body that is not JSON is quoted to its first 200 characters", async () => {
+    answer = { status: 200, body: "z".repeat(300) };
+    expect((await failure(() => post(url))).message).toBe(
+      `POST ${url}: body is not JSON: ${"z".repeat(200)}`,
+    );
   });
 });

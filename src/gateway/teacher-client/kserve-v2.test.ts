@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { kserveV2Adapter } from "./kserve-v2.ts";
 import type { TeacherAnswer, TeacherError, TeacherQuery } from "./types.ts";
 
@@ -13,8 +13,12 @@ import type { TeacherAnswer, TeacherError, TeacherQuery } from "./types.ts";
 interface Teacher {
   labels?: string[];
   outputs: unknown[];
+  /** The metadata's status while set (the labels cache forgets a failed fetch). */
+  metadataStatus?: number;
 }
 const answers = new Map<string, Teacher>();
+/** Metadata requests per model: how often the column labels were read. */
+const metadataReads = new Map<string, number>();
 let server: Server;
 let base: string;
 
@@ -22,6 +26,12 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const [, , , model, infer] = (req.url ?? "").split("/");
     const teacher = answers.get(model ?? "");
+    if (!infer) metadataReads.set(model ?? "", (metadataReads.get(model ?? "") ?? 0) + 1);
+    if (!infer && teacher?.metadataStatus) {
+      res.writeHead(teacher.metadataStatus, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "metadata unavailable" }));
+      return;
+    }
     const body = infer
       ? { outputs: teacher?.outputs }
       : { name: model, ...(teacher?.labels ? { parameters: { labels: teacher.labels } } : {}) };
@@ -142,8 +152,42 @@ describe("kserve-v2 answers", () => {
       { label: "spam", confidence: 1, probs: null },
       { label: "ham", confidence: 1, probs: null },
     ]);
-    const { error } = await ask({ labels: LABELS, outputs: [label(["spam"])] });
+    const { error, url } = await ask({ labels: LABELS, outputs: [label(["spam"])] });
     expect(error?.kind).toBe("bad_response");
+    expect(error?.message.startsWith(`${url} label: unexpected answer (`)).toBe(true);
+  });
+
+  it("a gateway label the teacher's columns do not name gets probability 0", async () => {
+    const { value } = await ask({ labels: ["ham", "other"], outputs: [probabilities([1, 2], [0.7, 0.3])] }, [
+      "a",
+    ]);
+    expect(value).toEqual([{ label: "ham", confidence: 0.7, probs: [0.7, 0] }]);
+  });
+
+  it("a label output is checked row by row against its own row of probabilities", async () => {
+    const { value } = await ask({
+      labels: LABELS,
+      outputs: [probabilities([2, 2], [0.8, 0.2, 0.1, 0.9]), label(["ham", "spam"])],
+    });
+    expect(value?.map((a) => a.label)).toEqual(["ham", "spam"]);
+    const { error, url } = await ask({
+      labels: LABELS,
+      outputs: [probabilities([2, 2], [0.8, 0.2, 0.9, 0.1]), label(["ham", "spam"])],
+    });
+    expect(error?.message).toBe(
+      `${url}: the answer disagrees with the model metadata: row 1: "label" is "spam", not the labelled largest column`,
+    );
+  });
+
+  it("a label output naming no column is a disagreement", async () => {
+    const { error, url } = await ask(
+      { labels: LABELS, outputs: [probabilities([1, 2], [0.8, 0.2]), label(["eggs"])] },
+      ["a"],
+    );
+    expect(error).toMatchObject({
+      kind: "bad_response",
+      message: `${url}: the answer disagrees with the model metadata: row 0: "label" is "eggs", not the labelled largest column`,
+    });
   });
 
   it("an answer with neither output is a bad_response saying so", async () => {
@@ -186,5 +230,52 @@ describe("kserve-v2 answers", () => {
       kind: "bad_response",
       message: `${url}: the answer disagrees with the model metadata: "probabilities" has 2 columns, the metadata names 3`,
     });
+  });
+});
+
+describe("kserve-v2 column labels cache", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const TTL_MS = 1000;
+  /** One model asked again and again by one adapter, on a clock the test moves. */
+  function sameModel(teacher: Teacher) {
+    const model = `cached${++serial}`;
+    answers.set(model, teacher);
+    const adapter = kserveV2Adapter(base, { maxBodyBytes: 1 << 20, labelsTtlMs: TTL_MS });
+    const query: TeacherQuery = { model, labels: LABELS, texts: ["a"] };
+    return {
+      ask: () => adapter.classify(query, new AbortController().signal),
+      reads: () => metadataReads.get(model) ?? 0,
+      answerAs: (next: Teacher) => answers.set(model, next),
+    };
+  }
+
+  it("trusts the labels for labelsTtlMs and reads them again at the TTL, not later", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const start = Date.now();
+    const teacher = sameModel({ labels: LABELS, outputs: [probabilities([1, 2], [0.2, 0.8])] });
+    await teacher.ask();
+    expect(teacher.reads()).toBe(1);
+    vi.setSystemTime(start + TTL_MS - 1);
+    await teacher.ask();
+    expect(teacher.reads()).toBe(1);
+    vi.setSystemTime(start + TTL_MS);
+    await teacher.ask();
+    expect(teacher.reads()).toBe(2);
+    // The TTL runs from the new read.
+    vi.setSystemTime(start + 2 * TTL_MS - 1);
+    await teacher.ask();
+    expect(teacher.reads()).toBe(2);
+  });
+
+  it("a failed metadata read fails the call and is forgotten: the next call reads again", async () => {
+    const outputs = [probabilities([1, 2], [0.2, 0.8])];
+    const teacher = sameModel({ labels: LABELS, outputs, metadataStatus: 503 });
+    await expect(teacher.ask()).rejects.toMatchObject({ kind: "http_5xx" });
+    expect(teacher.reads()).toBe(1);
+    teacher.answerAs({ labels: LABELS, outputs });
+    expect(await teacher.ask()).toEqual([{ label: "spam", confidence: 0.8, probs: [0.2, 0.8] }]);
+    expect(teacher.reads()).toBe(2);
   });
 });
