@@ -71,6 +71,11 @@ describe("negativeLogLikelihood", () => {
     expect(weighted).toBeCloseTo(negativeLogLikelihood(copies, Int32Array.from([0, 0, 0, 0]), 1.5), 12);
     expect(weighted).not.toBeCloseTo(negativeLogLikelihood(logits, labels, 1.5), 3);
   });
+
+  it("is 0, not NaN, when no example carries weight", () => {
+    const logits = [Float32Array.from([2, 0]), Float32Array.from([0, 1])];
+    expect(negativeLogLikelihood(logits, Int32Array.from([0, 1]), 1, [0, 0])).toBe(0);
+  });
 });
 
 describe("fitTemperature with weights", () => {
