@@ -203,7 +203,7 @@ describe("learned deferral in the comparison", () => {
 describe("fitting to the agreement's lower confidence bound", () => {
   const goal = { keepAgreement: 0.95, confidence: 0.95 };
   const small = outputsOf(calibratedRecords(200, 11, (top) => (top > 0.8 ? 10 : 1)));
-  const large = outputsOf(calibratedRecords(20_000, 11, (top) => (top > 0.8 ? 10 : 1)));
+  const large = outputsOf(calibratedRecords(5000, 11, (top) => (top > 0.8 ? 10 : 1)));
 
   it("meets Q with the one-sided lower bound on n_eff, not the point estimate: a small slice escalates more", () => {
     const point = fitRoutingToTeacher(small, { keepAgreement: 0.95 });
