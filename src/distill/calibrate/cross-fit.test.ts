@@ -101,6 +101,12 @@ describe("crossFitDeferral", () => {
     });
   });
 
+  it("refuses misaligned outputs by name", () => {
+    expect(() => crossFitDeferral({ ...data, weight: data.weight.subarray(1) })).toThrow(
+      /^crossFitDeferral: 400 probability vectors, 400 teacher labels, 399 weights$/,
+    );
+  });
+
   it("nothing to learn when the student always agrees with the teacher", () => {
     const agreeing = { ...data, teacherLabel: new Int32Array(data.probs.length) };
     expect(crossFitDeferral(agreeing)).toBeNull();
