@@ -3,7 +3,7 @@ import { weightedProportion } from "../../core/metrics.ts";
 import { mulberry32 } from "../../core/random.ts";
 import { type RoutingScoreRule, routingScore } from "../../core/routing-score.ts";
 import { SCORE_KINDS } from "../../core/scores.ts";
-import { fitRoutingToTeacher, RoutingGoal } from "./agreement-fit.ts";
+import { fitRoutingToTeacher, pickPoint, RoutingGoal } from "./agreement-fit.ts";
 import { trainDeferral } from "./deferral.ts";
 import type { LoggedOutputs } from "./logged-outputs.ts";
 import { calibratedRecords, outputsOf, type SyntheticRecord } from "./testing.ts";
@@ -55,6 +55,9 @@ describe("fitRoutingToTeacher", () => {
     expect(fit.best!.teacherRate.value).toBe(cheapest);
     expect(fit.rule).toEqual({ score: fit.best!.score, threshold: fit.best!.threshold });
     expect(fit.summary).toMatch(/^goal met by /);
+    expect(fit.summary).toMatch(
+      /^goal met by (max_prob|margin|entropy) at threshold [\d.]+: agreement \d+\.\d% \[\d+\.\d%, \d+\.\d%\] at teacher rate \d+\.\d%$/,
+    );
   });
 
   it("sends ≤ R to the teacher at the highest agreement each kind allows", () => {
@@ -115,6 +118,34 @@ describe("fitRoutingToTeacher", () => {
     expect(() => fitRoutingToTeacher(short, { keepAgreement: 0.9 })).toThrow(/weights/);
     const zero = { ...slice, weight: new Float64Array(slice.weight.length) };
     expect(() => fitRoutingToTeacher(zero, { keepAgreement: 0.9 })).toThrow(/not a positive number/);
+    expect(() => fitRoutingToTeacher(zero, { keepAgreement: 0.9 })).toThrow(
+      /^fitRoutingToTeacher: weight 0 /,
+    );
+  });
+});
+
+describe("pickPoint, on points in any order", () => {
+  const point = (teacher_rate: number, accuracy: number) => ({
+    threshold: teacher_rate,
+    teacher_rate,
+    accuracy,
+  });
+  const points = [point(0.5, 0.99), point(0.2, 0.96), point(0.1, 0.9), point(0.2, 0.97), point(0, 0.8)];
+
+  it("keepAgreement: the cheapest point that meets it, the more agreeing on a tie in rate", () => {
+    expect(pickPoint(points, { keepAgreement: 0.95 })).toEqual({ point: point(0.2, 0.97), met: true });
+  });
+
+  it("maxTeacherRate: the most agreeing point within it, the cheaper on a tie in agreement", () => {
+    const tied = [point(0.3, 0.9), point(0.2, 0.9), point(0.25, 0.9), point(0, 0.8)];
+    expect(pickPoint(tied, { maxTeacherRate: 0.3 })).toEqual({ point: point(0.2, 0.9), met: true });
+  });
+
+  it("unmet: the most agreeing point within the budget, said not met", () => {
+    expect(pickPoint(points, { keepAgreement: 0.995, maxTeacherRate: 0.3 })).toEqual({
+      point: point(0.2, 0.97),
+      met: false,
+    });
   });
 });
 
@@ -216,6 +247,12 @@ describe("fitting to the agreement's lower confidence bound", () => {
       expect(row.teacherRate.value).toBeGreaterThan(point.rows[i]!.teacherRate.value);
     }
     expect(bounded.summary).toMatch(/95\.0% lower bound ≥ 95\.0%/);
+    expect(point.summary).not.toMatch(/lower bound/);
+    // A confidence bounds an agreement target only: with a budget alone there is none to bound.
+    expect(fitRoutingToTeacher(small, { maxTeacherRate: 0.2, confidence: 0.95 }).summary).not.toMatch(
+      /lower bound/,
+    );
+    expect(point.summary).toMatch(/^goal met by .* at teacher rate \d+\.\d%$/);
   });
 
   it("on a large slice the bound costs little beyond the point fit", () => {
