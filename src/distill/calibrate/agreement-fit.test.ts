@@ -134,6 +134,11 @@ describe("pickPoint, on points in any order", () => {
 
   it("keepAgreement: the cheapest point that meets it, the more agreeing on a tie in rate", () => {
     expect(pickPoint(points, { keepAgreement: 0.95 })).toEqual({ point: point(0.2, 0.97), met: true });
+    // A confidence needs the effective record count to bound anything: without it, the point estimate.
+    expect(pickPoint(points, { keepAgreement: 0.95, confidence: 0.95 })).toEqual({
+      point: point(0.2, 0.97),
+      met: true,
+    });
   });
 
   it("maxTeacherRate: the most agreeing point within it, the cheaper on a tie in agreement", () => {
