@@ -78,6 +78,13 @@ describe("trainDeferral", () => {
     expect(trainDeferral(outputsOf([]))).toBeNull();
   });
 
+  it("refuses misaligned outputs by name", () => {
+    const records = outputsOf(calibratedRecords(10, 3));
+    expect(() => trainDeferral({ ...records, teacherLabel: records.teacherLabel.subarray(1) })).toThrow(
+      /^trainDeferral: 10 probability vectors, 9 teacher labels, 10 weights$/,
+    );
+  });
+
   it("stays finite when the classes separate perfectly", () => {
     const separable = calibratedRecords(300, 4).map((r) => ({ ...r, agrees: r.top > 0.6 }));
     const model = trainDeferral(outputsOf(separable))!;
