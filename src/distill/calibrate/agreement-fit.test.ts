@@ -94,6 +94,52 @@ describe("fitRoutingToTeacher", () => {
     expect(byQ.effectiveN).toBeCloseTo(10, 12);
   });
 
+  it("ships a row that meets the goal before one that does not, and the cheaper of two that meet it", () => {
+    // Ten records: the two least sure (0 and 1) disagree. max_prob meets Q = 0.9 by escalating record 0.
+    const ten = outputsOf(
+      Array.from({ length: 10 }, (_, i) => ({
+        top: 0.3 + 0.06 * i,
+        runnerUp: 0.1,
+        agrees: i >= 2,
+        weight: 1,
+      })),
+    );
+    const deferral = trainDeferral(ten)!;
+    // The surest two disagree instead: within R = 0.2 no confidence score reaches Q (their best is rate 0,
+    // agreement 0.8), while learned scores that put those two lowest meet it at rate 0.2, dearer.
+    const surestWrong = outputsOf(
+      Array.from({ length: 10 }, (_, i) => ({
+        top: 0.3 + 0.06 * i,
+        runnerUp: 0.1,
+        agrees: i < 8,
+        weight: 1,
+      })),
+    );
+    const learnedLowest = {
+      deferral,
+      sliceScores: Float64Array.from({ length: 10 }, (_, i) => (i >= 8 ? 0 : 0.5 + i / 100)),
+    };
+    const budgeted = fitRoutingToTeacher(
+      surestWrong,
+      { keepAgreement: 0.9, maxTeacherRate: 0.2 },
+      learnedLowest,
+    );
+    expect(budgeted.rows.map((r) => r.met)).toEqual([false, false, false, true]);
+    expect(budgeted.best).toMatchObject({ score: "learned", met: true });
+    expect(budgeted.met).toBe(true);
+    // Learned scores that tie both disagreements lowest: they meet Q at rate 0.2 with agreement 1, more
+    // agreeing but dearer than max_prob's rate 0.1 at agreement 0.9.
+    const tied = {
+      deferral,
+      sliceScores: Float64Array.from({ length: 10 }, (_, i) => (i < 2 ? 0 : 0.5 + i / 100)),
+    };
+    const both = fitRoutingToTeacher(ten, { keepAgreement: 0.9 }, tied);
+    expect(both.rows.find((r) => r.score === "learned")).toMatchObject({ met: true });
+    expect(both.rows.find((r) => r.score === "learned")!.agreement.value).toBeCloseTo(1, 12);
+    expect(both.best).toMatchObject({ score: "max_prob", met: true });
+    expect(both.best!.teacherRate.value).toBeCloseTo(0.1, 12);
+  });
+
   it("says clearly, without throwing, when the goal cannot be met within the budget", () => {
     const fit = fitRoutingToTeacher(slice, { keepAgreement: 0.995, maxTeacherRate: 0.05 });
     expect(fit.met).toBe(false);
