@@ -56,6 +56,31 @@ describe("trainDeferral", () => {
     expect(predicted / total).toBeCloseTo(observed / total, 6);
   });
 
+  it("regularises the standardised weights: at the optimum Σ w (μ − y) φ_j / Σw = −λ·θ_j·s_j² per feature", () => {
+    // The documented objective's optimality conditions in raw features: θ_j·x_j = (θ_j / s_j)(φ_j − m_j), and
+    // the unregularised bias makes Σ w (μ − y) = 0, so the means drop out but each deviation s_j does not.
+    const l2 = 0.05;
+    const train = outputsOf(calibratedRecords(400, 13, (top) => (top > 0.7 ? 3 : 1)));
+    const model = trainDeferral(train, { l2, maxIterations: 100 })!;
+    const F = DEFERRAL_FEATURE_COUNT;
+    const phi = train.probs.map((p) => deferralFeatures(p, new Float64Array(F)));
+    const total = train.weight.reduce((sum, w) => sum + w, 0);
+    const residual = train.probs.map(
+      (p, i) => sigmoid(disagreementLogit(model, p)) - Number(train.teacherLabel[i] !== 0),
+    );
+    for (let j = 0; j < F; j++) {
+      let mean = 0;
+      for (const [i, x] of phi.entries()) mean += (train.weight[i]! * x[j]!) / total;
+      let variance = 0;
+      let gradient = 0;
+      for (const [i, x] of phi.entries()) {
+        variance += (train.weight[i]! * (x[j]! - mean) ** 2) / total;
+        gradient += (train.weight[i]! * residual[i]! * x[j]!) / total;
+      }
+      expect(gradient).toBeCloseTo(-l2 * model.weights[j]! * variance, 6);
+    }
+  });
+
   it("weighs a record like that many copies of it", () => {
     const base = calibratedRecords(600, 9);
     const weights = base.map((_, i) => 1 + (i % 3));
