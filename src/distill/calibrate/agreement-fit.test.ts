@@ -3,7 +3,7 @@ import { weightedProportion } from "../../core/metrics.ts";
 import { mulberry32 } from "../../core/random.ts";
 import { type RoutingScoreRule, routingScore } from "../../core/routing-score.ts";
 import { SCORE_KINDS } from "../../core/scores.ts";
-import { fitRoutingToTeacher, RoutingGoal } from "./agreement-fit.ts";
+import { fitRoutingToTeacher, pickPoint, RoutingGoal } from "./agreement-fit.ts";
 import { trainDeferral } from "./deferral.ts";
 import type { LoggedOutputs } from "./logged-outputs.ts";
 import { calibratedRecords, outputsOf, type SyntheticRecord } from "./testing.ts";
@@ -55,6 +55,9 @@ describe("fitRoutingToTeacher", () => {
     expect(fit.best!.teacherRate.value).toBe(cheapest);
     expect(fit.rule).toEqual({ score: fit.best!.score, threshold: fit.best!.threshold });
     expect(fit.summary).toMatch(/^goal met by /);
+    expect(fit.summary).toMatch(
+      /^goal met by (max_prob|margin|entropy) at threshold [\d.]+: agreement \d+\.\d% \[\d+\.\d%, \d+\.\d%\] at teacher rate \d+\.\d%$/,
+    );
   });
 
   it("sends ≤ R to the teacher at the highest agreement each kind allows", () => {
@@ -91,6 +94,52 @@ describe("fitRoutingToTeacher", () => {
     expect(byQ.effectiveN).toBeCloseTo(10, 12);
   });
 
+  it("ships a row that meets the goal before one that does not, and the cheaper of two that meet it", () => {
+    // Ten records: the two least sure (0 and 1) disagree. max_prob meets Q = 0.9 by escalating record 0.
+    const ten = outputsOf(
+      Array.from({ length: 10 }, (_, i) => ({
+        top: 0.3 + 0.06 * i,
+        runnerUp: 0.1,
+        agrees: i >= 2,
+        weight: 1,
+      })),
+    );
+    const deferral = trainDeferral(ten)!;
+    // The surest two disagree instead: within R = 0.2 no confidence score reaches Q (their best is rate 0,
+    // agreement 0.8), while learned scores that put those two lowest meet it at rate 0.2, dearer.
+    const surestWrong = outputsOf(
+      Array.from({ length: 10 }, (_, i) => ({
+        top: 0.3 + 0.06 * i,
+        runnerUp: 0.1,
+        agrees: i < 8,
+        weight: 1,
+      })),
+    );
+    const learnedLowest = {
+      deferral,
+      sliceScores: Float64Array.from({ length: 10 }, (_, i) => (i >= 8 ? 0 : 0.5 + i / 100)),
+    };
+    const budgeted = fitRoutingToTeacher(
+      surestWrong,
+      { keepAgreement: 0.9, maxTeacherRate: 0.2 },
+      learnedLowest,
+    );
+    expect(budgeted.rows.map((r) => r.met)).toEqual([false, false, false, true]);
+    expect(budgeted.best).toMatchObject({ score: "learned", met: true });
+    expect(budgeted.met).toBe(true);
+    // Learned scores that tie both disagreements lowest: they meet Q at rate 0.2 with agreement 1, more
+    // agreeing but dearer than max_prob's rate 0.1 at agreement 0.9.
+    const tied = {
+      deferral,
+      sliceScores: Float64Array.from({ length: 10 }, (_, i) => (i < 2 ? 0 : 0.5 + i / 100)),
+    };
+    const both = fitRoutingToTeacher(ten, { keepAgreement: 0.9 }, tied);
+    expect(both.rows.find((r) => r.score === "learned")).toMatchObject({ met: true });
+    expect(both.rows.find((r) => r.score === "learned")!.agreement.value).toBeCloseTo(1, 12);
+    expect(both.best).toMatchObject({ score: "max_prob", met: true });
+    expect(both.best!.teacherRate.value).toBeCloseTo(0.1, 12);
+  });
+
   it("says clearly, without throwing, when the goal cannot be met within the budget", () => {
     const fit = fitRoutingToTeacher(slice, { keepAgreement: 0.995, maxTeacherRate: 0.05 });
     expect(fit.met).toBe(false);
@@ -115,6 +164,39 @@ describe("fitRoutingToTeacher", () => {
     expect(() => fitRoutingToTeacher(short, { keepAgreement: 0.9 })).toThrow(/weights/);
     const zero = { ...slice, weight: new Float64Array(slice.weight.length) };
     expect(() => fitRoutingToTeacher(zero, { keepAgreement: 0.9 })).toThrow(/not a positive number/);
+    expect(() => fitRoutingToTeacher(zero, { keepAgreement: 0.9 })).toThrow(
+      /^fitRoutingToTeacher: weight 0 /,
+    );
+  });
+});
+
+describe("pickPoint, on points in any order", () => {
+  const point = (teacher_rate: number, accuracy: number) => ({
+    threshold: teacher_rate,
+    teacher_rate,
+    accuracy,
+  });
+  const points = [point(0.5, 0.99), point(0.2, 0.96), point(0.1, 0.9), point(0.2, 0.97), point(0, 0.8)];
+
+  it("keepAgreement: the cheapest point that meets it, the more agreeing on a tie in rate", () => {
+    expect(pickPoint(points, { keepAgreement: 0.95 })).toEqual({ point: point(0.2, 0.97), met: true });
+    // A confidence needs the effective record count to bound anything: without it, the point estimate.
+    expect(pickPoint(points, { keepAgreement: 0.95, confidence: 0.95 })).toEqual({
+      point: point(0.2, 0.97),
+      met: true,
+    });
+  });
+
+  it("maxTeacherRate: the most agreeing point within it, the cheaper on a tie in agreement", () => {
+    const tied = [point(0.3, 0.9), point(0.2, 0.9), point(0.25, 0.9), point(0, 0.8)];
+    expect(pickPoint(tied, { maxTeacherRate: 0.3 })).toEqual({ point: point(0.2, 0.9), met: true });
+  });
+
+  it("unmet: the most agreeing point within the budget, said not met", () => {
+    expect(pickPoint(points, { keepAgreement: 0.995, maxTeacherRate: 0.3 })).toEqual({
+      point: point(0.2, 0.97),
+      met: false,
+    });
   });
 });
 
@@ -203,7 +285,7 @@ describe("learned deferral in the comparison", () => {
 describe("fitting to the agreement's lower confidence bound", () => {
   const goal = { keepAgreement: 0.95, confidence: 0.95 };
   const small = outputsOf(calibratedRecords(200, 11, (top) => (top > 0.8 ? 10 : 1)));
-  const large = outputsOf(calibratedRecords(20_000, 11, (top) => (top > 0.8 ? 10 : 1)));
+  const large = outputsOf(calibratedRecords(5000, 11, (top) => (top > 0.8 ? 10 : 1)));
 
   it("meets Q with the one-sided lower bound on n_eff, not the point estimate: a small slice escalates more", () => {
     const point = fitRoutingToTeacher(small, { keepAgreement: 0.95 });
@@ -216,6 +298,12 @@ describe("fitting to the agreement's lower confidence bound", () => {
       expect(row.teacherRate.value).toBeGreaterThan(point.rows[i]!.teacherRate.value);
     }
     expect(bounded.summary).toMatch(/95\.0% lower bound ≥ 95\.0%/);
+    expect(point.summary).not.toMatch(/lower bound/);
+    // A confidence bounds an agreement target only: with a budget alone there is none to bound.
+    expect(fitRoutingToTeacher(small, { maxTeacherRate: 0.2, confidence: 0.95 }).summary).not.toMatch(
+      /lower bound/,
+    );
+    expect(point.summary).toMatch(/^goal met by .* at teacher rate \d+\.\d%$/);
   });
 
   it("on a large slice the bound costs little beyond the point fit", () => {

@@ -78,6 +78,35 @@ describe("crossFitDeferral", () => {
     ).toThrow(/3 deferral scores for 400 records/);
   });
 
+  it("every record, whatever its fold, is scored by its own fold's model", () => {
+    const crossFit = fitted();
+    const models = Array.from({ length: CROSS_FIT_FOLDS }, (_, fold) => trainDeferral(without(data, fold))!);
+    data.probs.forEach((p, i) => {
+      const model = models[i % CROSS_FIT_FOLDS]!;
+      expect(crossFit.sliceScores[i]).toBeCloseTo(routingScore({ score: "learned", deferral: model }, p), 12);
+    });
+  });
+
+  it("a fold whose other folds hold no disagreement ties its records at 0.5", () => {
+    // Only fold 0 disagrees: its model learns from agreement alone, so there is none; the others have one.
+    const onlyFold0 = {
+      ...data,
+      teacherLabel: data.teacherLabel.map((label, i) => (i % CROSS_FIT_FOLDS ? 0 : label)),
+    };
+    const crossFit = crossFitDeferral(onlyFold0)!;
+    expect(crossFit).not.toBeNull();
+    data.probs.forEach((_, i) => {
+      if (i % CROSS_FIT_FOLDS === 0) expect(crossFit.sliceScores[i]).toBe(0.5);
+      else expect(crossFit.sliceScores[i]).not.toBe(0.5);
+    });
+  });
+
+  it("refuses misaligned outputs by name", () => {
+    expect(() => crossFitDeferral({ ...data, weight: data.weight.subarray(1) })).toThrow(
+      /^crossFitDeferral: 400 probability vectors, 400 teacher labels, 399 weights$/,
+    );
+  });
+
   it("nothing to learn when the student always agrees with the teacher", () => {
     const agreeing = { ...data, teacherLabel: new Int32Array(data.probs.length) };
     expect(crossFitDeferral(agreeing)).toBeNull();

@@ -45,6 +45,25 @@ describe("outcomesAtRate", () => {
     }
   });
 
+  it("at an operating point's rate escalates whole groups only, whatever the rounding of the weights", () => {
+    // Tenths do not sum exactly in binary: each point's rate times the total misses the escalated weight
+    // by a rounding, which must not turn the next group into a straddled one nor split the last whole one.
+    const tenths = Float64Array.from(weights, (w) => w / 10);
+    const points = sweepThresholds(scores, agrees, new Uint8Array(n).fill(1), tenths);
+    for (const p of points.slice(0, -1)) {
+      const kept = Math.min(...scores.filter((s) => s >= p.threshold));
+      expect(outcomesAtRate(scores, agrees, tenths, p.teacher_rate, out).threshold).toBe(kept);
+      for (let i = 0; i < n; i++) expect(out[i]).toBeCloseTo(scores[i]! < p.threshold ? 1 : agrees[i]!, 12);
+    }
+  });
+
+  it("gives agreement 0, not NaN, and no threshold on no records", () => {
+    expect(outcomesAtRate([], [], [], 0.5, new Float64Array(0))).toEqual({
+      threshold: Number.POSITIVE_INFINITY,
+      agreement: 0,
+    });
+  });
+
   it("is the student's agreement at rate 0 and total agreement at rate 1", () => {
     const student = agrees.reduce((s, a, i) => s + a * weights[i]!, 0) / total;
     expect(outcomesAtRate(scores, agrees, weights, 0, out).agreement).toBeCloseTo(student, 12);

@@ -108,7 +108,20 @@ describe("chooseRouting", () => {
     expect(apply(data, T, spec.score, spec.threshold).teacher_rate).toBe(0);
   });
 
+  it("gives a retention of 0, not NaN, when the teacher is never right", () => {
+    const wrongTeacher = data.teacher.map((_, i) =>
+      Float32Array.from({ length: 4 }, (_, k) => (k === data.gold[i] ? 0 : 1)),
+    );
+    const spec = chooseRouting(data.student, wrongTeacher, data.gold, T, {
+      kind: "teacher_rate",
+      value: 0.3,
+    });
+    expect(spec.validation.retention).toBe(0);
+  });
+
   it("refuses an empty validation set", () => {
-    expect(() => chooseRouting([], [], new Int32Array(0), 1, { kind: "teacher_rate", value: 0.2 })).toThrow();
+    expect(() => chooseRouting([], [], new Int32Array(0), 1, { kind: "teacher_rate", value: 0.2 })).toThrow(
+      "no operating points to choose from",
+    );
   });
 });

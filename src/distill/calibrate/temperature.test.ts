@@ -44,6 +44,14 @@ describe("fitTemperature", () => {
     expect(fitTemperature(logits, labels, { minT: 0.5, maxT: 5 })).toBeCloseTo(0.5, 2);
   });
 
+  it("finds an optimum inside narrow bounds exactly: right 3 times in 4 at a logit gap of 2 is T = 2 / ln 3", () => {
+    // σ(2 / T) = 3/4 minimises the NLL. With bounds [1, 3] the golden section must start inside them.
+    const logits = Array.from({ length: 4 }, () => Float32Array.from([2, 0]));
+    const labels = Int32Array.from([0, 0, 0, 1]);
+    expect(fitTemperature(logits, labels, { minT: 1, maxT: 3 })).toBeCloseTo(2 / Math.log(3), 3);
+    expect(fitTemperature(logits, labels)).toBeCloseTo(2 / Math.log(3), 3);
+  });
+
   it("cools a model that is confidently wrong half the time towards the upper bound", () => {
     const logits = [Float32Array.from([5, 0]), Float32Array.from([5, 0])];
     const labels = Int32Array.from([0, 1]);
@@ -70,6 +78,11 @@ describe("negativeLogLikelihood", () => {
     const weighted = negativeLogLikelihood(logits, labels, 1.5, [1, 3]);
     expect(weighted).toBeCloseTo(negativeLogLikelihood(copies, Int32Array.from([0, 0, 0, 0]), 1.5), 12);
     expect(weighted).not.toBeCloseTo(negativeLogLikelihood(logits, labels, 1.5), 3);
+  });
+
+  it("is 0, not NaN, when no example carries weight", () => {
+    const logits = [Float32Array.from([2, 0]), Float32Array.from([0, 1])];
+    expect(negativeLogLikelihood(logits, Int32Array.from([0, 1]), 1, [0, 0])).toBe(0);
   });
 });
 
