@@ -6,6 +6,7 @@ import {
   type Ensemble,
   ensembleLogits,
 } from "../../core/model.ts";
+import { sharedCopy } from "../train/shards.ts";
 import { type SharedBags, shareBags, shared } from "./parallel-train.ts";
 
 /** What both threads read (members, bags) and write (out, the next unclaimed bag). */
@@ -73,12 +74,8 @@ export function claimAndRun(job: LogitsJob): void {
 
 /** The weights in shared memory (a no-op for arrays already there), so the worker reads them without a copy. */
 function shareWeights(w: EmbeddingBagWeights): EmbeddingBagWeights {
-  const share = (a: Float32Array | null): Float32Array | null => {
-    if (!a || a.buffer instanceof SharedArrayBuffer) return a;
-    const copy = shared((b) => new Float32Array(b, 0, a.length), 4 * a.length);
-    copy.set(a);
-    return copy;
-  };
+  const share = (a: Float32Array | null): Float32Array | null =>
+    !a || a.buffer instanceof SharedArrayBuffer ? a : sharedCopy(a);
   return {
     ...w,
     embedding: share(w.embedding)!,

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { EmbeddingBagWeights } from "../../core/model.ts";
+import { sharedCopy } from "../train/shards.ts";
 import {
   type Architecture,
   type EpochReport,
@@ -9,7 +10,7 @@ import {
   train,
 } from "../train/trainer.ts";
 import { accuracy } from "./accuracy.ts";
-import { type SharedBags, type SharedSet, shareBags, shared, shareSet } from "./parallel-train.ts";
+import { type SharedBags, type SharedSet, shareBags, shareSet } from "./parallel-train.ts";
 
 /** The worker thread's model (member-worker.ts). */
 export interface MemberJob {
@@ -54,7 +55,7 @@ export async function trainTwo(
     arch,
     set: shareSet(set, arch.classes),
     config: configs[1],
-    val: val.shown ? { ...shareBags(val.bags), labels: sharedLabels(val.labels) } : null,
+    val: val.shown ? { ...shareBags(val.bags), labels: sharedCopy(val.labels) } : null,
     epochs: port2,
   };
   const worker = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
@@ -86,10 +87,4 @@ export async function trainTwo(
   theirEpochs();
   epochs.close();
   return [mine, theirs];
-}
-
-function sharedLabels(labels: Int32Array): Int32Array {
-  const copy = shared((b) => new Int32Array(b, 0, labels.length), 4 * labels.length);
-  copy.set(labels);
-  return copy;
 }

@@ -7,6 +7,7 @@ import {
   gradientSlots,
   runShard,
   type SharedTraining,
+  sharedCopy,
   weightsOf,
 } from "../train/shards.ts";
 import {
@@ -62,13 +63,8 @@ export function unshareBags({ ids, offsets }: SharedBags): Int32Array[] {
 export function shareSet(set: TrainSet, classes: number): SharedSet {
   const n = set.bags.length;
   const { ids, offsets } = shareBags(set.bags);
-  const labels = shared((b) => new Int32Array(b, 0, n), 4 * n);
-  labels.set(set.labels);
-  let weights: Float32Array | null = null;
-  if (set.weights) {
-    weights = shared((b) => new Float32Array(b, 0, n), 4 * n);
-    weights.set(set.weights);
-  }
+  const labels = sharedCopy(set.labels);
+  const weights = set.weights && sharedCopy(set.weights);
   const anyTeacher = set.teacherLogits?.some((t) => t !== null) ?? false;
   let teacherLogits: Float32Array | null = null;
   let hasTeacher: Uint8Array | null = null;

@@ -97,12 +97,16 @@ function sinkOf(g: ShardGradients, dim: number): GradientSink {
   };
 }
 
-const sharedCopy = (a: Float32Array | null): Float32Array | null => {
-  if (!a) return null;
-  const copy = f32(a.length);
+/** A copy of `a` in shared memory, which another thread reads without a copy of its own. */
+export function sharedCopy<T extends Float32Array | Int32Array>(a: T): T {
+  const copy = new (a.constructor as new (b: SharedArrayBuffer, at: number, length: number) => T)(
+    new SharedArrayBuffer(Math.max(a.byteLength, 8)),
+    0,
+    a.length,
+  );
   copy.set(a);
   return copy;
-};
+}
 
 /**
  * Shared state seeded with `initial` weights and zero optimiser moments, for minibatches whose halves
@@ -115,11 +119,11 @@ export function createSharedTraining(initial: EmbeddingBagWeights, slots: number
     dim,
     hidden,
     classes,
-    embedding: sharedCopy(initial.embedding)!,
-    hiddenWeight: sharedCopy(initial.hiddenWeight),
-    hiddenBias: sharedCopy(initial.hiddenBias),
-    outWeight: sharedCopy(initial.outWeight)!,
-    outBias: sharedCopy(initial.outBias)!,
+    embedding: sharedCopy(initial.embedding),
+    hiddenWeight: initial.hiddenWeight && sharedCopy(initial.hiddenWeight),
+    hiddenBias: initial.hiddenBias && sharedCopy(initial.hiddenBias),
+    outWeight: sharedCopy(initial.outWeight),
+    outBias: sharedCopy(initial.outBias),
   };
   const moments = (length: number): AdamState => ({ m: f32(length), v: f32(length) });
   return {
