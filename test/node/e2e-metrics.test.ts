@@ -29,6 +29,21 @@ describe("end to end: /metrics and usage counts under wrangler dev", () => {
     return res;
   };
 
+  /**
+   * The running gateway's queue consumer writes the same SQLite file; a read from a second process that
+   * lands on its write lock fails with SQLITE_BUSY (seen once in CI), so it is read again, only for that.
+   */
+  async function readWhileServed<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (attempt >= 5 || !String(error).includes("SQLITE_BUSY")) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+  }
+
   /** Answers in the local D1's usage_counts by "endpoint/source". */
   async function usage(): Promise<Record<string, number>> {
     const sql = "SELECT endpoint, source, SUM(n) AS n FROM usage_counts GROUP BY endpoint, source";
@@ -44,7 +59,9 @@ describe("end to end: /metrics and usage counts under wrangler dev", () => {
       "--command",
       sql,
     ];
-    const { stdout } = await run("npx", args, { env: { ...process.env, ...OFFLINE_ENV } });
+    const { stdout } = await readWhileServed(() =>
+      run("npx", args, { env: { ...process.env, ...OFFLINE_ENV } }),
+    );
     const [result] = JSON.parse(stdout) as { results: { endpoint: string; source: string; n: number }[] }[];
     return Object.fromEntries(result!.results.map((r) => [`${r.endpoint}/${r.source}`, r.n]));
   }
