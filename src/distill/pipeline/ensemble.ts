@@ -2,13 +2,13 @@ import { type EmbeddingBagWeights, type Ensemble, forwardLogits } from "../../co
 import type { Dataset } from "../data/index.ts";
 import { applyOutOfScopeBias, chooseOutOfScopeBias, type OosBiasChoice } from "../train/out-of-scope.ts";
 import type { TrainConfig } from "../train/trainer.ts";
-import { accuracy } from "./accuracy.ts";
 import { type DistillOptions, featurizerFor } from "./config.ts";
 import { type EncodedSplit, encodeSplit } from "./encode.ts";
 import { ensembleLogitsOnThreads } from "./parallel-logits.ts";
-import { type OnMemberEpoch, trainTwo } from "./parallel-members.ts";
+import { trainTwo } from "./parallel-members.ts";
 import { trainOnShards } from "./parallel-train.ts";
 import type { Progress } from "./progress.ts";
+import type { OnEpoch } from "./threads.ts";
 
 export interface TrainedEnsemble {
   members: Ensemble;
@@ -51,30 +51,19 @@ export async function trainEnsemble(
   const set = { bags: train.bags, labels: train.labels, teacherLogits: null, weights: null };
   const members: EmbeddingBagWeights[] = [];
   const configOf = (m: number) => trainConfig(recipe, options.seed * 1000 + m + 1);
-  const barOf = (m: number): OnMemberEpoch => {
+  const barOf = (m: number): OnEpoch => {
     const bar = progress.epochs(`teacher ${m + 1}/${recipe.members}`, recipe.epochs);
     return (e, valAccuracy) => bar.update(e.epoch, e.loss, valAccuracy);
   };
   // Two members at a time, one per core, never waiting for each other (parallel-members.ts); an odd
   // one out trains on both cores (parallel-train.ts), which meet twice per minibatch.
+  const validation = { ...val, shown: progress.showsAccuracy };
   for (let m = 0; m < recipe.members; m += 2) {
     if (m + 1 < recipe.members) {
-      const validation = { ...val, shown: progress.showsAccuracy };
-      const pair = await trainTwo(
-        arch,
-        set,
-        [configOf(m), configOf(m + 1)],
-        [barOf(m), barOf(m + 1)],
-        validation,
-      );
-      members.push(...pair);
+      const configs = [configOf(m), configOf(m + 1)] as const;
+      members.push(...(await trainTwo(arch, set, configs, [barOf(m), barOf(m + 1)], validation)));
     } else {
-      const onEpoch = barOf(m);
-      members.push(
-        await trainOnShards(arch, set, configOf(m), (e, w) =>
-          onEpoch(e, () => accuracy(w, val.bags, val.labels)),
-        ),
-      );
+      members.push(await trainOnShards(arch, set, configOf(m), barOf(m), validation));
     }
   }
 

@@ -1,5 +1,3 @@
-import { once } from "node:events";
-import { Worker } from "node:worker_threads";
 import {
   createEnsembleScratch,
   type EmbeddingBagWeights,
@@ -7,7 +5,8 @@ import {
   ensembleLogits,
 } from "../../core/model.ts";
 import { sharedCopy } from "../train/shards.ts";
-import { type SharedBags, shareBags, shared } from "./parallel-train.ts";
+import { type SharedBags, shareBags, shared } from "./shared-set.ts";
+import { startThread } from "./threads.ts";
 
 /** What both threads read (members, bags) and write (out, the next unclaimed bag). */
 export interface LogitsJob {
@@ -39,21 +38,16 @@ export async function ensembleLogitsOnThreads(
     out: shared((b) => new Float32Array(b, 0, bags.length * classes), 4 * bags.length * classes),
     next: shared((b) => new Int32Array(b, 0, 1), 4),
   };
-  const worker = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
-    workerData: { entry: new URL("./logits-worker.ts", import.meta.url).href, job },
-  });
-  // Rejects with the thread's error if it throws (events.once rejects on "error").
-  const exited = once(worker, "exit");
+  const thread = startThread("./logits-worker.ts", job);
   try {
     claimAndRun(job);
   } catch (error) {
     Atomics.store(job.next, 0, bags.length); // leaves the worker nothing more to claim
-    await exited.catch(() => {});
+    await thread.done.catch(() => {});
     throw error;
   }
   // Nothing is left to claim: the worker finishes its last chunk (or starts none) and exits.
-  const [code] = await exited;
-  if (code !== 0) throw new Error(`logits thread exited with code ${code}`);
+  await thread.done;
   return bags.map((_, i) => job.out.subarray(i * classes, (i + 1) * classes));
 }
 

@@ -44,6 +44,25 @@ describe("trainOnShards", () => {
     expect(flat(await trainOnShards(arch, kdSet, config))).toEqual(flat(train(arch, kdSet, config)));
   });
 
+  it("reports each epoch's validation accuracy, scored in the shard's thread, when it is shown", async () => {
+    // Batch size 1: the shards' weights after each epoch are train()'s, so are their scores.
+    const config = { ...CONFIG, batchSize: 1, epochs: 4 };
+    const val = toyProblem(4, 5, 4);
+    const expected: number[] = [];
+    train(ARCH, kdSet, config, (_, w) => expected.push(accuracy(w, val.bags, val.labels)));
+    const scores = (shown: boolean) => {
+      const seen: number[] = [];
+      return trainOnShards(ARCH, kdSet, config, (_, valAccuracy) => seen.push(valAccuracy()), {
+        ...val,
+        shown,
+      }).then(() => seen);
+    };
+    expect(await scores(true)).toEqual(expected);
+    expect(new Set(expected).size).toBeGreaterThan(1);
+    // Not shown: no pass over the split, and no number that could pass for a score.
+    expect((await scores(false)).every(Number.isNaN)).toBe(true);
+  }, 30_000);
+
   it("matches train() up to float32 summation order on real minibatches, and is deterministic", async () => {
     const reports: EpochReport[] = [];
     const sharded = await trainOnShards(ARCH, kdSet, CONFIG, (r) => reports.push({ ...r }));

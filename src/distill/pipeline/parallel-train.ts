@@ -1,129 +1,67 @@
-import { once } from "node:events";
-import { Worker } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import type { EmbeddingBagWeights } from "../../core/model.ts";
 import {
   abortShards,
   createSharedTraining,
   gradientSlots,
-  runShard,
+  OTHER_SHARD_FAILED,
   type SharedTraining,
-  sharedCopy,
   weightsOf,
 } from "../train/shards.ts";
+import { type Architecture, initWeights, type TrainConfig, type TrainSet } from "../train/trainer.ts";
+import { type SharedSet, shareSet } from "./shared-set.ts";
 import {
-  type Architecture,
-  type EpochReport,
-  initWeights,
-  type TrainConfig,
-  type TrainSet,
-} from "../train/trainer.ts";
+  epochChannel,
+  type OnEpoch,
+  type SharedValidation,
+  shareValidation,
+  startThread,
+  type Validation,
+} from "./threads.ts";
 
-/** A TrainSet in shared memory, so the second thread reads it without a copy. */
-export interface SharedSet extends SharedBags {
-  labels: Int32Array;
-  weights: Float32Array | null;
-  /** [n × classes], rows meaningful where hasTeacher is 1; null when no example has teacher logits. */
-  teacherLogits: Float32Array | null;
-  hasTeacher: Uint8Array | null;
-  classes: number;
-}
-
+/** One shard thread's work (shard-worker.ts). */
 export interface ShardJob {
+  shard: number;
   state: SharedTraining;
   set: SharedSet;
   config: TrainConfig;
-}
-
-export function shared<T extends Int32Array | Float32Array | Uint8Array>(
-  make: (buffer: SharedArrayBuffer) => T,
-  bytes: number,
-): T {
-  return make(new SharedArrayBuffer(Math.max(bytes, 8)));
-}
-
-/** Bags of feature ids as one block in shared memory: bag i is ids[offsets[i], offsets[i + 1]). */
-export interface SharedBags {
-  ids: Int32Array;
-  offsets: Int32Array;
-}
-
-export function shareBags(bags: readonly Int32Array[]): SharedBags {
-  const n = bags.length;
-  const offsets = shared((b) => new Int32Array(b, 0, n + 1), 4 * (n + 1));
-  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + bags[i]!.length;
-  const ids = shared((b) => new Int32Array(b, 0, offsets[n]!), 4 * offsets[n]!);
-  for (let i = 0; i < n; i++) ids.set(bags[i]!, offsets[i]!);
-  return { ids, offsets };
-}
-
-export function unshareBags({ ids, offsets }: SharedBags): Int32Array[] {
-  return Array.from({ length: offsets.length - 1 }, (_, i) => ids.subarray(offsets[i]!, offsets[i + 1]!));
-}
-
-export function shareSet(set: TrainSet, classes: number): SharedSet {
-  const n = set.bags.length;
-  const { ids, offsets } = shareBags(set.bags);
-  const labels = sharedCopy(set.labels);
-  const weights = set.weights && sharedCopy(set.weights);
-  const anyTeacher = set.teacherLogits?.some((t) => t !== null) ?? false;
-  let teacherLogits: Float32Array | null = null;
-  let hasTeacher: Uint8Array | null = null;
-  if (anyTeacher) {
-    teacherLogits = shared((b) => new Float32Array(b, 0, n * classes), 4 * n * classes);
-    hasTeacher = shared((b) => new Uint8Array(b, 0, n), n);
-    set.teacherLogits!.forEach((t, i) => {
-      if (!t) return;
-      teacherLogits!.set(t, i * classes);
-      hasTeacher![i] = 1;
-    });
-  }
-  return { ids, offsets, labels, weights, teacherLogits, hasTeacher, classes };
-}
-
-export function unshareSet(s: SharedSet): TrainSet {
-  const n = s.labels.length;
-  return {
-    bags: unshareBags(s),
-    labels: s.labels,
-    weights: s.weights,
-    teacherLogits:
-      s.teacherLogits && s.hasTeacher
-        ? Array.from({ length: n }, (_, i) =>
-            s.hasTeacher![i] ? s.teacherLogits!.subarray(i * s.classes, (i + 1) * s.classes) : null,
-          )
-        : null,
-  };
+  /** Shard 0 only: where it posts each epoch's EpochMessage, and the split it scores them on. */
+  epochs: MessagePort | null;
+  val: SharedValidation;
 }
 
 /**
- * train() (train/trainer.ts) on two cores: shard 0 in this thread, shard 1 in a worker thread, in
- * shared memory (train/shards.ts). Deterministic for a given seed whatever the machine. This thread
- * blocks while it trains; `onEpoch` runs in it between epochs.
+ * train() (train/trainer.ts) on two cores: each shard in a worker thread of its own (threads.ts), in
+ * shared memory (train/shards.ts). Deterministic for a given seed whatever the machine. `onEpoch` runs
+ * in this thread as shard 0 reports each epoch; if it throws, both shards stop and the call rejects.
  */
 export async function trainOnShards(
   arch: Architecture,
   set: TrainSet,
   config: TrainConfig,
-  onEpoch: (report: EpochReport, weights: EmbeddingBagWeights) => void = () => {},
-  initial: EmbeddingBagWeights = initWeights(arch, config.seed),
+  onEpoch: OnEpoch = () => {},
+  val: Validation | null = null,
 ): Promise<EmbeddingBagWeights> {
-  const state = createSharedTraining(initial, gradientSlots(set, config, arch.buckets));
-  const job: ShardJob = { state, set: shareSet(set, arch.classes), config };
-  const worker = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
-    workerData: { entry: new URL("./shard-worker.ts", import.meta.url).href, job },
-  });
-  // Rejects with the thread's error if it throws (events.once rejects on "error").
-  const exited = once(worker, "exit");
-  try {
-    // The shared copy, as the other thread reads it: one contiguous block, where the caller's bags may be
-    // scattered over the heap.
-    runShard(0, state, unshareSet(job.set), config, onEpoch);
-  } catch (error) {
-    abortShards(state);
-    await exited.catch(() => {}); // the thread's own error is only the echo of this one
-    throw error;
-  }
-  const [code] = await exited;
-  if (code !== 0) throw new Error(`training shard thread exited with code ${code}`);
+  if (config.featureDropout > 0) throw new Error("sharded training does not support feature dropout");
+  const state = createSharedTraining(
+    initWeights(arch, config.seed),
+    gradientSlots(set, config, arch.buckets),
+  );
+  const job = { state, set: shareSet(set, arch.classes), config };
+  const epochs = epochChannel(onEpoch, () => abortShards(state));
+  const threads = [
+    startThread(
+      "./shard-worker.ts",
+      { ...job, shard: 0, epochs: epochs.port, val: val && shareValidation(val) } satisfies ShardJob,
+      [epochs.port],
+    ),
+    startThread("./shard-worker.ts", { ...job, shard: 1, epochs: null, val: null } satisfies ShardJob),
+  ];
+  const ended = await Promise.allSettled(threads.map((t) => t.done));
+  epochs.close();
+  const errors = ended.flatMap((e) => (e.status === "rejected" ? [e.reason as unknown] : []));
+  // A shard that fails stops the other, which then fails with OTHER_SHARD_FAILED: report the cause.
+  if (errors.length > 0)
+    throw errors.find((e) => !(e instanceof Error && e.message === OTHER_SHARD_FAILED)) ?? errors[0];
   return weightsOf(state);
 }

@@ -4,7 +4,6 @@ import type { EmbeddingBagWeights, Ensemble } from "../../core/model.ts";
 import { argmax } from "../../core/softmax.ts";
 import type { Dataset } from "../data/index.ts";
 import { augmentWithSources, DEFAULT_AUGMENT } from "../train/augment.ts";
-import { accuracy } from "./accuracy.ts";
 import { type DistillOptions, featurizerFor } from "./config.ts";
 import { encodeSplit } from "./encode.ts";
 import { trainConfig } from "./ensemble.ts";
@@ -111,7 +110,8 @@ export async function trainStudent(
       weights,
     },
     config,
-    (report, w) => bar.update(report.epoch, report.loss, () => accuracy(w, val.bags, val.labels)),
+    (report, valAccuracy) => bar.update(report.epoch, report.loss, valAccuracy),
+    { ...val, shown: progress.showsAccuracy },
   );
   return { weights: trained, featurizer };
 }

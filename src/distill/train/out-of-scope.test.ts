@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type EmbeddingBagWeights, forwardLogits } from "../../core/model.ts";
+import { mulberry32 } from "../../core/random.ts";
+import { argmax, softmax } from "../../core/softmax.ts";
 import { applyOutOfScopeBias, chooseOutOfScopeBias } from "./out-of-scope.ts";
 import { initWeights } from "./trainer.ts";
 
@@ -87,6 +89,76 @@ describe("chooseOutOfScopeBias", () => {
     const gold = Int32Array.from([0]);
     expect(chooseOutOfScopeBias([a, b], gold, OOS, 0, [0, 2.1, 2.5]).bias).toBe(2.1);
     expect(chooseOutOfScopeBias([a], gold, OOS, 0, [0, 2.1, 2.5]).bias).toBe(2.5);
+  });
+});
+
+/** The definition, computed the slow way: every member's softmax again for every bias. */
+function bruteForceChoice(
+  members: Float32Array[][],
+  gold: Int32Array,
+  oos: number,
+  drop: number,
+  grid: number[],
+) {
+  const figures = (bias: number) => {
+    let inScope = 0;
+    let inHits = 0;
+    let oosCount = 0;
+    let oosHits = 0;
+    gold.forEach((y, i) => {
+      const mean = new Float64Array(members[0]![i]!.length);
+      for (const m of members) {
+        const z = Float64Array.from(m[i]!);
+        z[oos]! += bias;
+        const p = new Float64Array(z.length);
+        softmax(z, p);
+        p.forEach((pk, k) => {
+          mean[k]! += pk;
+        });
+      }
+      const predicted = argmax(mean);
+      if (y === oos) {
+        oosCount++;
+        if (predicted === oos) oosHits++;
+      } else {
+        inScope++;
+        if (predicted === y) inHits++;
+      }
+    });
+    return { bias, inScopeAccuracy: inHits / inScope, oosRecall: oosHits / oosCount };
+  };
+  const base = figures(0);
+  return grid
+    .map(figures)
+    .reduce(
+      (best, f) =>
+        f.inScopeAccuracy >= base.inScopeAccuracy - drop - 1e-12 && f.bias > best.bias ? f : best,
+      base,
+    );
+}
+
+describe("chooseOutOfScopeBias against its definition", () => {
+  it("chooses what recomputing every member's softmax at every bias chooses", () => {
+    const rng = mulberry32(7);
+    const classes = 12;
+    const oos = 5;
+    const gold = Int32Array.from({ length: 400 }, (_, i) =>
+      i % 4 === 0 ? oos : Math.floor(rng() * classes),
+    );
+    // Three members that mostly agree with the gold label, with logits spread wide enough to overflow a naive exp.
+    const members = [0, 1, 2].map(() =>
+      Array.from(gold, (y) =>
+        Float32Array.from({ length: classes }, (_, k) => 40 * rng() + (k === y ? 30 : 0)),
+      ),
+    );
+    const grid = Array.from({ length: 41 }, (_, i) => i * 0.5);
+    for (const drop of [0, 0.01, 0.05, 0.2]) {
+      const fast = chooseOutOfScopeBias(members, gold, oos, drop, grid);
+      const slow = bruteForceChoice(members, gold, oos, drop, grid);
+      expect(fast.bias).toBe(slow.bias);
+      expect(fast.inScopeAccuracy).toBeCloseTo(slow.inScopeAccuracy, 12);
+      expect(fast.oosRecall).toBeCloseTo(slow.oosRecall, 12);
+    }
   });
 });
 

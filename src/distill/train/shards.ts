@@ -156,6 +156,9 @@ const SPINS = 200_000;
 /** How long a shard waits for the other at a barrier before it gives up (a crashed or missing thread). */
 const BARRIER_TIMEOUT_MS = 120_000;
 
+/** What a shard throws when the other one failed first (the cause is the other shard's error). */
+export const OTHER_SHARD_FAILED = "training shard: the other shard failed";
+
 /** Marks the run as failed so the other shard stops at its next barrier instead of waiting forever. */
 export function abortShards(state: SharedTraining): void {
   Atomics.store(state.control, ABORTED, 1);
@@ -181,7 +184,7 @@ function barrier(control: Int32Array): void {
         throw new Error("training shard: the other shard stopped");
     }
   }
-  if (Atomics.load(control, ABORTED)) throw new Error("training shard: the other shard failed");
+  if (Atomics.load(control, ABORTED)) throw new Error(OTHER_SHARD_FAILED);
 }
 
 /**

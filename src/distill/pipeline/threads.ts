@@ -1,0 +1,93 @@
+import { once } from "node:events";
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  type TransferListItem,
+  Worker,
+} from "node:worker_threads";
+import { sharedCopy } from "../train/shards.ts";
+import type { EpochReport } from "../train/trainer.ts";
+import { type SharedBags, shareBags } from "./shared-set.ts";
+
+/**
+ * The toolkit's worker threads: each runs one TypeScript entry of this folder. Training runs only in
+ * such threads, never in the main one: a thread that trained nothing before compiles the trainer for
+ * the one kind of gradient buffer it sees, and the same member trained ~20% faster there than in the
+ * main thread (bench:distill, 2 cores). The main thread waits on the event loop, free to draw progress.
+ */
+export interface Thread {
+  worker: Worker;
+  /** The last message the thread posted, once it exits cleanly; rejects with its error or exit code. */
+  done: Promise<unknown>;
+}
+
+export function startThread(entry: string, job: unknown, transferList: TransferListItem[] = []): Thread {
+  // Node 20 does not pass tsx's loader to worker threads: thread-boot.mjs registers it in each.
+  const worker = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
+    workerData: { entry: new URL(entry, import.meta.url).href, job },
+    transferList,
+  });
+  let last: unknown;
+  worker.on("message", (message) => {
+    last = message;
+  });
+  // Node emits every message the thread posted before "exit"; events.once rejects on "error".
+  const done = once(worker, "exit").then(([code]) => {
+    if (code !== 0) throw new Error(`${entry} exited with code ${code}`);
+    return last;
+  });
+  return { worker, done };
+}
+
+/** Called after each epoch of a model; `valAccuracy` is only worth calling when someone reads it. */
+export type OnEpoch = (report: EpochReport, valAccuracy: () => number) => void;
+
+/** What a training thread posts after each epoch. */
+export interface EpochMessage {
+  report: EpochReport;
+  /** NaN when the thread was given no validation split. */
+  valAccuracy: number;
+}
+
+export interface Validation {
+  bags: readonly Int32Array[];
+  labels: Int32Array;
+  /** Whether the epochs' validation accuracy is read (a progress bar shows it). */
+  shown: boolean;
+}
+
+/** The validation split a training thread scores each epoch on; null when nobody reads the score. */
+export type SharedValidation = (SharedBags & { labels: Int32Array }) | null;
+
+export function shareValidation(val: Validation): SharedValidation {
+  return val.shown ? { ...shareBags(val.bags), labels: sharedCopy(val.labels) } : null;
+}
+
+/**
+ * A channel for a thread's EpochMessages, handed to `onEpoch` as they arrive. An error `onEpoch` throws
+ * is kept (the first one) and `stop` is called, so the caller can end its threads and report it.
+ */
+export function epochChannel(onEpoch: OnEpoch, stop: () => void) {
+  const { port1, port2 } = new MessageChannel();
+  let failure: { error: unknown } | null = null;
+  const handle = ({ report, valAccuracy }: EpochMessage) => {
+    try {
+      onEpoch(report, () => valAccuracy);
+    } catch (error) {
+      failure ??= { error };
+      stop();
+    }
+  };
+  port1.on("message", handle);
+  return {
+    /** Goes to the thread, in its job and its transfer list. */
+    port: port2 as MessagePort,
+    /** After the thread ended: hands over what it posted last, closes the channel, throws a kept error. */
+    close(): void {
+      for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) handle(m.message);
+      port1.close();
+      if (failure) throw failure.error;
+    },
+  };
+}
