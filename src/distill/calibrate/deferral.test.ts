@@ -81,6 +81,23 @@ describe("trainDeferral", () => {
     }
   });
 
+  it("takes at most maxIterations Newton steps: none leaves every weight at 0, one is not yet the optimum", () => {
+    const train = fromKnownModel(2000, 3, { features: 1, weights: [-4, 0, 0, 0, 1.5, 0], bias: 3 });
+    const none = trainDeferral(train, { l2: 1e-3, maxIterations: 0 })!;
+    expect(none.weights).toEqual(Array(DEFERRAL_FEATURE_COUNT).fill(0));
+    expect(none.bias).toBe(0);
+    const one = trainDeferral(train, { l2: 1e-3, maxIterations: 1 })!;
+    const converged = trainDeferral(train, { l2: 1e-3, maxIterations: 50 })!;
+    const gap = Math.max(
+      ...train.probs.map((p) => Math.abs(disagreementLogit(one, p) - disagreementLogit(converged, p))),
+    );
+    expect(gap).toBeGreaterThan(0.01);
+    // Fifty steps are far more than the fit needs: a hundred give the same model.
+    const more = trainDeferral(train, { l2: 1e-3, maxIterations: 100 })!;
+    for (const p of train.probs.slice(0, 50))
+      expect(disagreementLogit(more, p)).toBeCloseTo(disagreementLogit(converged, p), 9);
+  });
+
   it("weighs a record like that many copies of it", () => {
     const base = calibratedRecords(600, 9);
     const weights = base.map((_, i) => 1 + (i % 3));

@@ -174,10 +174,8 @@ function gradientAndHessian(
   }
   for (let a = 0; a < D; a++) {
     grad[a]! /= total;
-    for (let b = 0; b <= a; b++) {
-      hess[a * D + b]! /= total;
-      hess[b * D + a] = hess[a * D + b]!;
-    }
+    // The lower triangle only: solveSymmetric reads no other part of H.
+    for (let b = 0; b <= a; b++) hess[a * D + b]! /= total;
     if (a < F) {
       grad[a]! += l2 * beta[a]!;
       hess[a * D + a]! += l2;
@@ -193,7 +191,7 @@ function logit(X: Float64Array, i: number, F: number, beta: Float64Array): numbe
   return z;
 }
 
-/** Solves A x = b for a symmetric positive-definite A [D × D] by Cholesky (A = L Lᵀ). */
+/** Solves A x = b for a symmetric positive-definite A [D × D] by Cholesky (A = L Lᵀ); reads A's lower triangle. */
 function solveSymmetric(A: Float64Array, b: Float64Array, x: Float64Array, D: number): void {
   const L = new Float64Array(D * D);
   for (let i = 0; i < D; i++) {

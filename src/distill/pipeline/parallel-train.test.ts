@@ -78,6 +78,19 @@ describe("trainOnShards", () => {
     // Three runs, each starting a thread that loads its TypeScript: seconds on a busy machine.
   }, 30_000);
 
+  it("leaves this thread's event loop free while the shards train (the loop's lease renewals run on it)", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const epochs: number[] = [];
+    try {
+      await trainOnShards(ARCH, kdSet, { ...CONFIG, epochs: 1000 }, () => epochs.push(ticks));
+    } finally {
+      clearInterval(timer);
+    }
+    // The timer kept firing between the epochs' reports, not only after the training.
+    expect(epochs.at(-1)!).toBeGreaterThan(epochs[0]!);
+  }, 30_000);
+
   it("stops the other thread and rejects when an epoch callback throws", async () => {
     await expect(
       trainOnShards(ARCH, set, CONFIG, () => {
