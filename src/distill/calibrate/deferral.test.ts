@@ -98,6 +98,32 @@ describe("trainDeferral", () => {
       expect(disagreementLogit(more, p)).toBeCloseTo(disagreementLogit(converged, p), 9);
   });
 
+  it("backs off a Newton step that overshoots and still reaches the optimum", () => {
+    // Few records, nearly separable, two of them weighing 753 against the trend, and almost no L2: on the
+    // way to the optimum a full Newton step raises the loss here and must be shortened.
+    const rng = mulberry32(39);
+    const n = 20 + Math.floor(rng() * 200);
+    const heavy = rng() * 1000;
+    const records = Array.from({ length: n }, () => {
+      const top = 0.2 + 0.79 * rng();
+      const runnerUp = Math.min((1 - top) * rng(), 0.9 * top);
+      const against = rng() < 0.05;
+      const agrees = against ? top < 0.5 : top > 0.5 + 0.3 * (rng() - 0.5);
+      return { top, runnerUp, agrees, weight: against ? heavy : 1 };
+    });
+    const train = outputsOf(records, 6);
+    const model = trainDeferral(train, { l2: 1e-6, maxIterations: 50 })!;
+    // At the optimum the unregularised bias's gradient Σ w (μ − y) / Σw is 0 (a fit stopped early: ~1e-3).
+    let gradient = 0;
+    let total = 0;
+    train.probs.forEach((p, i) => {
+      const w = train.weight[i]!;
+      gradient += w * (sigmoid(disagreementLogit(model, p)) - Number(train.teacherLabel[i] !== 0));
+      total += w;
+    });
+    expect(Math.abs(gradient / total)).toBeLessThan(1e-9);
+  });
+
   it("weighs a record like that many copies of it", () => {
     const base = calibratedRecords(600, 9);
     const weights = base.map((_, i) => 1 + (i % 3));
