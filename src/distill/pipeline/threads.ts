@@ -6,9 +6,11 @@ import {
   type TransferListItem,
   Worker,
 } from "node:worker_threads";
+import type { EmbeddingBagWeights } from "../../core/model.ts";
 import { sharedCopy } from "../train/shards.ts";
 import type { EpochReport } from "../train/trainer.ts";
-import { type SharedBags, shareBags } from "./shared-set.ts";
+import { accuracy } from "./accuracy.ts";
+import { type SharedBags, shareBags, unshareBags } from "./shared-set.ts";
 
 /**
  * The toolkit's worker threads: each runs one TypeScript entry of this folder. Training runs only in
@@ -89,5 +91,14 @@ export function epochChannel(onEpoch: OnEpoch, stop: () => void) {
       port1.close();
       if (failure) throw failure.error;
     },
+  };
+}
+
+/** A training thread's side of epochChannel: posts each epoch's report, scored on `val` when given. */
+export function epochReporter(port: MessagePort | null, val: SharedValidation) {
+  const bags = val ? unshareBags(val) : [];
+  return (report: EpochReport, weights: EmbeddingBagWeights): void => {
+    const valAccuracy = val ? accuracy(weights, bags, val.labels) : Number.NaN;
+    port?.postMessage({ report, valAccuracy } satisfies EpochMessage);
   };
 }
