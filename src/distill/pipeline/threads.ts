@@ -84,7 +84,7 @@ export function epochChannel(onEpoch: OnEpoch, stop: () => void) {
   port1.on("message", handle);
   return {
     /** Goes to the thread, in its job and its transfer list. */
-    port: port2 as MessagePort,
+    port: port2,
     /** After the thread ended: hands over what it posted last, closes the channel, throws a kept error. */
     close(): void {
       for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) handle(m.message);
