@@ -4,6 +4,8 @@
  * gateway's start-up work up to one stage (timed from outside, since workerd's clock stands still
  * while the isolate computes):
  *   GET /?upto=none      nothing (the isolate and the request themselves)
+ *   GET /?upto=init      onnxruntime-web's runtime initialised, no session: the WASM instance, its C++
+ *                        initialisers and OrtInit (which registers every ONNX operator schema in a full build)
  *   GET /?upto=runtime   onnxruntime-web started: the WASM instance and its initialisation (a one-node graph)
  *   GET /?upto=session   and the CLINC150 student's InferenceSession created
  *   GET /?upto=answer    and its first run on one text (what the gateway's first answer needs)
@@ -15,7 +17,8 @@ import { BUNDLED_MODELS } from "../../src/gateway/models/bundled.ts";
 import { createSession, runLogits } from "../../src/gateway/runtime/onnx-session.ts";
 import tinyGraph from "../../test/fixtures/tiny-ensemble.onnx";
 
-const STAGES = ["none", "runtime", "session", "answer"] as const;
+const NOT_A_MODEL = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
+const STAGES = ["none", "init", "runtime", "session", "answer"] as const;
 type Stage = (typeof STAGES)[number];
 const LEVELS = ["disabled", "basic", "extended", "all"] as const;
 type Level = (typeof LEVELS)[number];
@@ -26,6 +29,16 @@ const oneOf = <T extends string>(values: readonly T[], value: string | null, fal
 async function upTo(stage: Stage, level: Level): Promise<void> {
   if (stage === "none") return;
   const options = { graphOptimizationLevel: level };
+  if (stage === "init") {
+    // onnxruntime-web initialises its runtime before it reads the model, so bytes that are no model
+    // stop right after the runtime's start, before any session work.
+    const failed = await createSession(NOT_A_MODEL, options).then(
+      () => false,
+      () => true,
+    );
+    if (!failed) throw new Error("a session was created from bytes that are not a model");
+    return;
+  }
   if (stage === "runtime") {
     await createSession(tinyGraph, options);
     return;

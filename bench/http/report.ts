@@ -8,10 +8,11 @@ import type { LoadResult } from "./load.ts";
 import { TRAFFIC, type Traffic } from "./traffic.ts";
 
 export const MARKERS = sectionMarkers("http");
-export const COLD_STAGES = ["none", "runtime", "session", "answer", "answerUnoptimised"] as const;
+export const COLD_STAGES = ["none", "init", "runtime", "session", "answer", "answerUnoptimised"] as const;
 /** The bench Worker's path for each stage (bench/http/cold-worker.ts). */
 export const COLD_STAGE_PATHS: Record<(typeof COLD_STAGES)[number], string> = {
   none: "/?upto=none",
+  init: "/?upto=init",
   runtime: "/?upto=runtime",
   session: "/?upto=session",
   answer: "/?upto=answer",
@@ -193,6 +194,7 @@ function beforeAfterTable(r: HttpResults): string {
 
 const COLD_TEXT: Record<(typeof COLD_STAGES)[number], string> = {
   none: "nothing (a fresh isolate's request itself)",
+  init: "onnxruntime-web's runtime initialised, no session (WASM instance, its initialisers, `OrtInit`)",
   runtime: "onnxruntime-web started (WASM instance, its initialisers, a one-node graph's session)",
   session: "and the CLINC150 student's InferenceSession created",
   answer: "and its first run on one text",
